@@ -1,0 +1,162 @@
+"""The one interface every LLM backend implements, and the backend registry.
+
+A backend turns chat messages into text. ``generate`` returns a :class:`GenerationResult`;
+``stream`` yields text pieces as they come and leaves the final result on the returned
+:class:`Stream`. Backends raise :class:`~clinsum.errors.BackendUnavailable` with a message a
+person can act on (server down, model not pulled, key missing, timeout), never a raw
+library exception. Register a backend with ``@BACKENDS.register("name")``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from clinsum.registry import Registry
+
+Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
+
+_THINK_RE = re.compile(r"<(think|thinking|reasoning)>.*?(</\1>|\Z)", re.DOTALL | re.IGNORECASE)
+
+
+@dataclass
+class GenerationOptions:
+    """Decoding settings; a backend ignores what it cannot do and says so in ``meta``."""
+
+    temperature: float = 0.2
+    top_p: float | None = None
+    top_k: int | None = None
+    num_beams: int | None = None
+    repetition_penalty: float | None = None
+    max_new_tokens: int = 1024
+    seed: int | None = None
+    stop: list[str] | None = None
+    do_sample: bool | None = None  # None: sample when temperature > 0
+    timeout: float = 600.0
+
+    @property
+    def decoding(self) -> str:
+        """A short label: greedy, beam, top_k, top_p or sample."""
+        if self.num_beams and self.num_beams > 1:
+            return "beam"
+        if self.do_sample is False or (self.do_sample is None and self.temperature <= 0):
+            return "greedy"
+        if self.top_k:
+            return "top_k"
+        if self.top_p and self.top_p < 1:
+            return "top_p"
+        return "sample"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class GenerationResult:
+    text: str                       # shown and scored: reasoning blocks stripped
+    raw: str                        # exactly what the model produced
+    backend: str
+    model: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: total, first_token, ...
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Stream:
+    """Iterate to get text pieces; afterwards ``result`` holds the :class:`GenerationResult`."""
+
+    def __init__(self, pieces: Iterator[str], finish: Callable[[str], GenerationResult]) -> None:
+        self._pieces = pieces
+        self._finish = finish
+        self.result: GenerationResult | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        collected: list[str] = []
+        try:
+            for piece in self._pieces:
+                collected.append(piece)
+                yield piece
+        finally:  # a reader that stops early closes the producer (ends a local generation)
+            close = getattr(self._pieces, "close", None)
+            if close is not None:
+                close()
+        self.result = self._finish("".join(collected))
+
+
+class Backend(ABC):
+    """A configured model behind some server or library."""
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    #: what a person needs for this backend to work (shown when it is unavailable)
+    needs: ClassVar[str] = ""
+    #: True for real language models; the extractive backend says False
+    generative: ClassVar[bool] = True
+
+    def __init__(self, model: str, **config: Any) -> None:
+        self.model = model
+        self.config = config
+
+    @abstractmethod
+    def generate(self, messages: list[Message], options: GenerationOptions) -> GenerationResult:
+        """The whole answer at once."""
+
+    def stream(self, messages: list[Message], options: GenerationOptions) -> Stream:
+        """Pieces as they come (default: the whole answer as one piece)."""
+        holder: dict[str, GenerationResult] = {}
+
+        def pieces() -> Iterator[str]:
+            holder["r"] = self.generate(messages, options)
+            yield holder["r"].text
+
+        return Stream(pieces(), lambda _text: holder["r"])
+
+    @classmethod
+    def list_models(cls, **config: Any) -> list[str]:
+        """Models this backend can use right now (may raise BackendUnavailable)."""
+        return []
+
+    @classmethod
+    def status(cls, **config: Any) -> tuple[bool, str]:
+        """(available, a line saying what was found or what is missing)."""
+        try:
+            models = cls.list_models(**config)
+        except Exception as exc:  # noqa: BLE001 - a status line, never an exception
+            return False, str(exc)
+        return True, f"{len(models)} model(s)" if models else "available"
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model}
+
+
+BACKENDS: Registry[type[Backend]] = Registry("backend")
+
+
+def get_backend(name: str, model: str, **config: Any) -> Backend:
+    """An instance of the backend registered as ``name``."""
+    import clinsum.backends  # noqa: F401 - registers the built-in backends
+
+    return BACKENDS.get(name)(model, **config)
+
+
+def strip_reasoning(raw: str) -> str:
+    """Remove ``<think>…</think>`` style blocks (deepseek-r1, qwen3) from what is shown and scored."""
+    return _THINK_RE.sub("", raw or "").strip()
+
+
+def timed_result(
+    backend: Backend, raw: str, started: float, first_token: float | None = None, **extra: Any
+) -> GenerationResult:
+    """A result with ``total`` (and ``first_token``) timings measured from ``started``."""
+    timings = {"total": round(time.perf_counter() - started, 4)}
+    if first_token is not None:
+        timings["first_token"] = round(first_token - started, 4)
+    return GenerationResult(
+        text=strip_reasoning(raw), raw=raw, backend=backend.name, model=backend.model,
+        timings=timings, **extra,
+    )

@@ -1,0 +1,202 @@
+"""Ollama: local models served by ``ollama serve`` (host from ``OLLAMA_HOST``), via the ``ollama`` client.
+
+Config: ``host`` (default ``$OLLAMA_HOST`` or http://127.0.0.1:11434), ``keep_alive``
+(e.g. ``"5m"``), ``think`` (ask reasoning models to separate their reasoning). Options map to
+Ollama's: ``num_predict``, ``temperature``, ``top_p``, ``top_k``, ``repeat_penalty``,
+``seed``, ``stop``; beams are not supported by Ollama and are reported in ``meta["ignored"]``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from clinsum.backends.base import (
+    BACKENDS,
+    Backend,
+    GenerationOptions,
+    GenerationResult,
+    Message,
+    Stream,
+    timed_result,
+)
+from clinsum.errors import BackendUnavailable
+
+_NS = 1e-9
+
+
+def default_host() -> str:
+    from clinsum.doctor import ollama_host
+
+    return ollama_host()
+
+
+def ollama_options(options: GenerationOptions) -> tuple[dict[str, Any], list[str]]:
+    """(Ollama ``options`` for the request, names of the settings Ollama cannot honour)."""
+    sent: dict[str, Any] = {"num_predict": options.max_new_tokens}
+    greedy = options.decoding == "greedy"
+    sent["temperature"] = 0.0 if greedy else options.temperature
+    if options.top_p is not None:
+        sent["top_p"] = options.top_p
+    if options.top_k is not None:
+        sent["top_k"] = options.top_k
+    if options.repetition_penalty is not None:
+        sent["repeat_penalty"] = options.repetition_penalty
+    if options.seed is not None:
+        sent["seed"] = options.seed
+    if options.stop:
+        sent["stop"] = list(options.stop)
+    ignored = ["num_beams"] if options.num_beams and options.num_beams > 1 else []
+    return sent, ignored
+
+
+@BACKENDS.register("ollama")
+class OllamaBackend(Backend):
+    name = "ollama"
+    label = "Ollama (local server)"
+    needs = ("An Ollama server: install it from ollama.com, run `ollama serve` (or set "
+             "OLLAMA_HOST), and pull a model, e.g. `ollama pull phi4`.")
+
+    def __init__(self, model: str, **config: Any) -> None:
+        super().__init__(model, **config)
+        self.host = str(config.get("host") or default_host())
+        self._clients: dict[float, Any] = {}
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _client(self, timeout: float):
+        if timeout not in self._clients:
+            self._clients[timeout] = make_client(self.host, timeout)
+        return self._clients[timeout]
+
+    def _request(self, messages: list[Message], options: GenerationOptions,
+                 stream: bool) -> tuple[dict[str, Any], list[str]]:
+        sent, ignored = ollama_options(options)
+        kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "options": sent,
+                                  "stream": stream}
+        if self.config.get("keep_alive") is not None:
+            kwargs["keep_alive"] = self.config["keep_alive"]
+        if self.config.get("think") is not None:
+            kwargs["think"] = bool(self.config["think"])
+        return kwargs, ignored
+
+    def _result(self, raw: str, started: float, first: float | None, final: Any,
+                sent: dict[str, Any], ignored: list[str]) -> GenerationResult:
+        result = timed_result(self, raw, started, first)
+        if final is not None:
+            result.prompt_tokens = getattr(final, "prompt_eval_count", None)
+            result.completion_tokens = getattr(final, "eval_count", None)
+            for key, attr in (("load", "load_duration"), ("prompt_eval", "prompt_eval_duration"),
+                              ("eval", "eval_duration"), ("server_total", "total_duration")):
+                value = getattr(final, attr, None)
+                if value:
+                    result.timings[key] = round(value * _NS, 4)
+            result.meta["done_reason"] = getattr(final, "done_reason", None)
+        result.meta.update(host=self.host, options=sent, ignored=ignored)
+        return result
+
+    # -- Backend API ------------------------------------------------------------------------
+    def generate(self, messages: list[Message], options: GenerationOptions) -> GenerationResult:
+        kwargs, ignored = self._request(messages, options, stream=False)
+        started = time.perf_counter()
+        with translate_errors(self.host, self.model, options.timeout):
+            response = self._client(options.timeout).chat(**kwargs)
+        raw = with_thinking(response.message.thinking, response.message.content or "")
+        return self._result(raw, started, None, response, kwargs["options"], ignored)
+
+    def stream(self, messages: list[Message], options: GenerationOptions) -> Stream:
+        kwargs, ignored = self._request(messages, options, stream=True)
+        state: dict[str, Any] = {"first": None, "final": None, "thinking": []}
+        started = time.perf_counter()
+
+        def pieces() -> Iterator[str]:
+            with translate_errors(self.host, self.model, options.timeout):
+                for part in self._client(options.timeout).chat(**kwargs):
+                    if part.message.thinking:
+                        state["thinking"].append(part.message.thinking)
+                    if part.message.content:
+                        if state["first"] is None:
+                            state["first"] = time.perf_counter()
+                        yield part.message.content
+                    if part.done:
+                        state["final"] = part
+
+        def finish(text: str) -> GenerationResult:
+            raw = with_thinking("".join(state["thinking"]), text)
+            return self._result(raw, started, state["first"], state["final"],
+                                kwargs["options"], ignored)
+
+        return Stream(pieces(), finish)
+
+    @classmethod
+    def list_models(cls, **config: Any) -> list[str]:
+        host = str(config.get("host") or default_host())
+        timeout = float(config.get("timeout", 5.0))
+        with translate_errors(host, None, timeout):
+            listed = make_client(host, timeout).list()
+        return sorted(m.model for m in listed.models if m.model)
+
+    @classmethod
+    def status(cls, **config: Any) -> tuple[bool, str]:
+        host = str(config.get("host") or default_host())
+        try:
+            models = cls.list_models(**{"timeout": 1.5, **config})
+        except BackendUnavailable as exc:
+            return False, exc.message
+        if not models:
+            return True, f"running at {host}, no models pulled (ollama pull phi4)"
+        return True, f"{host}: " + ", ".join(models)
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model, "host": self.host}
+
+
+def make_client(host: str, timeout: float):
+    import httpx
+    import ollama
+
+    return ollama.Client(host=host, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
+
+
+def with_thinking(thinking: str | None, content: str) -> str:
+    """The raw answer, with reasoning Ollama returned separately put back as ``<think>``."""
+    return f"<think>{thinking}</think>\n{content}" if thinking else content
+
+
+@contextmanager
+def translate_errors(host: str, model: str | None, timeout: float) -> Iterator[None]:
+    """Turn client and transport failures into :class:`BackendUnavailable` a person can act on."""
+    import httpx
+    import ollama
+
+    down_hint = "Start it with `ollama serve` (install from ollama.com), or set OLLAMA_HOST."
+    try:
+        yield
+    except ollama.ResponseError as exc:
+        if exc.status_code == 404 and model and "not found" in str(exc.error).lower():
+            raise BackendUnavailable(
+                f"The model '{model}' is not pulled on the Ollama server at {host}.",
+                hint=f"Run `ollama pull {model}` and try again.", command=f"ollama pull {model}",
+            ) from None
+        raise BackendUnavailable(
+            f"Ollama at {host} answered with an error ({exc.status_code}): {exc.error}",
+            hint="Check the server log (`ollama serve`), or try again in a moment.",
+        ) from None
+    except ConnectionError:
+        raise BackendUnavailable(f"The Ollama server is not reachable at {host}.",
+                                 hint=down_hint) from None
+    except httpx.ConnectError:
+        raise BackendUnavailable(f"The Ollama server is not reachable at {host}.",
+                                 hint=down_hint) from None
+    except httpx.TimeoutException:
+        raise BackendUnavailable(
+            f"Ollama at {host} did not answer within {timeout:g} s.",
+            hint="Raise the timeout, use a smaller model, or check that the server is not busy.",
+        ) from None
+    except httpx.TransportError as exc:
+        raise BackendUnavailable(
+            f"The connection to Ollama at {host} was lost while receiving the answer "
+            f"({type(exc).__name__}).",
+            hint="The server may have stopped or restarted; check `ollama serve` and try again.",
+        ) from None

@@ -1,0 +1,103 @@
+"""Workspace and records commands: init, import, records, demo, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from clinsum.cli.output import print_table
+from clinsum.demo import load_demo
+from clinsum.doctor import run_checks
+from clinsum.records import get_record, list_records
+from clinsum.records.ingest import ColumnMapping, import_paths
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from clinsum.cli import open_store
+
+    p = sub.add_parser("init", help="create (or upgrade) a workspace")
+    p.set_defaults(func=lambda a: _init(open_store(a)))
+
+    p = sub.add_parser("import", help="import records from .txt folders, CSV, JSONL or Parquet")
+    p.add_argument("paths", nargs="+", help="files or folders")
+    p.add_argument("--map", default=None, help="column mapping, e.g. text=informe,id=nhc,title=titulo")
+    p.add_argument("--max-bytes", type=int, default=None, help="largest record accepted (bytes)")
+    p.add_argument("--strict", action="store_true", help="import nothing if any file or row is bad")
+    p.set_defaults(func=lambda a: _import(open_store(a), a))
+
+    p = sub.add_parser("records", help="list or show records")
+    rsub = p.add_subparsers(dest="records_command", metavar="ACTION", required=True)
+    q = rsub.add_parser("list", help="one line per record")
+    q.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    q.set_defaults(func=lambda a: _records_list(open_store(a), a.json))
+    q = rsub.add_parser("show", help="a record's text and sections")
+    q.add_argument("record_id")
+    q.add_argument("--sections", action="store_true", help="print each section separately")
+    q.set_defaults(func=lambda a: _records_show(open_store(a), a.record_id, a.sections))
+
+    p = sub.add_parser("demo", help="load the synthetic demo records and references")
+    p.add_argument("--force", action="store_true", help="load even if the workspace has records")
+    p.set_defaults(func=lambda a: _demo(open_store(a), a.force))
+
+    p = sub.add_parser("doctor", help="what is available: workspace, Ollama, OpenAI key, CUDA, models")
+    p.add_argument("--quick", action="store_true", help="skip the slow checks")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=lambda a: _doctor(open_store(a), a.quick, a.json))
+
+
+def _init(store) -> int:
+    print(f"workspace ready: {store.root} (schema v{store.schema_version()})")
+    return 0
+
+
+def _import(store, args) -> int:
+    plan = import_paths(store, args.paths, ColumnMapping.parse(args.map), args.max_bytes, args.strict)
+    print(f"imported {len(plan.new)} record(s); {len(plan.duplicates)} duplicate(s) skipped;"
+          f" {len(plan.problems)} problem(s)")
+    for draft, existing in plan.duplicates:
+        print(f"  duplicate: {draft.source} (same text as {existing})")
+    for problem in plan.problems:
+        print(f"  skipped: {problem}")
+    return 0 if not plan.problems else 3
+
+
+def _records_list(store, as_json: bool) -> int:
+    rows = list_records(store)
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, default=str, ensure_ascii=False))
+    else:
+        print_table(rows, ["id", "language", "n_chars", "n_references", "n_generations", "title"])
+    return 0
+
+
+def _records_show(store, record_id: str, by_section: bool) -> int:
+    record = get_record(store, record_id)
+    if not by_section:
+        print(record.text)
+        return 0
+    for section in record.sections:
+        print(f"## [{section.kind}] {section.title}")
+        print(section.body(record.text))
+        print()
+    return 0
+
+
+def _demo(store, force: bool) -> int:
+    result = load_demo(store, only_if_empty=not force)
+    if result.skipped:
+        print("the workspace already has records; demo not loaded (use --force to add it)")
+    else:
+        print(f"demo loaded: {result.records} record(s), {result.references} reference summaries")
+    return 0
+
+
+def _doctor(store, quick: bool, as_json: bool) -> int:
+    checks = run_checks(store, quick=quick)
+    for check in checks:
+        if as_json:
+            print(json.dumps(check.__dict__, ensure_ascii=False))
+        else:
+            mark = "ok " if check.ok else "-- "
+            print(f"{mark}{check.name:<11} {check.detail}" + (f"\n{'':15}{check.hint}" if check.hint else ""))
+    return 0

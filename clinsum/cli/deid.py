@@ -1,0 +1,79 @@
+"""``clinsum deid``: eval (strict span P/R/F1 on a BRAT folder), text (de-identify a file), train."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from clinsum.errors import InputError, NotFound
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("deid", help="de-identification: evaluate, apply, train")
+    dsub = p.add_subparsers(dest="deid_command", metavar="ACTION", required=True)
+
+    q = dsub.add_parser("eval", help="strict span precision/recall/F1 per type on a BRAT folder")
+    q.add_argument("folder")
+    q.add_argument("--no-rules", action="store_true", help="the tagger alone")
+    q.add_argument("--no-propagation", action="store_true")
+    q.set_defaults(func=_eval)
+
+    q = dsub.add_parser("text", help="print a text file de-identified")
+    q.add_argument("file", help="a UTF-8 text file ('-' reads standard input)")
+    q.add_argument("--keep", default="", help="types to leave as they are, e.g. EDAD_SUJETO_ASISTENCIA")
+    q.add_argument("--mapping", action="store_true", help="also print placeholder → original (stderr)")
+    q.set_defaults(func=_text)
+
+    q = dsub.add_parser("train", help="retrain the shipped tagger and gazetteers on a BRAT folder")
+    q.add_argument("folder")
+    q.add_argument("--out", default=None, help="where to write (default: the package's data folder)")
+    q.add_argument("--iterations", type=int, default=250)
+    q.add_argument("--c1", type=float, default=0.03, help="L1 regularization")
+    q.add_argument("--c2", type=float, default=0.02, help="L2 regularization")
+    q.set_defaults(func=_train)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from clinsum.deid.brat import read_folder
+    from clinsum.deid.evaluate import evaluate, format_table
+    from clinsum.deid.pipeline import find_phi
+
+    docs = read_folder(args.folder)
+    scores = evaluate(docs, lambda text: find_phi(
+        text, use_rules=not args.no_rules, use_propagation=not args.no_propagation))
+    print(f"{len(docs)} documents, strict span match (type, start, end)")
+    print(format_table(scores))
+    return 0
+
+
+def _text(args: argparse.Namespace) -> int:
+    from clinsum.deid import PHI_TYPES, deidentify
+
+    keep = [k.strip() for k in args.keep.split(",") if k.strip()]
+    unknown = [k for k in keep if k not in PHI_TYPES]
+    if unknown:
+        raise InputError(f"Unknown PHI type(s): {', '.join(unknown)}.", hint=f"Known: {', '.join(PHI_TYPES)}.")
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        path = Path(args.file)
+        if not path.is_file():
+            raise NotFound(f"No file {path}.")
+        text = path.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
+    result = deidentify(text, keep=keep)
+    print(result.text)
+    if args.mapping:
+        for ph, (kind, surface) in result.mapping.entries.items():
+            print(f"{ph}\t{kind}\t{surface}", file=sys.stderr)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from clinsum.deid.brat import read_folder
+    from clinsum.deid.gazetteer import DATA
+    from clinsum.deid.tagger import train
+
+    stats = train(read_folder(args.folder), args.out or DATA, max_iterations=args.iterations, c1=args.c1, c2=args.c2)
+    print(f"trained: {stats}")
+    return 0

@@ -1,0 +1,80 @@
+"""Finding PHI: the tagger, the fixed-form rules, and propagation of names found once.
+
+``find_phi(text)`` returns non-overlapping spans; the tagger's own spans win over rules,
+and rules over propagated copies (a name tagged once is also caught where the tagger
+missed a repetition of exactly the same words).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from clinsum.deid.rules import rule_spans, trim_titles
+from clinsum.deid.spans import Span, remove_overlaps
+from clinsum.deid.tagger import default_tagger
+from clinsum.text import detect_language
+
+_PROPAGATE = {"NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL", "INSTITUCION", "CALLE",
+              "TERRITORIO", "PAIS", "FECHAS", "CORREO_ELECTRONICO", "ID_SUJETO_ASISTENCIA", "ID_ASEGURAMIENTO"}
+
+
+def propagate(text: str, spans: list[Span], types: set[str] = _PROPAGATE) -> list[Span]:
+    """Other occurrences (whole words) of each found surface of ``types``."""
+    out = []
+    for surface, kind in {(s.text, s.type) for s in spans if s.type in types and len(s.text) >= 4}:
+        for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text):
+            out.append(Span(m.start(), m.end(), kind, surface, "propagated"))
+    return out
+
+
+def name_words(text: str, spans: list[Span]) -> list[Span]:
+    """Each capitalized word (4+ letters) of names found by the header rules, wherever it recurs
+    (``Patient: Harold Brennan`` … ``Mr. Brennan``)."""
+    out = []
+    for s in spans:
+        if s.source == "fill" and s.type.startswith("NOMBRE_") and len(s.text.split()) <= 4:
+            for word in set(re.findall(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{3,}\b", s.text)) - _NOT_NAMES:
+                out += [Span(m.start(), m.end(), s.type, word, "propagated")
+                        for m in re.finditer(rf"(?<!\w){word}(?!\w)", text)]
+    return out
+
+
+_EN_TYPES = ("FECHAS", "ID_", "NUMERO_", "CORREO_", "URL_", "DIREC_", "EDAD_")
+
+
+def _fits_english(span: Span) -> bool:
+    """Tagger spans kept on English text: forms that do not depend on Spanish words, and
+    names made of capitalized words (``TIA`` or ``New HFrEF`` are not places or relatives)."""
+    if span.type.startswith(_EN_TYPES):
+        return True
+    return span.type.startswith("NOMBRE_") and all(w[:1].isupper() and not w.isupper() for w in span.text.split())
+_NOT_NAMES = {"Doctor", "Doctora", "Fictional", "Patient", "Paciente", "Hospital", "Unit", "Clinic"}
+
+
+def find_phi(text: str, *, language: str | None = None, use_rules: bool = True,
+             use_propagation: bool = True) -> list[Span]:
+    """PHI spans of ``text`` (cached: a preview and the send that follows tag a record once)."""
+    return list(_find_phi(text, language, use_rules, use_propagation))
+
+
+@lru_cache(maxsize=512)
+def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation: bool) -> tuple[Span, ...]:
+    """PHI spans of ``text`` (MEDDOCAN types), sorted, without overlaps.
+
+    The tagger learned Spanish; on English text (``language`` or detected) the rules win
+    where both found something, and its Spanish-only readings (``tía``, professions) are dropped.
+    """
+    language = language or detect_language(text)
+    found = trim_titles(default_tagger().spans(text), text)
+    if language == "en":
+        found = [s._replace(source="model-en") for s in found if _fits_english(s)]
+    spans = list(found)
+    if use_rules:
+        rules = rule_spans(text, language)
+        spans += rules
+        if use_propagation:
+            spans += name_words(text, rules)
+    if use_propagation:
+        spans += propagate(text, found)
+    return tuple(remove_overlaps(spans))

@@ -1,0 +1,126 @@
+"""Patterns for PHI with a fixed form, in Spanish and English texts.
+
+These complement the tagger: e-mails, URLs, IP addresses, DNI/NIE, dates, phone numbers
+after a phone label, and the values of labelled header fields of English records
+(``Name:``, ``MRN:``, ``DOB:`` …). Where the tagger found a span already, it wins.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clinsum.deid.spans import Span
+
+_MONTHS = (
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("CORREO_ELECTRONICO", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("URL_WEB", re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:)]")),
+    ("DIREC_PROT_INTERNET", re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")),
+    ("ID_SUJETO_ASISTENCIA", re.compile(r"\b(?:\d{8}[- ]?[A-HJ-NP-TV-Z]|[XYZ][- ]?\d{7}[- ]?[A-HJ-NP-TV-Z])\b")),
+    ("FECHAS", re.compile(r"\b(?:0?[1-9]|[12]\d|3[01])([/.-])(?:0?[1-9]|1[0-2])\1(?:19|20)?\d\d\b(?![/.-]\d)"
+                          r"|\b(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b")),
+    ("FECHAS", re.compile(r"\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)\d\d\b")),
+    ("FECHAS", re.compile(rf"\b\d{{1,2}}\s+de\s+(?:{_MONTHS})(?:\s+(?:de|del)\s+\d{{4}})?\b", re.I)),
+    ("FECHAS", re.compile(rf"\b(?:{_MONTHS})(?:\s+(?:de|del))?\s+(?:19|20)\d\d\b", re.I)),
+    ("FECHAS", re.compile(rf"\b(?:{_MONTHS})-\d\d\b", re.I)),
+    ("FECHAS", re.compile(rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I)),
+    ("NUMERO_TELEFONO", re.compile(
+        r"(?i)\b(?:tel|telf|tfno|tel[eé]fono|m[oó]vil|phone)\b\.?:?[ \t]*(?P<v>\+?[\d(][\d ()-]{6,}\d)")),
+    ("NUMERO_FAX", re.compile(r"(?i)\bfax\b\.?:?[ \t]*(?P<v>\+?[\d(][\d ()-]{6,}\d)")),
+]
+
+# Spanish hospitals and clinics named in capitals or title case (``HOSPITAL GENERAL DE VILLASERENA``)
+_CONNECT = r"(?:de|del|la|las|los|y|DE|DEL|LA|LAS|LOS|Y)"
+_CAP = r"[A-ZÁÉÍÓÚÑ][\w'’-]*"
+SPANISH_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("HOSPITAL", re.compile(
+        rf"\b(?:Hospital|HOSPITAL|Complejo Hospitalario|COMPLEJO HOSPITALARIO|Clínica|CLÍNICA)"
+        rf"(?:[ \t]+{_CONNECT})*(?:[ \t]+{_CAP}(?:[ \t]+{_CONNECT})*)*[ \t]+{_CAP}")),
+]
+
+# English institutions: capitalized words before Hospital / Clinic / Medical Center …
+ENGLISH_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("HOSPITAL", re.compile(r"\b(?:[A-Z][\w'’-]+[ \t]+){1,4}(?:Hospital|Medical Center|Medical Centre)\b")),
+    ("CENTRO_SALUD", re.compile(r"\b(?:[A-Z][\w'’-]+[ \t]+){1,4}(?:Clinic|Health Center|Health Centre)\b")),
+]
+
+# a title and up to three capitalized words: staff after Dr./Prof., patients after Mr./Mrs./Ms.
+_TITLED = re.compile(r"\b(?P<t>Dr|Dra|Prof|Mr|Mrs|Ms)\.?[ \t]+(?P<v>[A-ZÁÉÍÓÚÑ][\w'’-]+(?:[ \t]+[A-ZÁÉÍÓÚÑ][\w'’-]+){0,2})")
+
+# header fields (Spanish and English): label -> type of the value after the colon
+_FIELDS = {
+    "paciente": "NOMBRE_SUJETO_ASISTENCIA", "nombre": "NOMBRE_SUJETO_ASISTENCIA",
+    "apellidos": "NOMBRE_SUJETO_ASISTENCIA", "nombre y apellidos": "NOMBRE_SUJETO_ASISTENCIA",
+    "médico": "NOMBRE_PERSONAL_SANITARIO", "médico responsable": "NOMBRE_PERSONAL_SANITARIO",
+    "facultativo": "NOMBRE_PERSONAL_SANITARIO",
+    "enfermera": "NOMBRE_PERSONAL_SANITARIO",
+    "nhc": "ID_SUJETO_ASISTENCIA", "historia clínica": "ID_SUJETO_ASISTENCIA",
+    "nº historia": "ID_SUJETO_ASISTENCIA", "dni": "ID_SUJETO_ASISTENCIA", "nie": "ID_SUJETO_ASISTENCIA",
+    "nif": "ID_SUJETO_ASISTENCIA", "nass": "ID_ASEGURAMIENTO", "cip": "ID_ASEGURAMIENTO",
+    "tarjeta sanitaria": "ID_ASEGURAMIENTO", "episodio": "ID_CONTACTO_ASISTENCIAL",
+    "domicilio": "CALLE", "dirección": "CALLE", "localidad": "TERRITORIO", "provincia": "TERRITORIO",
+    "código postal": "TERRITORIO", "cp": "TERRITORIO", "país": "PAIS", "teléfono": "NUMERO_TELEFONO",
+    "fecha de nacimiento": "FECHAS", "fecha de ingreso": "FECHAS", "fecha de alta": "FECHAS",
+    "edad": "EDAD_SUJETO_ASISTENCIA", "sexo": "SEXO_SUJETO_ASISTENCIA", "correo": "CORREO_ELECTRONICO",
+    "name": "NOMBRE_SUJETO_ASISTENCIA", "patient": "NOMBRE_SUJETO_ASISTENCIA",
+    "patient name": "NOMBRE_SUJETO_ASISTENCIA", "mrn": "ID_SUJETO_ASISTENCIA",
+    "medical record number": "ID_SUJETO_ASISTENCIA", "dob": "FECHAS", "date of birth": "FECHAS",
+    "admission date": "FECHAS", "discharge date": "FECHAS", "address": "CALLE",
+    "ssn": "ID_ASEGURAMIENTO", "insurance": "ID_ASEGURAMIENTO", "age": "EDAD_SUJETO_ASISTENCIA",
+    "sex": "SEXO_SUJETO_ASISTENCIA", "gender": "SEXO_SUJETO_ASISTENCIA",
+    "physician": "NOMBRE_PERSONAL_SANITARIO", "attending": "NOMBRE_PERSONAL_SANITARIO",
+    "doctor": "NOMBRE_PERSONAL_SANITARIO", "city": "TERRITORIO", "zip": "TERRITORIO",
+    "country": "PAIS", "hospital": "HOSPITAL", "phone": "NUMERO_TELEFONO", "email": "CORREO_ELECTRONICO",
+}
+_FIELD_RE = re.compile(
+    r"^[ \t]*(" + "|".join(sorted(map(re.escape, _FIELDS), key=len, reverse=True)) + r")[ \t]*:[ \t]*([^\n]*?)[ \t.]*$",
+    re.I | re.M,
+)
+
+
+_TITLE_RE = re.compile(r"^(?:(?:Dr|Dra|Prof|Sr|Sra)\.?|Doctor|Doctora|Doctores)(?:\.|\s)\s*", re.I)
+
+
+def trim_titles(spans: list[Span], text: str) -> list[Span]:
+    """Staff and patient names without a leading title (``Dr.``, ``Doctora``), as annotated."""
+    out = []
+    for s in spans:
+        m = _TITLE_RE.match(s.text) if s.type.startswith("NOMBRE_") else None
+        if m and m.end() < len(s.text):
+            s = s._replace(start=s.start + m.end(), text=text[s.start + m.end():s.end])
+        out.append(s)
+    return out
+
+
+_NEXT_FIELD = re.compile(r"\s+[^\s:]{2,}\s*:\s")
+
+
+def rule_spans(text: str, language: str = "es") -> list[Span]:
+    """Every span the patterns find (may overlap each other; the caller resolves)."""
+    out = []
+    for kind, pattern in PATTERNS + (ENGLISH_PATTERNS if language == "en" else []):
+        for m in pattern.finditer(text):
+            g = "v" if "v" in pattern.groupindex else 0
+            out.append(Span(m.start(g), m.end(g), kind, m.group(g), "rule"))
+    if language != "en":  # the tagger knows Spanish hospitals; these only fill its gaps
+        out += [Span(m.start(), m.end(), kind, m.group(), "fill")
+                for kind, pattern in SPANISH_PATTERNS for m in pattern.finditer(text)]
+    for m in _TITLED.finditer(text):
+        kind = "NOMBRE_SUJETO_ASISTENCIA" if m.group("t") in ("Mr", "Mrs", "Ms") else "NOMBRE_PERSONAL_SANITARIO"
+        out.append(Span(m.start("v"), m.end("v"), kind, m.group("v"), "rule"))
+    for m in _FIELD_RE.finditer(text):
+        kind, start, value = _FIELDS[m.group(1).lower()], m.start(2), m.group(2)
+        value = _NEXT_FIELD.split(value, maxsplit=1)[0].rstrip(" .")  # "70 años Sexo: H" -> "70 años"
+        if kind.startswith("NOMBRE_"):  # a name ends before "(fictional)", ", Cardiology" …
+            value = re.split(r"\s*[,(;]", value, maxsplit=1)[0]
+            title = _TITLE_RE.match(value)
+            if title and title.end() < len(value):
+                start, value = start + title.end(), value[title.end():]
+        if value:
+            out.append(Span(start, start + len(value), kind, value, "fill"))
+    return out

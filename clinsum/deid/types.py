@@ -1,0 +1,41 @@
+"""The 29 MEDDOCAN PHI types and the short label each one's placeholder uses."""
+
+from __future__ import annotations
+
+#: MEDDOCAN type -> placeholder label (``[LABEL_n]`` in de-identified text)
+PHI_TYPES: dict[str, str] = {
+    "NOMBRE_SUJETO_ASISTENCIA": "NOMBRE",
+    "NOMBRE_PERSONAL_SANITARIO": "SANITARIO",
+    "EDAD_SUJETO_ASISTENCIA": "EDAD",
+    "SEXO_SUJETO_ASISTENCIA": "SEXO",
+    "FAMILIARES_SUJETO_ASISTENCIA": "FAMILIAR",
+    "OTROS_SUJETO_ASISTENCIA": "OTRO_DATO",
+    "FECHAS": "FECHA",
+    "PROFESION": "PROFESION",
+    "HOSPITAL": "HOSPITAL",
+    "CENTRO_SALUD": "CENTRO_SALUD",
+    "INSTITUCION": "INSTITUCION",
+    "CALLE": "CALLE",
+    "TERRITORIO": "LUGAR",
+    "PAIS": "PAIS",
+    "NUMERO_TELEFONO": "TELEFONO",
+    "NUMERO_FAX": "FAX",
+    "CORREO_ELECTRONICO": "EMAIL",
+    "ID_SUJETO_ASISTENCIA": "ID_PACIENTE",
+    "ID_CONTACTO_ASISTENCIAL": "ID_CONTACTO",
+    "ID_ASEGURAMIENTO": "ID_SEGURO",
+    "ID_TITULACION_PERSONAL_SANITARIO": "ID_COLEGIADO",
+    "ID_EMPLEO_PERSONAL_SANITARIO": "ID_EMPLEO",
+    "IDENTIF_VEHICULOS_NRSERIE_PLACAS": "ID_VEHICULO",
+    "IDENTIF_DISPOSITIVOS_NRSERIE": "ID_DISPOSITIVO",
+    "NUMERO_BENEF_PLAN_SALUD": "ID_PLAN_SALUD",
+    "URL_WEB": "URL",
+    "DIREC_PROT_INTERNET": "IP",
+    "IDENTIF_BIOMETRICOS": "ID_BIOMETRICO",
+    "OTRO_NUMERO_IDENTIF": "ID_OTRO",
+}
+
+LABEL_TO_TYPE: dict[str, str] = {label: phi for phi, label in PHI_TYPES.items()}
+
+#: types a clinician may choose to keep (they matter for a summary and identify little alone)
+CLINICAL_TYPES = ("EDAD_SUJETO_ASISTENCIA", "SEXO_SUJETO_ASISTENCIA")

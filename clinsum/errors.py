@@ -1,0 +1,59 @@
+"""Errors that carry a message fit for a person, and a hint of what to do.
+
+Every error raised on purpose by clinsum is a :class:`ClinsumError`. The UI shows
+``message`` (translated through ``key`` where a string exists) and ``hint``; the CLI prints
+them and exits with ``exit_code``. Nothing else should reach a user as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ClinsumError(Exception):
+    """Base class: ``message`` for people, ``hint`` for what to do next."""
+
+    exit_code = 1
+    key = "error.generic"
+
+    def __init__(self, message: str, hint: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.params = params
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class InputError(ClinsumError):
+    """Bad input from a user: a file, a field, a record."""
+
+    exit_code = 3
+    key = "error.input"
+
+
+class NotFound(ClinsumError):
+    """A named thing (record, model, job, knowledge base) does not exist."""
+
+    exit_code = 4
+    key = "error.not_found"
+
+
+class BackendUnavailable(ClinsumError):
+    """A model server is down, slow, or misconfigured (key missing, model not pulled)."""
+
+    exit_code = 5
+    key = "error.backend"
+
+
+class WorkspaceBusy(ClinsumError):
+    """The workspace stayed locked by another process for longer than we wait."""
+
+    exit_code = 6
+    key = "error.busy"
+
+
+class ConfigError(ClinsumError):
+    """A configuration file or option is wrong."""
+
+    exit_code = 2
+    key = "error.config"

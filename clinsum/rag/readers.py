@@ -1,0 +1,159 @@
+"""Rows of CSV, JSONL (or a JSON list) and Parquet files, streamed with their line numbers.
+
+Large files (MedMCQA's 194k rows) are read a row at a time. Lines are physical line numbers
+of the file (1 = the CSV header); for Parquet they are row numbers. Rows that cannot be read
+are yielded as problems, never raised, so one bad line never stops an ingestion.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clinsum.errors import InputError
+from clinsum.records.encoding import decode_bytes
+
+SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
+csv.field_size_limit(50_000_000)
+
+
+@dataclass
+class RowProblem:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+Item = tuple[int, dict[str, Any] | RowProblem]
+
+
+def count_units(path: Path) -> int:
+    """How many lines (rows for Parquet) the file has: the progress total."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    count = 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            count += chunk.count(b"\n")
+    return count + 1
+
+
+def columns_of(path: Path) -> list[str]:
+    """Column names (from the header, the first JSON object or the Parquet schema)."""
+    for _line, item in iter_rows(path):
+        if isinstance(item, dict):
+            return list(item)
+    return []
+
+
+def iter_rows(path: str | Path) -> Iterator[Item]:
+    """(line, row) or (line, RowProblem) for every row of ``path``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise InputError(f"No such file: {path}.")
+    if suffix not in SUFFIXES:
+        raise InputError(f"{path.name}: unsupported file type {suffix!r}.",
+                         hint="Use .csv, .tsv, .jsonl, .json or .parquet.")
+    if suffix == ".parquet":
+        yield from _parquet(path)
+        return
+    with _open_text(path) as handle:
+        if suffix in (".csv", ".tsv"):
+            yield from _csv(handle, "\t" if suffix == ".tsv" else None)
+        else:
+            yield from _json(handle)
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    """UTF-8 (BOM allowed) streamed; other encodings are detected and decoded in memory."""
+    with open(path, "rb") as probe:
+        head = probe.read(1 << 16)
+    try:
+        head.decode("utf-8")
+        return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - caller closes
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # a character cut at the probe's end
+            return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    text, _encoding = decode_bytes(path.read_bytes(), path.name)
+    return io.StringIO(text, newline="")
+
+
+def _csv(handle: io.TextIOBase, delimiter: str | None) -> Iterator[Item]:
+    if delimiter is None:
+        sample = handle.read(8192)
+        handle.seek(0)
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:
+            delimiter = ","
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise InputError(f"The CSV header cannot be read ({exc}).") from None
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, RowProblem(reader.line_num, f"unreadable CSV ({exc})")
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            yield reader.line_num, RowProblem(
+                reader.line_num, f"{len(values)} fields where the header has {len(header)}")
+            continue
+        yield reader.line_num, dict(zip(header, values, strict=True))
+
+
+def _json(handle: io.TextIOBase) -> Iterator[Item]:
+    first = handle.read(1)
+    while first and first.isspace():
+        first = handle.read(1)
+    handle.seek(0)
+    if first == "[":  # one JSON list (small files)
+        try:
+            data = json.load(handle)
+        except ValueError as exc:
+            raise InputError(f"Not valid JSON ({exc}).") from None
+        for number, obj in enumerate(data, start=1):
+            yield number, obj if isinstance(obj, dict) else RowProblem(number, "not a JSON object")
+        return
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            yield number, RowProblem(number, f"not valid JSON ({getattr(exc, 'msg', exc)})")
+            continue
+        yield number, obj if isinstance(obj, dict) else RowProblem(number, "a JSON line must be an object")
+
+
+def _parquet(path: Path) -> Iterator[Item]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{path.name}: not a readable Parquet file ({exc}).") from None
+    number = 0
+    for batch in parquet.iter_batches(batch_size=2048):
+        for row in batch.to_pylist():
+            number += 1
+            yield number, row

@@ -1,0 +1,42 @@
+"""Prompting strategies (template, chain of thought, few-shot, refinement, by parts, custom).
+
+Importing this package registers the built-in strategies in ``STRATEGIES``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from clinsum.strategies import by_parts, few_shot, prompted, refine  # noqa: F401 - registers
+from clinsum.strategies.base import (
+    STRATEGIES,
+    Stage,
+    Strategy,
+    StrategyContext,
+    SummaryResult,
+    SummaryStream,
+    backend_slots,
+    get_strategy,
+    run_concurrently,
+)
+
+if TYPE_CHECKING:
+    from clinsum.store import Store
+
+__all__ = [
+    "STRATEGIES", "Stage", "Strategy", "StrategyContext", "SummaryResult", "SummaryStream",
+    "backend_slots", "get_strategy", "list_strategies", "run_concurrently",
+]
+
+
+def list_strategies(store: Store | None = None) -> list[dict[str, Any]]:
+    """Built-in strategies, then the workspace's custom ones (newest versions)."""
+    out = [{"name": name, "label": s.label, "description": s.description, "version": s.version,
+            "builtin": True} for name, s in STRATEGIES.items()]
+    if store is not None:
+        from clinsum.strategies.custom import list_custom
+
+        out += [{"name": row["name"], "label": row["label"] or row["name"],
+                 "description": row["description"] or "", "version": str(row["version"]),
+                 "builtin": False} for row in list_custom(store)]
+    return out

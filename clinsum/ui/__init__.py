@@ -1,0 +1,224 @@
+"""Streamlit helpers shared by every page: language, workspace, errors, safe HTML, jobs.
+
+This package is the only place (with ``Home.py`` and ``pages/``) that imports streamlit.
+A page is thin: ``ui.page(...)``, then read state, call the library, draw, all inside
+``with ui.guard():`` so a failure becomes a clear message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import time
+import traceback
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from clinsum.config import workspace_path
+from clinsum.errors import ClinsumError
+from clinsum.store import Store
+from clinsum.ui.i18n import LANGUAGES, translate
+
+log = logging.getLogger("clinsum.ui")
+PAGES_DIR = Path(__file__).resolve().parent.parent.parent / "pages"
+
+
+# -- language --------------------------------------------------------------------------------
+def lang() -> str:
+    """The language chosen in the sidebar (default ``$CLINSUM_LANG`` or Spanish)."""
+    if "_lang" not in st.session_state:
+        default = os.environ.get("CLINSUM_LANG", "es")
+        st.session_state["_lang"] = default if default in LANGUAGES else "es"
+    return st.session_state["_lang"]
+
+
+def t(key: str, **params: object) -> str:
+    return translate(key, lang(), **params)
+
+
+def language_switch() -> None:
+    current = lang()
+
+    def changed() -> None:
+        st.session_state["_lang"] = st.session_state["_lang_widget"]
+
+    st.sidebar.radio(
+        "Idioma / Language", LANGUAGES, index=LANGUAGES.index(current), horizontal=True,
+        format_func=lambda code: {"es": "Español", "en": "English"}[code],
+        key="_lang_widget", on_change=changed,
+    )
+
+
+# -- workspace -------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> Store:
+    return Store.open(path)
+
+
+def store() -> Store:
+    """The workspace this server works on (``$CLINSUM_WORKSPACE`` or ./workspace)."""
+    return _open_store(str(workspace_path()))
+
+
+def backend_env() -> str:
+    """What backend availability depends on, for ``st.cache_data`` keys: the Ollama host, the
+    OpenAI-compatible URL and (a digest of) the API key, so a changed setting is seen at once."""
+    import hashlib
+
+    from clinsum.secrets import get_secret
+
+    key = get_secret("OPENAI_API_KEY")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12] if key else ""
+    return "|".join([os.environ.get("OLLAMA_HOST", ""), os.environ.get("OPENAI_BASE_URL", ""), digest])
+
+
+# -- page frame and errors -------------------------------------------------------------------
+def page(title_key: str, intro_key: str | None = None) -> None:
+    """Title, one-line explanation and the sidebar (language, workspace) of a page."""
+    language_switch()
+    st.sidebar.caption(t("common.workspace", path=str(workspace_path())))
+    st.title(t(title_key))
+    if intro_key:
+        st.caption(t(intro_key))
+
+
+def show_error(exc: BaseException) -> None:
+    """A clear message for ``exc``; unexpected errors are logged to the workspace, not shown."""
+    if isinstance(exc, ClinsumError):
+        st.error(exc.message)
+        if exc.hint:
+            st.info(exc.hint)
+        return
+    ref = uuid.uuid4().hex[:8]
+    try:
+        folder = store().dir("logs")
+        with open(folder / "ui-errors.log", "a", encoding="utf-8") as handle:
+            handle.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} ref {ref}\n{traceback.format_exc()}\n")
+    except Exception:  # noqa: BLE001 - logging must never break the page
+        log.exception("could not write the UI error log")
+    st.error(t("common.unexpected", ref=ref))
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Run a page body; errors become messages (Streamlit's own control flow passes through)."""
+    try:
+        yield
+    except ClinsumError as exc:
+        show_error(exc)
+    except Exception as exc:
+        if type(exc).__module__.startswith("streamlit"):
+            raise  # st.rerun / st.stop use exceptions
+        show_error(exc)
+
+
+# -- safe HTML -------------------------------------------------------------------------------
+def esc(text: object) -> str:
+    """HTML-escape any record or model text before it goes into markup."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def highlight(text: str, spans: list[tuple], css: str = "background:#fff3b0") -> str:
+    """Escaped ``text`` with ``<mark>`` around each (start, end, title[, css]) span
+    (non-overlapping; a span's own css, when given, replaces ``css``)."""
+    out: list[str] = []
+    pos = 0
+    for start, end, title, *own in sorted(spans):
+        if start < pos:
+            continue
+        out.append(esc(text[pos:start]))
+        style = own[0] if own else css
+        out.append(f'<mark style="{esc(style)}" title="{esc(title)}">{esc(text[start:end])}</mark>')
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def text_box(text: str, height: int = 420) -> None:
+    """Show a long text in a scrolling box (escaped)."""
+    st.markdown(
+        f'<div style="max-height:{height}px;overflow-y:auto;white-space:pre-wrap;'
+        f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{esc(text)}</div>',
+        unsafe_allow_html=True,
+    )
+
+
+# -- jobs ------------------------------------------------------------------------------------
+def job_status(job_id: str) -> dict:
+    """Progress bar, "i/N, elapsed < remaining", and stop/resume buttons for a job."""
+    from clinsum import jobs
+
+    s = store()
+    info = jobs.info(s, job_id)
+    progress = info.get("progress") or {}
+    done, total = progress.get("done") or 0, progress.get("total")
+    status = info["status"]
+    label = t(f"jobs.status.{status}")
+    if total:
+        elapsed = _fmt_seconds(progress.get("elapsed_s"))
+        remaining = _fmt_seconds(progress.get("eta_s"))
+        st.progress(min(done / total, 1.0), text=f"{label}: {done}/{total}, {elapsed} < {remaining}")
+    else:
+        st.write(f"{label}" + (f": {progress.get('message')}" if progress.get("message") else ""))
+    if progress.get("message") and total:
+        st.caption(progress["message"])
+    if info.get("error"):
+        st.error(info["error"])
+    cols = st.columns(2)
+    if status in jobs.ACTIVE and cols[0].button(t("jobs.stop"), key=f"stop-{job_id}"):
+        jobs.request_stop(s, job_id)
+        st.rerun()
+    if status in ("stopped", "failed") and cols[1].button(t("jobs.resume"), key=f"resume-{job_id}"):
+        jobs.resume(s, job_id)
+        st.rerun()
+    return info
+
+
+def fmt_seconds(value: float | None) -> str:
+    """``m:ss`` (or ``h:mm:ss``); ``?`` when unknown."""
+    if value is None:
+        return "?"
+    value = int(value)
+    return f"{value // 3600}:{value % 3600 // 60:02d}:{value % 60:02d}" if value >= 3600 else f"{value // 60}:{value % 60:02d}"
+
+
+_fmt_seconds = fmt_seconds  # the name it had first
+
+
+def download_buttons(df, name: str) -> None:
+    """CSV and Parquet downloads of a DataFrame."""
+    import io
+
+    cols = st.columns(2)
+    cols[0].download_button(t("common.download_csv"), df.to_csv(index=False).encode("utf-8"),
+                            f"{name}.csv", "text/csv", key=f"csv-{name}")
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    cols[1].download_button(t("common.download_parquet"), buffer.getvalue(), f"{name}.parquet",
+                            "application/octet-stream", key=f"pq-{name}")
+
+
+# -- navigation ------------------------------------------------------------------------------
+def named_pages() -> list[tuple[str, object]]:
+    """(name, ``st.Page``) for each file in ``pages/`` (``NN_name.py``), titled ``nav.<name>``."""
+    pages = []
+    for path in sorted(PAGES_DIR.glob("[0-9]*_*.py")):
+        name = path.stem.split("_", 1)[1]
+        page = st.Page(str(path), title=t(f"nav.{name}"), url_path=name, default=name == "home")
+        pages.append((name, page))
+    return pages
+
+
+def navigation_pages() -> list:
+    """The ``st.Page`` of every page, in file order."""
+    return [page for _name, page in named_pages()]
+
+
+def navigation():
+    """The app's ``st.navigation`` over every page (the router in ``Home.py``)."""
+    return st.navigation(navigation_pages())

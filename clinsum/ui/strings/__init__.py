@@ -1,0 +1,1 @@
+"""UI strings, one module per page or area: ``STRINGS = {key: (es, en)}``."""

@@ -1,0 +1,52 @@
+STRINGS = {
+    "home.title": ("clinsum · resúmenes clínicos", "clinsum · clinical summaries"),
+    "home.intro": (
+        "Resuma historias clínicas con modelos de lenguaje pequeños y juzgue los resúmenes: "
+        "todo queda guardado en el espacio de trabajo.",
+        "Summarize clinical records with small language models and judge the summaries: "
+        "everything is kept in the workspace.",
+    ),
+    "home.what": ("Qué puede hacer aquí", "What you can do here"),
+    "home.counts": ("En este espacio de trabajo", "In this workspace"),
+    "home.count.records": ("Registros", "Records"),
+    "home.count.reference_summaries": ("Resúmenes de referencia", "Reference summaries"),
+    "home.count.generations": ("Resúmenes generados", "Generated summaries"),
+    "home.count.metrics": ("Valores de métricas", "Metric values"),
+    "home.count.annotations": ("Anotaciones", "Annotations"),
+    "home.count.jobs": ("Trabajos", "Jobs"),
+    "home.backends": ("Disponibilidad", "Availability"),
+    "home.backends.help": (
+        "Las mismas comprobaciones que `clinsum doctor`. El resumen extractivo funciona siempre, "
+        "sin servidor ni descargas.",
+        "The same checks as `clinsum doctor`. The extractive summarizer always works, with no "
+        "server and no downloads.",
+    ),
+    "home.check.ok": ("disponible", "available"),
+    "home.check.missing": ("no disponible", "not available"),
+    "home.empty": (
+        "El espacio de trabajo está vacío. Cargue los registros de demostración (sintéticos) o "
+        "importe los suyos en Registros.",
+        "The workspace is empty. Load the (synthetic) demo records, or import your own in Records.",
+    ),
+    "home.load_demo": ("Cargar registros de demostración", "Load demo records"),
+    "home.demo_loaded": ("Demostración cargada: {records} registros, {references} referencias.",
+                         "Demo loaded: {records} records, {references} references."),
+    "home.page.records": ("Explore, busque e importe historias clínicas; vea sus secciones.",
+                          "Browse, search and import clinical records; see their sections."),
+    "home.page.summarize": ("Resuma un registro en directo con el modelo y la estrategia que elija.",
+                            "Summarize a record live with the model and strategy of your choice."),
+    "home.page.grids": ("Lance rejillas de experimentos (modelos × estrategias × temperaturas).",
+                        "Run experiment grids (models × strategies × temperatures)."),
+    "home.page.compare": ("Compare registro, referencia y candidatos lado a lado.",
+                          "Compare record, reference and candidates side by side."),
+    "home.page.explorer": ("Explore las métricas con gráficos y SQL de solo lectura.",
+                           "Explore metrics with charts and read-only SQL."),
+    "home.page.knowledge_base": ("Bases de conocimiento médico para RAG.",
+                                 "Medical knowledge bases for RAG."),
+    "home.page.references": ("Genere resúmenes de referencia, desidentificados primero.",
+                             "Generate reference summaries, de-identified first."),
+    "home.page.annotate": ("Médicos: valoren y corrijan los resúmenes de referencia.",
+                           "Physicians: rate and correct reference summaries."),
+    "home.page.finetune": ("Ajuste fino LoRA sobre referencias validadas.",
+                           "LoRA fine-tuning on validated references."),
+}

@@ -1,0 +1,43 @@
+"""Home: what the workbench does, what is in the workspace, what is available."""
+
+import streamlit as st
+
+from clinsum import ui
+from clinsum.demo import load_demo
+from clinsum.doctor import run_checks
+
+ui.page("home.title", "home.intro")
+
+with ui.guard():
+    store = ui.store()
+    counts = store.counts()
+    st.subheader(ui.t("home.counts"))
+    cols = st.columns(len(counts))
+    for col, (name, value) in zip(cols, counts.items(), strict=True):
+        col.metric(ui.t(f"home.count.{name}"), value)
+
+    if counts["records"] == 0:
+        st.info(ui.t("home.empty"))
+        if st.button(ui.t("home.load_demo"), type="primary", key="home.load_demo"):
+            result = load_demo(store)
+            st.success(ui.t("home.demo_loaded", records=result.records, references=result.references))
+            st.rerun()
+
+    st.subheader(ui.t("home.what"))
+    for name, page in ui.named_pages():
+        if name != "home":
+            st.page_link(page, label=f"**{page.title}** — {ui.t(f'home.page.{name}')}")
+
+    st.subheader(ui.t("home.backends"))
+    st.caption(ui.t("home.backends.help"))
+
+    @st.cache_data(ttl=30, show_spinner=False)
+    def checks(path: str) -> list[dict]:
+        return [c.__dict__ for c in run_checks(ui.store(), quick=True)]
+
+    for check in checks(str(store.root)):
+        state = ui.t("home.check.ok") if check["ok"] else ui.t("home.check.missing")
+        icon = ":green[●]" if check["ok"] else ":gray[○]"
+        st.markdown(f"{icon} **{ui.esc(check['name'])}** ({state}): {ui.esc(check['detail'])}")
+        if check["hint"] and not check["ok"]:
+            st.caption(check["hint"])

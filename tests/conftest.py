@@ -1,0 +1,44 @@
+"""Shared fixtures: a fresh workspace per test, the demo workspace, paths to shared data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.pop("OPENAI_API_KEY", None)
+
+from clinsum.store import Store  # noqa: E402
+from tests.fakes.fixtures import llm_server  # noqa: E402, F401 - loopback Ollama/OpenAI server
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+MEDDOCAN = SHARED / "data" / "meddocan"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """An empty workspace in a temporary folder."""
+    return Store.open(tmp_path / "ws")
+
+
+@pytest.fixture
+def demo_store(tmp_path: Path) -> Store:
+    """A workspace with the demo records and references loaded."""
+    from clinsum.demo import load_demo
+
+    s = Store.open(tmp_path / "demo-ws")
+    load_demo(s)
+    return s
+
+
+@pytest.fixture
+def meddocan_dir() -> Path:
+    """``../shared/data/meddocan`` (skips the test where it is absent)."""
+    if not (MEDDOCAN / "dev").is_dir():
+        pytest.skip("../shared/data/meddocan is not available here")
+    return MEDDOCAN

@@ -1,0 +1,44 @@
+"""Every UI string used in the code exists in Spanish and English; every page has a title."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from clinsum.ui.i18n import catalog, translate
+
+ROOT = Path(__file__).resolve().parent.parent
+LITERAL = re.compile(r"""\bt\(\s*["']([a-z0-9_]+(?:\.[a-z0-9_]+)+)["']""")
+
+
+def used_keys() -> dict[str, str]:
+    found = {}
+    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("clinsum/**/*.py"), ROOT / "Home.py"]:
+        for key in LITERAL.findall(path.read_text(encoding="utf-8")):
+            found[key] = path.name
+    return found
+
+
+def test_every_literal_key_is_translated() -> None:
+    strings = catalog()
+    missing = {k: f for k, f in used_keys().items() if k not in strings}
+    assert missing == {}
+
+
+def test_every_string_has_both_languages() -> None:
+    empty = [k for k, (es, en) in catalog().items() if not es.strip() or not en.strip()]
+    assert empty == []
+
+
+def test_every_page_has_a_title_and_a_home_line() -> None:
+    for path in ROOT.glob("pages/[0-9]*_*.py"):
+        name = path.stem.split("_", 1)[1]
+        assert f"nav.{name}" in catalog(), path.name
+        if name != "home":
+            assert f"home.page.{name}" in catalog(), path.name
+
+
+def test_missing_key_shows_itself_and_params_format() -> None:
+    assert translate("no.such.key", "en") == "no.such.key"
+    assert translate("records.found", "en", n=3) == "3 records"
+    assert translate("records.found", "es", n=3) == "3 registros"

@@ -1,0 +1,74 @@
+"""Long jobs as real processes: progress, graceful stop, kill -9, resume without duplicates."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from clinsum import jobs
+
+KIND = "tests.job_handlers:count_items"
+
+
+def items(store) -> list[int]:
+    return [r[0] for r in store.execute("SELECT i FROM test_items ORDER BY i")]
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_job_runs_in_its_own_process_and_reports_progress(store) -> None:
+    job_id = jobs.submit(store, KIND, {"n": 5, "delay": 0.01})
+    row = jobs.wait(store, job_id, timeout=60)
+    assert row["status"] == "done", row
+    assert items(store) == [0, 1, 2, 3, 4]
+    info = jobs.info(store, job_id)
+    assert info["progress"]["done"] == 5 and info["progress"]["total"] == 5
+    events = [e["event"] for e in jobs.read_log(store, job_id)]
+    assert events[0] == "start" and events[-1] == "done" and events.count("item") == 5
+
+
+def test_graceful_stop_then_resume_finishes_without_duplicates(store) -> None:
+    job_id = jobs.submit(store, KIND, {"n": 60, "delay": 0.05})
+    wait_for(lambda: jobs.read_progress(store, job_id).get("done", 0) >= 3)
+    jobs.request_stop(store, job_id)
+    assert jobs.wait(store, job_id, timeout=30)["status"] == "stopped"
+    partial = items(store)
+    assert 3 <= len(partial) < 60
+    jobs.resume(store, job_id)
+    assert jobs.wait(store, job_id, timeout=60)["status"] == "done"
+    assert items(store) == list(range(60))
+
+
+def test_killed_job_is_marked_failed_and_resumes(store) -> None:
+    job_id = jobs.submit(store, KIND, {"n": 40, "delay": 0.05})
+    wait_for(lambda: jobs.read_progress(store, job_id).get("done", 0) >= 3)
+    pid = jobs.info(store, job_id)["pid"]
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: jobs.refresh(store, job_id)["status"] == "failed")
+    assert "unexpectedly" in jobs.info(store, job_id)["error"]
+    jobs.resume(store, job_id)
+    assert jobs.wait(store, job_id, timeout=60)["status"] == "done"
+    assert items(store) == list(range(40))
+
+
+def test_a_crashing_handler_is_recorded_with_its_traceback(store) -> None:
+    job_id = jobs.submit(store, "tests.job_handlers:explode", {}, spawn=False)
+    assert jobs.run_job(store, job_id) == "failed"
+    assert "handler bug" in jobs.info(store, job_id)["error"]
+    assert "Traceback" in jobs.read_log(store, job_id)[-1]["traceback"]
+
+
+def test_jobs_sharing_a_resource_run_one_at_a_time(store) -> None:
+    first = jobs.submit(store, KIND, {"n": 20, "delay": 0.05}, resource="gpu")
+    wait_for(lambda: jobs.refresh(store, first)["status"] == "running")
+    second = jobs.submit(store, "tests.job_handlers:explode", {}, resource="gpu")
+    time.sleep(0.5)
+    assert jobs.refresh(store, second)["status"] == "queued"
+    assert jobs.wait(store, first, timeout=60)["status"] == "done"
+    assert jobs.wait(store, second, timeout=60)["status"] == "failed"

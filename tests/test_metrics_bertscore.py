@@ -1,0 +1,61 @@
+"""BERTScore with the bundled MiniLM: parity with bert_score, identical/empty texts, long texts."""
+
+from __future__ import annotations
+
+import pytest
+
+from clinsum.embeddings import bundled_model_path
+from clinsum.errors import ConfigError
+from clinsum.metrics import Pair, get_metric
+
+PAIRS = [
+    Pair("Mujer de 54 años con dolor torácico opresivo y disnea.", "Paciente de 54 años con dolor torácico."),
+    Pair("The patient denies fever; chest X-ray is normal.", "No fever. Normal chest radiograph."),
+    Pair("Fiebre", "Niño de 3 años con otitis media aguda derecha tratado con amoxicilina 80 mg/kg/día."),
+]
+
+
+@pytest.fixture(scope="module")
+def bertscore():
+    return get_metric("bertscore")
+
+
+def test_same_values_as_bert_score(bertscore):
+    import bert_score
+
+    results = bertscore.compute_many(PAIRS)
+    # batch_size=1: bert_score pads nothing, so its values do not depend on the batch
+    P, R, F = bert_score.score([p.candidate for p in PAIRS], [p.reference for p in PAIRS],
+                               model_type=str(bundled_model_path()), num_layers=6, batch_size=1)
+    for result, p, r, f in zip(results, P.tolist(), R.tolist(), F.tolist(), strict=True):
+        assert result.values["bertscore_p"] == pytest.approx(p, abs=1e-5)
+        assert result.values["bertscore_r"] == pytest.approx(r, abs=1e-5)
+        assert result.values["bertscore_f1"] == pytest.approx(f, abs=1e-5)
+    assert results[0].values["bertscore_f1"] > results[2].values["bertscore_f1"]
+
+
+def test_identical_and_empty(bertscore):
+    same = bertscore.compute("Otitis media aguda derecha.", "Otitis media aguda derecha.").values
+    assert same["bertscore_f1"] == pytest.approx(1.0, abs=1e-5)
+    empty = bertscore.compute("", "Otitis media aguda derecha.").values
+    assert empty == {"bertscore_p": 0.0, "bertscore_r": 0.0, "bertscore_f1": 0.0}
+
+
+def test_text_longer_than_window_is_chunked_not_truncated(bertscore):
+    body = " ".join(f"control número {i} sin incidencias en planta" for i in range(80))
+    assert len(body.split()) > 512
+    changed = body + " Finalmente presenta parada cardiorrespiratoria y fallece pese a reanimación avanzada."
+    result = bertscore.compute(changed, body)
+    assert result.details["chunked"] is True and "window" in result.details["note"]
+    # a truncating scorer sees two identical prefixes; the added ending must lower precision
+    assert result.values["bertscore_r"] > 0.99 > result.values["bertscore_p"]
+    short = bertscore.compute("Otitis.", "Otitis media.")
+    assert "chunked" not in short.details
+
+
+def test_local_model_path_and_bad_path(tmp_path):
+    metric = get_metric("bertscore", model=str(bundled_model_path()), num_layers=3)
+    assert "layers=3" in metric.version and metric.version != get_metric("bertscore").version
+    assert metric.compute("dolor", "dolor").values["bertscore_f1"] == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(ConfigError):
+        get_metric("bertscore", model=str(tmp_path / "nothing"))

@@ -1,0 +1,216 @@
+"""The annotation page through Streamlit's AppTest on a demo workspace."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from clinsum import annotation as A
+from clinsum.annotation import annotators, assignment
+from clinsum.demo import load_demo
+from clinsum.store import Store
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "70_annotate.py")
+TIMEOUT = 90
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("annotate-demo") / "ws"
+    load_demo(Store.open(root))
+    return root
+
+
+@pytest.fixture
+def ws(demo_template, tmp_path, monkeypatch) -> Store:
+    target = tmp_path / "ws"
+    shutil.copytree(demo_template, target)
+    monkeypatch.setenv("CLINSUM_WORKSPACE", str(target))
+    monkeypatch.setenv("CLINSUM_LANG", "en")
+    monkeypatch.setattr(annotators, "read_secrets", lambda: {})
+    return Store.open(target)
+
+
+def app(annotator: str | None = "ana") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    if annotator:
+        at.query_params["annotator"] = annotator
+    return at.run()
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def first_item(ws: Store, who: str = "ana") -> str:
+    return next(i["item_id"] for i in A.queue(ws, who) if i["state"] != "done")
+
+
+def test_annotator_chosen_at_first_use_and_remembered(ws):
+    at = app(None)
+    assert_clean(at)
+    at.text_input[0].input("ana")
+    at.button[0].click().run()  # the form's submit button sends the typed name
+    assert_clean(at)
+    assert at.query_params["annotator"] == "ana"
+    assert "ana" in [a["name"] for a in annotators.list_annotators(ws)]
+    assert at.selectbox(key="annotate.item").value == first_item(ws)
+    again = app("ana")  # a new tab with the remembered name: straight to the queue
+    assert_clean(again)
+    assert again.selectbox(key="annotate.item").value == first_item(ws)
+
+
+def test_autosave_restores_work_after_restart(ws):
+    at = app()
+    assert_clean(at)
+    item = at.selectbox(key="annotate.item").value
+    at.radio(key=f"annotate.r.{item}.accuracy").set_value(4).run()
+    at.radio(key=f"annotate.r.{item}.clarity").set_value(2).run()
+    at.text_area(key=f"annotate.r.{item}.comment").input("Falta la dosis.").run()
+    assert_clean(at)
+    draft = A.load_draft(ws, "ana", "reference", item)
+    assert draft["scores"]["accuracy"] == 4 and draft["comment"] == "Falta la dosis."
+    restarted = app()  # a fresh session: closed tab or server restart
+    assert_clean(restarted)
+    assert restarted.selectbox(key="annotate.item").value == item
+    assert restarted.radio(key=f"annotate.r.{item}.accuracy").value == 4
+    assert restarted.radio(key=f"annotate.r.{item}.clarity").value == 2
+    assert restarted.text_area(key=f"annotate.r.{item}.comment").value == "Falta la dosis."
+
+
+def test_review_submit_edit_span_and_low_score_needs_comment(ws):
+    at = app()
+    item = at.selectbox(key="annotate.item").value
+    ref_text = ws.scalar("SELECT text FROM reference_summaries WHERE id = ?", [item])
+    quote = ref_text.split()[0]
+    at.text_input(key=f"annotate.r.{item}.quote").input(quote).run()
+    at.selectbox(key=f"annotate.r.{item}.etype").set_value("wrong_dose").run()
+    at.button(key=f"annotate.r.{item}.add").click().run()
+    assert_clean(at)
+    assert A.load_draft(ws, "ana", "reference", item)["spans"][0]["quote"] == quote
+    for name, value in (("accuracy", 2), ("clarity", 4), ("completeness", 4)):
+        at.radio(key=f"annotate.r.{item}.{name}").set_value(value).run()
+    at.radio(key=f"annotate.r.{item}.verdict").set_value("accept_edits").run()
+    at.text_area(key=f"annotate.r.{item}.edited").input(ref_text + " Revisado.").run()
+    at.button(key=f"annotate.r.{item}.submit").click().run()
+    assert not at.exception
+    assert any("comment is required" in e.value for e in at.error)  # low score, no comment
+    assert A.get_annotation(ws, "reference", item, "ana") is None
+    at.text_area(key=f"annotate.r.{item}.comment").input("Dosis sin unidades.").run()
+    at.button(key=f"annotate.r.{item}.submit").click().run()
+    assert_clean(at)
+    assert at.success
+    saved = A.get_annotation(ws, "reference", item, "ana")
+    assert saved["scores"] == {"accuracy": 2, "clarity": 4, "completeness": 4}
+    assert saved["spans"][0]["type"] == "wrong_dose"
+    edited = ws.fetch_one("SELECT * FROM reference_summaries WHERE id = ?", [saved["details"]["edited_ref_id"]])
+    assert edited["parent_id"] == item and edited["text"].endswith("Revisado.")
+    assert ws.scalar("SELECT text FROM reference_summaries WHERE id = ?", [item]) == ref_text
+    assert A.load_draft(ws, "ana", "reference", item) is None
+
+
+def test_agreement_export_and_settings_sections(ws):
+    annotators.register(ws, "ana")
+    annotators.register(ws, "luis")
+    assignment.set_overlap(ws, 2)
+    items = [i["item_id"] for i in A.queue(ws, "ana")][:3]
+    for name, scores in (("ana", (4, 5, 3)), ("luis", (4, 4, 3))):
+        for item, acc in zip(items, scores, strict=True):
+            A.submit_review(ws, name, item, scores={"accuracy": acc, "clarity": 4, "completeness": 4},
+                            verdict="accept")
+    at = app()
+    at.radio(key="annotate.section").set_value("agreement").run()
+    assert_clean(at)
+    assert len(at.dataframe) == 3  # progress, across all, per pair
+    at.radio(key="annotate.section").set_value("export").run()
+    assert_clean(at)
+    assert any("24 row(s)" in c.value for c in at.caption)
+    at.radio(key="annotate.section").set_value("settings").run()
+    at.number_input(key="annotate.overlap").set_value(3).run()
+    at.button(key="annotate.overlap_save").click().run()
+    assert_clean(at)
+    assert assignment.get_overlap(ws) == 3
+
+
+def test_blinded_pairwise_section(ws):
+    record_id = ws.scalar("SELECT id FROM records ORDER BY id LIMIT 1")
+    ws.execute("INSERT INTO generations (id, record_id, backend, strategy, text) VALUES"
+               " ('gen-a', ?, 'x', 'y', 'Resumen <b>generado</b>.')", [record_id])
+    at = app()
+    at.radio(key="annotate.section").set_value("pairwise").run()
+    assert_clean(at)
+    assert at.info  # nothing to compare yet, and the page says how to get there
+    at.radio(key="annotate.section").set_value("settings").run()
+    at.button(key="annotate.make_pairs").click().run()
+    assert_clean(at)
+    at.radio(key="annotate.section").set_value("pairwise").run()
+    pair_id = at.selectbox(key="annotate.pair").value
+    assert any("&lt;b&gt;generado" in m.value for m in at.markdown)  # model text is escaped
+    for name in ("accuracy", "clarity", "completeness", "overall"):
+        at.radio(key=f"annotate.p.{pair_id}.{name}").set_value(1).run()
+    at.button(key=f"annotate.p.{pair_id}.submit").click().run()
+    assert_clean(at)
+    (pref,) = A.preferences(ws)
+    swapped = ws.scalar("SELECT swapped FROM pairwise_items WHERE id = ?", [pair_id])
+    assert pref["b_better"]["overall"] == (-1 if swapped else 1)
+
+
+def test_password_required_when_configured(ws, monkeypatch):
+    monkeypatch.setattr(annotators, "read_secrets", lambda: {"annotators": {"ana": "pw"}})
+    at = app("ana")  # the remembered name alone is not enough
+    assert_clean(at)
+    assert len(at.text_input) == 2
+    at.text_input[1].input("wrong")
+    at.button[0].click().run()
+    assert not at.exception and at.error
+    at.text_input[1].input("pw")
+    at.button[0].click().run()
+    assert_clean(at)
+    assert at.selectbox(key="annotate.item").value
+
+
+def test_failed_autosave_is_a_warning_not_a_traceback(ws, monkeypatch):
+    from clinsum.annotation import drafts
+    from clinsum.errors import WorkspaceBusy
+
+    at = app()
+    item = at.selectbox(key="annotate.item").value
+
+    def busy(*args, **kwargs):
+        raise WorkspaceBusy("The workspace stayed busy.")
+
+    monkeypatch.setattr(drafts, "save_draft", busy)
+    at.radio(key=f"annotate.r.{item}.accuracy").set_value(3).run()
+    assert_clean(at)
+    assert any("stayed busy" in w.value for w in at.warning)
+    assert at.radio(key=f"annotate.r.{item}.accuracy").value == 3  # kept in the tab
+
+
+def test_every_string_exists_in_both_languages():
+    import re
+
+    from clinsum.annotation import assignment, pairwise, rubric
+    from clinsum.ui.i18n import catalog
+
+    source = Path(PAGE).read_text(encoding="utf-8")
+    keys = set(re.findall(r'ui\.t\("(annotate\.[a-z_.]+)"', source)) | {"nav.annotate"}
+    keys = {k for k in keys if not k.endswith(".")}  # prefixes of the dynamic keys below
+    assert len(keys) > 30
+    keys |= {f"annotate.state.{s}" for s in ("done", "draft", "todo")}
+    keys |= {f"annotate.decision.{d}" for d in ("validated", "edited", "rejected", "undecided", "pending")}
+    keys |= {f"annotate.kind.{k}" for k in assignment.ITEM_KINDS}
+    keys |= {f"annotate.mode.{m}" for m in pairwise.MODES}
+    keys |= {f"annotate.target.{t}" for t in ("reference", "record")}
+    keys |= {f"annotate.tab.{s}" for s in ("review", "pairwise", "agreement", "export", "settings")}
+    strings = catalog()
+    assert sorted(k for k in keys if k not in strings) == []
+    for key in keys:
+        es, en = strings[key]
+        assert es.strip() and en.strip()
+    for pairs in (rubric.VERDICTS, rubric.ERROR_TYPES, rubric.SEVERITIES):
+        assert all(es and en and es != key for key, (es, en) in pairs.items())
+    assert all(c.guideline[0] and c.guideline[1] for c in rubric.PAIR_CRITERIA)

@@ -1,0 +1,77 @@
+"""The live summarization page through AppTest: demo records, loopback Ollama, saving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from clinsum.backends import BACKENDS
+from clinsum.demo import load_demo
+from clinsum.store import Store
+from tests.fakes.llm_server import LLMServer, free_port_url
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "20_summarize.py")
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    path = tmp_path_factory.mktemp("page") / "ws"
+    load_demo(Store.open(path))
+    return path
+
+
+def _app(monkeypatch, workspace, host: str) -> AppTest:
+    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
+    monkeypatch.setenv("OLLAMA_HOST", host)
+    monkeypatch.setenv("CLINSUM_LANG", "en")
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_page_streams_a_summary_from_loopback_ollama_and_saves_it(monkeypatch, workspace):
+    with LLMServer() as server:
+        at = _app(monkeypatch, workspace, server.ollama_host)
+        assert at.selectbox(key="summarize.backend").value == "ollama"
+        assert "phi4:latest" in at.selectbox(key="summarize.model.ollama").options
+        at.selectbox(key="summarize.record").set_value("es02_neumologia_epoc")
+        at.selectbox(key="summarize.strategy").set_value("template")
+        at.button(key="summarize.run").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert len(server.calls) == 1 and server.calls[0].stream
+        record_text = Store(workspace).scalar(
+            "SELECT text FROM records WHERE id = 'es02_neumologia_epoc'")
+        assert record_text in server.calls[0].messages[-1]["content"]
+        html = " ".join(m.value for m in at.markdown)
+        assert "Resumen:" in html  # the fake model's answer, shown beside the reference
+        assert any("Reference summary" in m.value for m in at.markdown)
+        at.button(key="summarize.save").click().run()
+        assert not at.exception
+        row = Store(workspace).fetch_one(
+            "SELECT * FROM generations WHERE record_id = 'es02_neumologia_epoc'")
+        assert row and row["backend"] == "ollama" and row["strategy"] == "template"
+        assert row["text"].startswith("Resumen:") and row["prompt_version"] == "template/es@1"
+
+
+def test_page_with_pasted_text_and_ollama_down_explains_what_is_needed(monkeypatch, workspace):
+    at = _app(monkeypatch, workspace, free_port_url())
+    assert not any(o.startswith("Ollama") for o in at.selectbox(key="summarize.backend").options), at.selectbox(key="summarize.backend").options
+    assert any("ollama serve" in m.value for m in at.markdown), [m.value[:60] for m in at.markdown]
+    assert any("extractive" in i.value for i in at.info)
+    at.radio(key="summarize.source").set_value("paste").run()
+    at.text_area(key="summarize.paste").set_value("").run()
+    assert at.button(key="summarize.run").disabled
+    assert not at.exception and not at.error
+
+
+@pytest.mark.skipif("extractive" not in BACKENDS, reason="the extractive backend is not installed yet")
+def test_page_summarizes_with_the_extractive_backend_without_any_server(monkeypatch, workspace):
+    at = _app(monkeypatch, workspace, free_port_url())
+    at.selectbox(key="summarize.backend").set_value("extractive").run()
+    at.selectbox(key="summarize.strategy").set_value("by_parts")
+    at.button(key="summarize.run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("EXTRACTIVE" in w.value for w in at.warning)

@@ -1,0 +1,97 @@
+"""The reference page through Streamlit's AppTest: preview, confirm, send a batch, refresh, results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from clinsum.references import batch, list_references
+from tests.fakes.openai_batch_server import BatchServer
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "60_references.py")
+KEY = "sk-page-test-0123456789"
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    return at
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.fixture
+def page_ws(demo_store, monkeypatch, tmp_path):
+    monkeypatch.setenv("CLINSUM_WORKSPACE", str(demo_store.root))
+    monkeypatch.setenv("CLINSUM_LANG", "en")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("clinsum.secrets.secrets_files", lambda: [])
+    return demo_store
+
+
+def test_without_key_the_page_explains_and_sends_nothing(page_ws, monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    at = _app()
+    _ok(at)
+    assert any("OPENAI_API_KEY" in i.value for i in at.info)
+    record_id = page_ws.scalar("SELECT id FROM records ORDER BY id LIMIT 1")
+    at.multiselect(key="references.records").set_value([record_id]).run()
+    at.button(key="references.preview").click().run()
+    _ok(at)
+    assert any("<mark" in m.value for m in at.markdown), "the preview highlights placeholders"
+    at.checkbox(key="references.confirm").check().run()
+    assert at.button(key="references.send").disabled
+    assert batch.list_batches(page_ws) == []
+
+
+def test_preview_confirm_send_refresh_results(page_ws, monkeypatch) -> None:
+    ids = [r[0] for r in page_ws.execute("SELECT id FROM records ORDER BY id LIMIT 2")]
+    with BatchServer(api_key=KEY) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        at = _app()
+        _ok(at)
+        at.multiselect(key="references.records").set_value(ids).run()
+        at.button(key="references.preview").click().run()
+        _ok(at)
+        assert any("2 request(s) to gpt-4o-mini" in m.value for m in at.markdown)
+        preview = " ".join(m.value for m in at.markdown)
+        assert "[NOMBRE_1]" in preview or "[ID_PACIENTE_1]" in preview
+        assert at.button(key="references.send").disabled  # not before confirming
+        at.checkbox(key="references.follow").uncheck()  # no background process in this test
+        at.checkbox(key="references.confirm").check().run()
+        at.button(key="references.send").click().run()
+        _ok(at)
+        assert len(server.uploads) == 1 and len(batch.list_batches(page_ws)) == 1
+        n_before = len(list_references(page_ws))
+        for _ in range(4):
+            at.button(key="references.refresh").click().run()
+            _ok(at)
+        assert batch.list_batches(page_ws)[0]["status"] == "fetched"
+        assert len(list_references(page_ws)) == n_before + 2
+        assert any(ids[0] in e.label for e in at.expander)
+
+
+def test_generate_now_through_a_backend(page_ws, monkeypatch) -> None:
+    from tests.fakes.llm_server import LLMServer
+
+    record_id = page_ws.scalar("SELECT id FROM records ORDER BY id LIMIT 1")
+    n_before = len(list_references(page_ws))
+    with LLMServer() as server:
+        at = _app()
+        at.multiselect(key="references.records").set_value([record_id]).run()
+        at.radio(key="references.mode").set_value("now").run()
+        at.selectbox(key="references.backend").set_value("openai-compatible")
+        at.text_input(key="references.base_url").input(server.openai_base_url).run()
+        at.button(key="references.preview").click().run()
+        at.checkbox(key="references.confirm").check().run()
+        at.button(key="references.send").click().run()
+        _ok(at)
+        assert any("1 reference(s) stored, 0 failed" in s.value for s in at.success)
+        assert len(server.calls) == 1 and "[NOMBRE_1]" in server.calls[0].messages[-1]["content"]
+    assert len(list_references(page_ws)) == n_before + 1
