@@ -38,7 +38,11 @@ def encoder(model: str | None = None):
     """A cached SentenceTransformer on CPU (``model``: a local path; default the bundled one)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
 
     with _lock:
         return SentenceTransformer(str(model or bundled_model_path()), device="cpu")

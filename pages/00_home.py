@@ -32,10 +32,10 @@ with ui.guard():
     st.caption(ui.t("home.backends.help"))
 
     @st.cache_data(ttl=30, show_spinner=False)
-    def checks(path: str) -> list[dict]:
+    def checks(path: str, env: str) -> list[dict]:  # env: a changed host or key is seen at once
         return [c.__dict__ for c in run_checks(ui.store(), quick=True)]
 
-    for check in checks(str(store.root)):
+    for check in checks(str(store.root), ui.backend_env()):
         state = ui.t("home.check.ok") if check["ok"] else ui.t("home.check.missing")
         icon = ":green[●]" if check["ok"] else ":gray[○]"
         st.markdown(f"{icon} **{ui.esc(check['name'])}** ({state}): {ui.esc(check['detail'])}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import streamlit as st
 
@@ -45,7 +43,7 @@ def _models(backend: str, where: str, workspace: str = "") -> tuple[list[str], s
 
 with ui.guard():
     store = ui.store()
-    where = os.environ.get("OLLAMA_HOST", "") + "|" + os.environ.get("OPENAI_BASE_URL", "")
+    where = ui.backend_env()  # in the cache keys: a changed host, URL or API key is seen at once
 
     # -- the text ---------------------------------------------------------------------------
     sources = ["record", "paste", "upload"]
@@ -89,7 +87,7 @@ with ui.guard():
         st.info(ui.t("summarize.no_llm"))
     left, right = st.columns(2)
     with left:
-        labels = {s["name"]: f"{s['label']} — {s['detail']}" for s in usable}
+        labels = {s["name"]: f"{ui.t('backends.' + s['name'] + '.label')} — {s['detail']}" for s in usable}
         names = list(labels)
         preferred = [n for n in ("ollama", "openai-compatible", "openai", "extractive") if n in names]
         default = names.index(preferred[0]) if preferred else 0
@@ -98,7 +96,8 @@ with ui.guard():
         if missing:
             with st.expander(ui.t("summarize.backend_missing")):
                 for s in missing:
-                    st.markdown(f"**{ui.esc(s['label'])}**: {ui.esc(s['needs'])}")
+                    st.markdown(f"**{ui.esc(ui.t('backends.' + s['name'] + '.label'))}**: "
+                                f"{ui.esc(ui.t('backends.' + s['name'] + '.needs'))}")
         model, adapter = "", None
         if backend:
             models, error = _models(backend, where, str(store.root))

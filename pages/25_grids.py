@@ -35,9 +35,9 @@ def _statuses(env: str) -> list[dict]:
 
 
 @st.cache_data(ttl=15, show_spinner=False)
-def _models(backend: str, env: str) -> tuple[list[str], str | None]:
+def _models(backend: str, env: str, workspace: str) -> tuple[list[str], str | None]:
     try:
-        return list_models(backend), None
+        return list_models(backend, ui.store()), None
     except Exception as exc:  # noqa: BLE001 - shown as a line, never a traceback
         return [], getattr(exc, "message", str(exc))
 
@@ -67,7 +67,7 @@ def model_picker(env: str) -> list[dict]:
     for status in usable:
         name = status["name"]
         label = ui.t(f"backends.{name}.label")
-        listed, error = _models(name, env)
+        listed, error = _models(name, env, str(ui.store().root))
         if listed:
             picked = st.multiselect(label, listed, default=listed[:1] if name == preferred else [],
                                     key=K + f"models.{name}", help=status["detail"])
@@ -97,6 +97,14 @@ def model_picker(env: str) -> list[dict]:
 def record_picker(store) -> list[str] | str | None:
     """``"all"``, or a list of record ids (a selection, or the demo records)."""
     rows = list_records(store)
+    if not rows:
+        st.info(ui.t("summarize.no_records"))
+        if st.button(ui.t("summarize.load_demo"), key=K + "load_demo"):
+            from clinsum.demo import load_demo
+
+            load_demo(store)
+            st.rerun()
+        return None
     mode = st.radio(ui.t("grids.records"), ["all", "selection", "demo"], horizontal=True,
                     key=K + "records_mode", format_func=lambda m: ui.t(f"grids.records.{m}"))
     if mode == "all":

@@ -105,9 +105,17 @@ def test_ollama_grid_with_an_uploaded_toml_and_error_cells(monkeypatch, workspac
     assert all(c.model == "phi4:latest" for c in llm_server.calls)
 
     # the same grid as an uploaded GRID.toml plans the same cells
+    assert grid_toml(parse_grid(toml_text).raw).rstrip() == toml_text.rstrip()
     at.radio(key="grids.mode").set_value("upload").run()
+    at.file_uploader(key="grids.upload").set_value(("g.toml", toml_text.encode(), "application/toml")).run()
     _clean(at)
-    assert grid_toml(parse_grid(toml_text).raw) == toml_text
+    assert any(s.value.startswith("4 cells") for s in at.success)
+    assert any(c.value.startswith("Estimated duration") for c in at.caption)  # from the cells just run
+    # a broken file is explained, and the grids list stays visible
+    at.file_uploader(key="grids.upload").set_value(("g.toml", b"models = [", "application/toml")).run()
+    assert not at.exception
+    assert any("not valid TOML" in e.value for e in at.error)
+    assert any(job_id in m.value for m in at.markdown)
 
 
 def test_stop_and_resume_a_running_grid(monkeypatch, workspace):
@@ -141,3 +149,12 @@ def test_stop_and_resume_a_running_grid(monkeypatch, workspace):
         keys = [r[0] for r in store.execute("SELECT cell_key FROM generations WHERE grid_id = ?", [job_id])]
         assert len(keys) == 6 == len(set(keys))  # every cell once; finished ones were skipped
         assert len(server.calls) == 6 + sum(c.outcome != "ok" for c in server.calls)
+
+
+def test_empty_workspace_offers_the_demo_instead_of_an_error(monkeypatch, tmp_path):
+    at = _app(monkeypatch, tmp_path / "empty", free_port_url())
+    assert at.info and not at.success  # nothing to plan yet, and no error
+    at.button(key="grids.load_demo").click().run()
+    _clean(at)
+    assert Store(tmp_path / "empty").scalar("SELECT count(*) FROM records") > 0
+    assert any(" cells = 1 model(s)" in s.value for s in at.success)  # all records × the default model

@@ -75,3 +75,15 @@ def test_page_summarizes_with_the_extractive_backend_without_any_server(monkeypa
     at.button(key="summarize.run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("EXTRACTIVE" in w.value for w in at.warning)
+
+
+def test_page_names_backends_and_their_needs_in_spanish(monkeypatch, workspace):
+    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
+    monkeypatch.setenv("OLLAMA_HOST", free_port_url())
+    monkeypatch.setenv("CLINSUM_LANG", "es")
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(o.startswith("Extractivo (frases") for o in at.selectbox(key="summarize.backend").options)
+    needs = " ".join(m.value for m in at.markdown)
+    assert "Un servidor Ollama" in needs and "An Ollama server" not in needs

@@ -144,4 +144,4 @@ def create_tiny_model(store: Store, folder: str | Path | None = None, *, seed: i
     if (target / "config.json").is_file() and not rebuild:
         return target
     return build_tiny_llama(target, seed=seed, texts=workspace_texts(store), vocab_size=vocab_size,
-                            max_positions=4096)
+                            max_positions=16384)
