@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from clinsum.strategies import by_parts, few_shot, prompted, refine  # noqa: F401 - registers
+from clinsum.strategies import by_parts, few_shot, prompted, rag, refine  # noqa: F401 - registers
 from clinsum.strategies.base import (
     STRATEGIES,
     Stage,
