@@ -6,13 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from clinsum import ui
-from clinsum.backends import backend_status
 from clinsum.generation import (
     DECODINGS,
     decoding_options,
     ensure_record,
     list_adapters,
-    list_models,
     record_from_text,
     save_generation,
     summarize_stream,
@@ -28,22 +26,8 @@ K = "summarize."
 ui.page("summarize.title", "summarize.intro")
 
 
-@st.cache_data(ttl=15, show_spinner=False)
-def _statuses(where: str) -> list[dict]:
-    return [s.__dict__ for s in backend_status()]
-
-
-@st.cache_data(ttl=15, show_spinner=False)
-def _models(backend: str, where: str, workspace: str = "") -> tuple[list[str], str | None]:
-    try:
-        return list_models(backend, ui.store() if workspace else None), None
-    except Exception as exc:  # noqa: BLE001 - shown as a line, never a traceback
-        return [], getattr(exc, "message", str(exc))
-
-
 with ui.guard():
     store = ui.store()
-    where = ui.backend_env()  # in the cache keys: a changed host, URL or API key is seen at once
 
     # -- the text ---------------------------------------------------------------------------
     sources = ["record", "paste", "upload"]
@@ -80,7 +64,7 @@ with ui.guard():
             ui.text_box(record.text, height=300)
 
     # -- backend, model, strategy, decoding -------------------------------------------------
-    statuses = _statuses(where)
+    statuses = ui.backend_statuses()
     usable = [s for s in statuses if s["available"]]
     missing = [s for s in statuses if not s["available"]]
     if not any(s["generative"] and s["name"] != "transformers" for s in usable):
@@ -93,14 +77,10 @@ with ui.guard():
         default = names.index(preferred[0]) if preferred else 0
         backend = st.selectbox(ui.t("summarize.backend"), names, index=default if names else None,
                                key=K + "backend", format_func=lambda n: labels[n])
-        if missing:
-            with st.expander(ui.t("summarize.backend_missing")):
-                for s in missing:
-                    st.markdown(f"**{ui.esc(ui.t('backends.' + s['name'] + '.label'))}**: "
-                                f"{ui.esc(ui.t('backends.' + s['name'] + '.needs'))}")
+        ui.missing_backends(missing)
         model, adapter = "", None
         if backend:
-            models, error = _models(backend, where, str(store.root))
+            models, error = ui.backend_models(backend)
             if error:
                 st.caption(ui.t("summarize.models_error", error=error))
             if models:

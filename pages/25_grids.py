@@ -8,7 +8,6 @@ import re
 import streamlit as st
 
 from clinsum import jobs, ui
-from clinsum.backends import backend_status
 from clinsum.errors import ClinsumError
 from clinsum.experiments import (
     estimate_grid,
@@ -18,7 +17,7 @@ from clinsum.experiments import (
     parse_grid,
     submit_grid,
 )
-from clinsum.generation import DECODINGS, list_models
+from clinsum.generation import DECODINGS
 from clinsum.records import list_records
 from clinsum.strategies import list_strategies
 from clinsum.strategies.base import DEFAULT_CONCURRENCY
@@ -27,19 +26,6 @@ K = "grids."
 TEMPERATURES = [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 1.0, 1.2, 1.5]
 PREFERRED = ("ollama", "openai-compatible", "openai", "extractive")
 ui.page("grids.title", "grids.intro")
-
-
-@st.cache_data(ttl=15, show_spinner=False)
-def _statuses(env: str) -> list[dict]:
-    return [s.__dict__ for s in backend_status()]
-
-
-@st.cache_data(ttl=15, show_spinner=False)
-def _models(backend: str, env: str, workspace: str) -> tuple[list[str], str | None]:
-    try:
-        return list_models(backend, ui.store()), None
-    except Exception as exc:  # noqa: BLE001 - shown as a line, never a traceback
-        return [], getattr(exc, "message", str(exc))
 
 
 def _server_config(backend: str) -> dict:
@@ -55,9 +41,9 @@ def _server_config(backend: str) -> dict:
     return {}
 
 
-def model_picker(env: str) -> list[dict]:
+def model_picker() -> list[dict]:
     """The [[models]] entries: models listed by each available backend; the others explained."""
-    statuses = _statuses(env)
+    statuses = ui.backend_statuses()
     usable = [s for s in statuses if s["available"]]
     missing = [s for s in statuses if not s["available"]]
     preferred = next((n for n in PREFERRED if any(s["name"] == n for s in usable)), None)
@@ -67,7 +53,7 @@ def model_picker(env: str) -> list[dict]:
     for status in usable:
         name = status["name"]
         label = ui.t(f"backends.{name}.label")
-        listed, error = _models(name, env, str(ui.store().root))
+        listed, error = ui.backend_models(name)
         if listed:
             picked = st.multiselect(label, listed, default=listed[:1] if name == preferred else [],
                                     key=K + f"models.{name}", help=status["detail"])
@@ -85,12 +71,7 @@ def model_picker(env: str) -> list[dict]:
             if int(slots) != default:
                 config["concurrency"] = int(slots)
         entries += [{"backend": name, "model": model, **config} for model in picked]
-    if missing:
-        with st.expander(ui.t("summarize.backend_missing")):
-            for status in missing:
-                st.markdown(f"**{ui.esc(ui.t('backends.' + status['name'] + '.label'))}**: "
-                            f"{ui.esc(ui.t('backends.' + status['name'] + '.needs'))}")
-                st.caption(status["detail"])
+    ui.missing_backends(missing, details=True)
     return entries
 
 
@@ -126,10 +107,10 @@ def record_picker(store) -> list[str] | str | None:
     return demo[: int(count)]
 
 
-def build_form(store, env: str) -> dict | None:
+def build_form(store) -> dict | None:
     """The grid as a dict (GRID.toml's content), or None while it is incomplete."""
     name = st.text_input(ui.t("grids.name"), "grid", key=K + "name")
-    models = model_picker(env)
+    models = model_picker()
     strategies = {s["name"]: s for s in list_strategies(store)}
     left, right = st.columns(2)
     with left:
@@ -245,10 +226,9 @@ def grid_list(store) -> None:
 
 with ui.guard():
     store = ui.store()
-    env = ui.backend_env()
     mode = st.radio(ui.t("grids.mode"), ["build", "upload"], horizontal=True, key=K + "mode",
                     format_func=lambda m: ui.t(f"grids.mode.{m}"))
-    data = build_form(store, env) if mode == "build" else upload_form()
+    data = build_form(store) if mode == "build" else upload_form()
     if data is not None:
         try:
             plan_and_launch(store, data)

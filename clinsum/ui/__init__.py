@@ -77,6 +77,45 @@ def backend_env() -> str:
     return "|".join([os.environ.get("OLLAMA_HOST", ""), os.environ.get("OPENAI_BASE_URL", ""), digest])
 
 
+@st.cache_data(ttl=15, show_spinner=False)
+def _backend_statuses(env: str) -> list[dict]:
+    from clinsum.backends import backend_status
+
+    return [s.__dict__ for s in backend_status()]
+
+
+def backend_statuses() -> list[dict]:
+    """Each backend's availability (cached briefly; a changed host, URL or key is seen at once)."""
+    return _backend_statuses(backend_env())
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def _backend_models(backend: str, env: str, workspace: str) -> tuple[list[str], str | None]:
+    from clinsum.generation import list_models
+
+    try:
+        return list_models(backend, store()), None
+    except Exception as exc:  # noqa: BLE001 - shown as a line, never a traceback
+        return [], getattr(exc, "message", str(exc))
+
+
+def backend_models(backend: str) -> tuple[list[str], str | None]:
+    """(models ``backend`` lists now, or an error line), cached per backend settings and workspace."""
+    return _backend_models(backend, backend_env(), str(store().root))
+
+
+def missing_backends(statuses: list[dict], details: bool = False) -> None:
+    """An expander naming each unavailable backend and what it needs."""
+    if not statuses:
+        return
+    with st.expander(t("summarize.backend_missing")):
+        for status in statuses:
+            name = status["name"]
+            st.markdown(f"**{esc(t(f'backends.{name}.label'))}**: {esc(t(f'backends.{name}.needs'))}")
+            if details:
+                st.caption(status["detail"])
+
+
 # -- page frame and errors -------------------------------------------------------------------
 def page(title_key: str, intro_key: str | None = None) -> None:
     """Title, one-line explanation and the sidebar (language, workspace) of a page."""
