@@ -5,4 +5,4 @@ import streamlit as st
 from clinsum import ui
 
 st.set_page_config(page_title="clinsum", page_icon="🩺", layout="wide")
-ui.navigation().run()
+ui.run_app()

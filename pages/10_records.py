@@ -90,7 +90,7 @@ def import_tab(store) -> None:
 
 with ui.guard():
     store = ui.store()
-    browse_tab, imp_tab = st.tabs([ui.t("records.tab.browse"), ui.t("records.tab.import")])
+    browse_tab, imp_tab = ui.tabs([ui.t("records.tab.browse"), ui.t("records.tab.import")], KEY + "tabs")
     with browse_tab:
         browse(store)
     with imp_tab:

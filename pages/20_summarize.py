@@ -139,14 +139,20 @@ with ui.guard():
     if st.button(ui.t("summarize.run"), type="primary", disabled=not ready, key=K + "run"):
         progress = st.status(ui.t("summarize.running"), expanded=False)
 
-        def on_stage(stage) -> None:
-            progress.write(ui.t("summarize.stage_done", name=stage.name, seconds=stage.seconds))
-
+        on_stage = ui.OnScriptThread(lambda stage: progress.write(
+            ui.t("summarize.stage_done", name=stage.name, seconds=stage.seconds)))
         stream = summarize_stream(store, record, backend, model, strategy, options,
                                   language=None if language == "auto" else language,
                                   adapter=adapter, on_stage=on_stage, params=rag_params)
         st.subheader(ui.t("summarize.summary"))
-        st.write_stream(iter(stream))
+
+        def pieces():
+            for piece in stream:
+                on_stage.flush()  # stages that finished on worker threads
+                yield piece
+
+        st.write_stream(pieces())
+        on_stage.flush()
         progress.update(state="complete")
         st.session_state[K + "result"] = {"result": stream.result, "record": record,
                                           "options": options, "adapter": adapter, "saved": None}
@@ -175,7 +181,7 @@ with ui.guard():
         st.markdown(f"**{ui.t('summarize.timings')}**")
         st.dataframe(pd.DataFrame([{"stage": s.name, "seconds": s.seconds, "prompt_tokens": s.prompt_tokens,
                                     "completion_tokens": s.completion_tokens} for s in result.stages]),
-                     hide_index=True, use_container_width=True)
+                     hide_index=True, width="stretch")
         st.caption(ui.t("summarize.total", seconds=result.total_seconds,
                         prompt=result.prompt_tokens or "-", completion=result.completion_tokens or "-"))
         with st.expander(ui.t("summarize.prompts")):

@@ -236,9 +236,9 @@ with ui.guard():
     if not ex.records_with_generations(store, filters):
         st.info(ui.t("explorer.no_generations"))
         st.stop()
-    tabs = st.tabs([ui.t(f"explorer.tab.{n}") for n in (
+    tabs = ui.tabs([ui.t(f"explorer.tab.{n}") for n in (
         "groups", "temperature", "matrix", "time", "pareto", "distribution", "correlation",
-        "ratings", "sql")])
+        "ratings", "sql")], KEY + "tabs")
     with tabs[0]:
         groups_tab(store, metric, filters)
     with tabs[1]:

@@ -19,14 +19,19 @@ ui.page("kb.title", "kb.intro")
 
 
 def _start(store, config: dict, title: str) -> None:
+    """Start an ingestion job and rerun, so its progress panel (above) appears at once."""
     job_id = jobs.submit(store, "kb_ingest", config, title=title)
     st.session_state[K + "job"] = job_id
+    st.rerun()
 
 
 @st.fragment(run_every=2)
 def _job_panel(job_id: str) -> None:
     info = ui.job_status(job_id)
     if info["status"] in ("done", "stopped", "failed"):
+        if st.session_state.get(K + "job_ended") != job_id:
+            st.session_state[K + "job_ended"] = job_id
+            st.rerun(scope="app")  # the counts, search and browse tabs see the new passages
         events = jobs.read_log(ui.store(), job_id)
         done = next((e for e in reversed(events) if e.get("event") == "ingested"), None)
         if done:
@@ -85,7 +90,7 @@ def _manage_tab(store, name: str) -> None:
         st.markdown(f"**{ui.t('kb.stats.runs')}**")
         st.dataframe(stats["ingests"], hide_index=True,
                      column_order=["started_at", "status", "rows_read", "added", "existing",
-                                   "duplicates", "problems", "seconds", "source"])
+                                   "duplicates", "problems", "seconds", "precision", "source"])
     st.divider()
     st.markdown(f"**{ui.t('kb.delete')}**")
     typed = st.text_input(ui.t("kb.delete.confirm"), key=K + "confirm")
@@ -111,7 +116,6 @@ with ui.guard():
         if SEED_NAME not in {b["name"] for b in bases} and st.button(ui.t("kb.seed"), key=K + "seed"):
             create_base(store, SEED_NAME, "Seed knowledge base written for clinsum (es/en)", exist_ok=True)
             _start(store, {"base": SEED_NAME, "path": str(SEED_PATH), "layout": "qa"}, "kb seed")
-            st.rerun()
     with right, st.form(K + "create"):
         st.markdown(f"**{ui.t('kb.create')}**")
         new_name = st.text_input(ui.t("kb.create.name"), key=K + "new_name")
@@ -129,8 +133,8 @@ with ui.guard():
     if names:
         name = st.selectbox(ui.t("kb.pick"), names, key=K + "pick")
         n_passages = next(b["n_passages"] for b in list_bases(store) if b["name"] == name)
-        t_search, t_ingest, t_browse, t_manage = st.tabs(
-            [ui.t("kb.tab.search"), ui.t("kb.tab.ingest"), ui.t("kb.tab.browse"), ui.t("kb.tab.manage")])
+        t_search, t_ingest, t_browse, t_manage = ui.tabs(
+            [ui.t("kb.tab.search"), ui.t("kb.tab.ingest"), ui.t("kb.tab.browse"), ui.t("kb.tab.manage")], K + "tabs")
         with t_search:
             _search_tab(store, name, n_passages)
         with t_ingest:

@@ -139,7 +139,7 @@ def queue_picker(items: list[dict], key: str) -> str:
 
     cols = st.columns([5, 1])
     chosen = cols[0].selectbox(ui.t("annotate.item"), ids, format_func=fmt, key=key)
-    cols[1].button(ui.t("annotate.next"), on_click=go_next, key=key + ".next", use_container_width=True)
+    cols[1].button(ui.t("annotate.next"), on_click=go_next, key=key + ".next", width="stretch")
     return chosen
 
 

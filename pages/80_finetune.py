@@ -253,7 +253,7 @@ with ui.guard():
                      engine="unsloth" if unsloth_available() else "peft"))
     else:
         st.info(ui.t("finetune.no_gpu"))
-    tabs = st.tabs([ui.t(f"finetune.tab.{name}") for name in ("dataset", "config", "watch", "adapters")])
+    tabs = ui.tabs([ui.t(f"finetune.tab.{name}") for name in ("dataset", "config", "watch", "adapters")], K + "tabs")
     for tab, draw in zip(tabs, (dataset_tab, config_tab, watch_tab, adapters_tab), strict=True):
         with tab, ui.guard():
             draw(store)

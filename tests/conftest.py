@@ -42,3 +42,16 @@ def meddocan_dir() -> Path:
     if not (MEDDOCAN / "dev").is_dir():
         pytest.skip("../shared/data/meddocan is not available here")
     return MEDDOCAN
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory) -> Store:
+    """A workspace with the demo records and the seed knowledge base (embedded once a session)."""
+    from clinsum.demo import load_demo
+    from clinsum.rag.seed import load_seed
+
+    store = Store.open(tmp_path_factory.mktemp("rag") / "ws")
+    load_demo(store)
+    report = load_seed(store)
+    assert report.added == 200 and report.n_problems == 0
+    return store

@@ -72,3 +72,42 @@ def test_jobs_sharing_a_resource_run_one_at_a_time(store) -> None:
     assert jobs.refresh(store, second)["status"] == "queued"
     assert jobs.wait(store, first, timeout=60)["status"] == "done"
     assert jobs.wait(store, second, timeout=60)["status"] == "failed"
+
+
+def test_cli_lists_follows_stops_and_resumes_jobs(store, capsys) -> None:
+    import json
+
+    from clinsum.cli import main
+
+    ws = ["-w", str(store.root)]
+    job_id = jobs.submit(store, KIND, {"n": 60, "delay": 0.05}, title="count to 60")
+    wait_for(lambda: jobs.read_progress(store, job_id).get("done", 0) >= 2)
+    assert main([*ws, "jobs", "list", "--kind", KIND]) == 0
+    listed = capsys.readouterr().out
+    assert job_id in listed and "running" in listed and "/60 (" in listed
+    assert main([*ws, "jobs", "stop", job_id]) == 0
+    assert main([*ws, "jobs", "wait", job_id, "--timeout", "30"]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"{job_id}: stopped")
+    assert main([*ws, "jobs", "show", job_id, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "stopped" and shown["events"][-1]["event"] == "stopped"
+    assert 2 <= len(items(store)) < 60
+    assert main([*ws, "jobs", "resume", job_id, "--wait"]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"{job_id}: done")
+    assert items(store) == list(range(60))
+    assert main([*ws, "jobs", "show", "no-such-job"]) == 4
+    assert "No job 'no-such-job'" in capsys.readouterr().err
+
+
+def test_cli_wait_reports_a_failed_job_and_a_timeout(store, capsys) -> None:
+    from clinsum.cli import main
+
+    ws = ["-w", str(store.root)]
+    failing = jobs.submit(store, "tests.job_handlers:explode", {})
+    assert main([*ws, "jobs", "wait", failing, "--timeout", "60"]) == 1
+    assert "handler bug" in capsys.readouterr().out
+    slow = jobs.submit(store, KIND, {"n": 200, "delay": 0.05})
+    assert main([*ws, "jobs", "wait", slow, "--timeout", "0.5"]) == 124
+    assert "still" in capsys.readouterr().err
+    assert main([*ws, "jobs", "stop", slow]) == 0
+    assert jobs.wait(store, slow, timeout=30)["status"] == "stopped"

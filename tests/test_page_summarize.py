@@ -87,3 +87,18 @@ def test_page_names_backends_and_their_needs_in_spanish(monkeypatch, workspace):
     assert any(o.startswith("Extractivo (frases") for o in at.selectbox(key="summarize.backend").options)
     needs = " ".join(m.value for m in at.markdown)
     assert "Un servidor Ollama" in needs and "An Ollama server" not in needs
+
+
+def test_page_runs_a_parallel_strategy_and_lists_every_stage(monkeypatch, workspace):
+    """Stages finished on worker threads are drawn by the script thread (no NoSessionContext)."""
+    with LLMServer(latency=0.2) as server:
+        at = _app(monkeypatch, workspace, server.ollama_host)
+        at.selectbox(key="summarize.record").set_value("es01_cardiologia_icc")
+        at.selectbox(key="summarize.strategy").set_value("by_parts")
+        at.button(key="summarize.run").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        n_calls = len(server.calls)
+    assert server.peak_concurrency >= 2 and n_calls >= 3
+    drawn = [m.value for m in at.markdown if m.value.startswith("Stage '") and "' done in" in m.value]
+    timings = at.dataframe[0].value
+    assert len(timings) == n_calls and len(drawn) == n_calls, drawn

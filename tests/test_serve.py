@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import select
+import socket
 import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
-from clinsum.serve import make_server
+from clinsum.serve import ConcurrentHTTPServer, make_server
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer, free_port_url
 
@@ -97,3 +101,28 @@ def test_backend_down_or_slow_is_503(api, llm, monkeypatch):
     finally:
         llm.latency = 0.0
     assert r.status_code == 503 and "did not answer" in r.json()["error"]["message"], r.text
+
+
+def _handshakes_completed(server_class, n: int = 64) -> int:
+    """Connect ``n`` sockets at once to a server that is not accepting yet; count the
+    connections the kernel completed (the others' SYNs were dropped: a 1 s retry later)."""
+    server = server_class(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for sock in sockets:
+            sock.setblocking(False)
+            sock.connect_ex(server.server_address)
+        time.sleep(0.3)
+        _, writable, _ = select.select([], sockets, [], 0)
+        return sum(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 for sock in writable)
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.server_close()
+
+
+def test_server_queues_a_burst_of_parallel_connections():
+    """A strategy's parallel stages connect together; the standard library's backlog of 5
+    drops the rest, which then wait a second (what the fake servers and `serve` share)."""
+    assert _handshakes_completed(ThreadingHTTPServer) < 16  # the problem, shown
+    assert _handshakes_completed(ConcurrentHTTPServer) == 64

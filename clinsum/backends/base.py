@@ -10,6 +10,7 @@ library exception. Register a backend with ``@BACKENDS.register("name")``.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -101,6 +102,16 @@ class Backend(ABC):
     def __init__(self, model: str, **config: Any) -> None:
         self.model = model
         self.config = config
+        self._clients: dict[Any, Any] = {}
+        self._clients_lock = threading.Lock()
+
+    def cached_client(self, key: Any, make: Callable[[], Any]) -> Any:
+        """The client made by ``make`` for ``key`` (e.g. a timeout), made once: parallel calls
+        asking together share it instead of each building one (TLS set-up, a new pool)."""
+        with self._clients_lock:
+            if key not in self._clients:
+                self._clients[key] = make()
+            return self._clients[key]
 
     @abstractmethod
     def generate(self, messages: list[Message], options: GenerationOptions) -> GenerationResult:

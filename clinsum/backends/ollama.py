@@ -62,13 +62,10 @@ class OllamaBackend(Backend):
     def __init__(self, model: str, **config: Any) -> None:
         super().__init__(model, **config)
         self.host = str(config.get("host") or default_host())
-        self._clients: dict[float, Any] = {}
 
     # -- helpers ----------------------------------------------------------------------------
     def _client(self, timeout: float):
-        if timeout not in self._clients:
-            self._clients[timeout] = make_client(self.host, timeout)
-        return self._clients[timeout]
+        return self.cached_client(timeout, lambda: make_client(self.host, timeout))
 
     def _request(self, messages: list[Message], options: GenerationOptions,
                  stream: bool) -> tuple[dict[str, Any], list[str]]:

@@ -60,7 +60,6 @@ class _OpenAIBase(Backend):
             )
         super().__init__(model, **config)
         self.base_url = self.resolve_base_url(config)
-        self._clients: dict[float, Any] = {}
 
     # -- subclass hooks ---------------------------------------------------------------------
     @classmethod
@@ -85,10 +84,8 @@ class _OpenAIBase(Backend):
         )
 
     def _client(self, timeout: float):
-        if timeout not in self._clients:
-            retries = int(self.config.get("max_retries", 2))
-            self._clients[timeout] = self._make_client(self.base_url, timeout, retries)
-        return self._clients[timeout]
+        retries = int(self.config.get("max_retries", 2))
+        return self.cached_client(timeout, lambda: self._make_client(self.base_url, timeout, retries))
 
     def request_body(self, messages: list[Message], options: GenerationOptions,
                      stream: bool) -> tuple[dict[str, Any], list[str]]:

@@ -133,7 +133,7 @@ def _run(store, a) -> int:
     if a.detach:
         print(f"started job {job_id}; follow it with the Grids page or `clinsum jobs`")
         return 0
-    print(f"job {job_id} (resume after an interruption with the Grids page)")
+    print(f"job {job_id} (after an interruption: `clinsum jobs resume {job_id}` or the Grids page)")
     stop = threading.Event()
 
     def report() -> None:

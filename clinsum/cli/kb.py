@@ -9,6 +9,7 @@ import time
 
 from clinsum.cli.output import print_table
 from clinsum.errors import InputError
+from clinsum.rag.ingest import DEFAULT_BATCH
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--layout", default=None, help="medmcqa | headqa | qa | text (default: detected)")
     q.add_argument("--map", default=None, help="FIELD=COLUMN pairs, e.g. question=Pregunta,cop_base=1")
     q.add_argument("--references", action="store_true", help="ingest the validated reference summaries")
-    q.add_argument("--batch-size", type=int, default=64)
+    q.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="passages per commit (default %(default)s)")
     q.add_argument("--background", action="store_true", help="run as a job (resumable) and return")
     q.set_defaults(func=lambda a: _ingest(open_store(a), a))
 
@@ -76,9 +77,10 @@ def _create(store, args) -> int:
     return 0
 
 
-def _progress(done: int, total: int | None, message: str) -> None:
+def _progress(done: int, total: int | None, message: str, eta_s: float | None = None) -> None:
     share = f"{done}/{total}" if total else str(done)
-    print(f"\r{share} lines · {message}", end="", file=sys.stderr, flush=True)
+    left = f" · ~{eta_s / 60:.0f} min left" if eta_s else ""
+    print(f"\r{share} lines{left} · {message}", end="", file=sys.stderr, flush=True)
 
 
 def _ingest(store, args) -> int:
@@ -96,7 +98,7 @@ def _ingest(store, args) -> int:
         if args.references:
             config = {"base": args.name, "source": "references", "batch_size": args.batch_size}
         job_id = jobs.submit(store, "kb_ingest", config, title=f"kb ingest {args.name}")
-        print(f"started job {job_id}")
+        print(f"started job {job_id}; follow it with `clinsum jobs wait {job_id}`")
         return 0
     create_base(store, args.name, exist_ok=True)
     started = time.perf_counter()
@@ -139,7 +141,7 @@ def _stats(store, args) -> int:
         print(f"{key:<12} {stats.get(key)}")
     print("ingestions:")
     print_table(stats["ingests"], ["started_at", "status", "rows_read", "added", "existing",
-                                   "duplicates", "problems", "seconds", "source"])
+                                   "duplicates", "problems", "seconds", "precision", "source"])
     return 0
 
 

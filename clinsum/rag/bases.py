@@ -96,7 +96,7 @@ def base_stats(store: Store, name: str) -> dict[str, Any]:
     row["n_passages"] = get_collection(store, name, create=True).count()
     row["ingests"] = store.fetch_dicts(
         "SELECT id, source, layout, status, rows_read, added, existing, duplicates, problems,"
-        " seconds, started_at, finished_at, job_id FROM kb_ingests WHERE base = ?"
+        " seconds, precision, started_at, finished_at, job_id FROM kb_ingests WHERE base = ?"
         " ORDER BY started_at DESC", [name])
     return row
 

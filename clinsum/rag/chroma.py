@@ -40,37 +40,51 @@ def collection_name(base: str) -> str:
 
 
 def get_collection(store: Store, base: str, create: bool = False):
-    """The collection of ``base`` (created with cosine distance when ``create``)."""
+    """The collection of ``base`` (created with cosine distance when ``create``).
+
+    The count it holds now is noted: this process's view of the index dates from here, so
+    :func:`fresh_collection` can tell when another process has added passages since.
+    """
     chroma = client(store)
     if create:
-        return chroma.get_or_create_collection(
+        collection = chroma.get_or_create_collection(
             collection_name(base), embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}}, metadata={"clinsum_base": base},
         )
-    return chroma.get_collection(collection_name(base), embedding_function=None)
+    else:
+        collection = chroma.get_collection(collection_name(base), embedding_function=None)
+    with _guard:
+        _synced.setdefault((str(store.dir("kb")), base), collection.count())
+    return collection
 
 
 def fresh_collection(store: Store, base: str):
     """The collection for querying, reloaded when another process (an ingestion job) changed it.
 
     Chroma keeps each collection's vector index in memory; rows another process added are
-    counted but not searched until the client is reopened, which is done here.
+    counted but not searched (or, for a collection first seen empty, fail to load) until the
+    client is reopened, which is done here.
     """
-    from chromadb.api.client import SharedSystemClient
-
     path = str(store.dir("kb"))
     collection = get_collection(store, base, create=True)
     count = collection.count()
     with _guard:
         stale = _synced.get((path, base), count) != count
-        if stale:
-            _clients.pop(path, None)
-            SharedSystemClient.clear_system_cache()
-            _synced.clear()
     if stale:
+        reload(store)
         collection = get_collection(store, base, create=True)
     mark_synced(store, base, count)
     return collection
+
+
+def reload(store: Store) -> None:
+    """Forget this process's Chroma client of the workspace (its indexes are read again)."""
+    from chromadb.api.client import SharedSystemClient
+
+    with _guard:
+        _clients.pop(str(store.dir("kb")), None)
+        SharedSystemClient.clear_system_cache()
+        _synced.clear()
 
 
 def mark_synced(store: Store, base: str, count: int) -> None:

@@ -1,14 +1,18 @@
 """Ingest files (or the workspace's validated references) into a knowledge base.
 
 Rows become passages through a layout; passages are de-duplicated by content hash (their
-id), embedded in batches with the bundled MiniLM (only the first ``max_chars`` characters,
-the model reads at most 256 tokens anyway) and added to the base's collection. What the
-collection already holds is skipped before embedding, so an interrupted ingestion resumes
-where it stopped. Rows that cannot be read or mapped are reported with their line numbers.
+id) and committed ``batch_size`` (256) at a time: what the collection already holds is
+skipped, the rest is embedded with the bundled MiniLM (only the first ``max_chars``
+characters, the model reads at most 256 tokens anyway; sorted by length into small
+batches of 16 so little padding is computed; bfloat16 where the CPU has it, see
+:func:`clinsum.embeddings.bulk_precision`) and added to the base's collection. An interrupted
+ingestion therefore resumes where it stopped, losing at most one commit of work. Rows that
+cannot be read or mapped are reported with their line numbers.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,9 +35,10 @@ from clinsum.rag.readers import Item, RowProblem, columns_of, count_units, iter_
 from clinsum.store import Store, new_id, to_json
 from clinsum.text import sentences
 
-DEFAULT_BATCH = 64
+DEFAULT_BATCH = 256  # passages per commit (and per progress report)
+EMBED_BATCH = 16  # passages per forward pass: short batches of similar length pad little
 PROBLEM_SAMPLE = 200
-Progress = Callable[[int, int | None, str], None]
+Progress = Callable[[int, int | None, str, float | None], None]  # done, total, message, eta_s
 
 
 @dataclass
@@ -49,6 +54,8 @@ class IngestReport:
     n_problems: int = 0
     seconds: float = 0.0
     stopped: bool = False
+    precision: str = "fp32"
+    started: float = field(default_factory=time.perf_counter, repr=False)
 
     @property
     def rows_per_s(self) -> float:
@@ -57,7 +64,7 @@ class IngestReport:
     def summary(self) -> str:
         return (f"{self.rows_read} row(s) read: {self.added} added, {self.existing} already stored, "
                 f"{self.duplicates} duplicate(s), {self.n_problems} problem(s) "
-                f"in {self.seconds:.1f} s ({self.rows_per_s:.0f} rows/s)")
+                f"in {self.seconds:.1f} s ({self.rows_per_s:.0f} rows/s, {self.precision} embeddings)")
 
 
 def ingest_items(
@@ -75,21 +82,23 @@ def ingest_items(
     job_id: str | None = None,
 ) -> IngestReport:
     """Add the passages of ``items`` ((line, row) pairs) to ``base``; see the module doc."""
-    from clinsum.embeddings import embed
+    from clinsum.embeddings import bulk_precision, embed
 
     info = get_base(store, base)
     max_chars = int(info["max_chars"] or 1000)
     mapping = mapping or {}
     collection = fresh_collection(store, base)
-    report = IngestReport(base, source, layout.name)
+    report = IngestReport(base, source, layout.name, precision=bulk_precision())
     run_id = new_id("kbi")
+    mark_interrupted(store, base)
     store.execute(
-        "INSERT INTO kb_ingests (id, base, source, layout, mapping, job_id, status) VALUES (?, ?, ?, ?, ?, ?, 'running')",
-        [run_id, base, source, layout.name, to_json(mapping), job_id])
-    started = time.perf_counter()
+        "INSERT INTO kb_ingests (id, base, source, layout, mapping, job_id, status, precision, pid)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+        [run_id, base, source, layout.name, to_json(mapping), job_id, report.precision, os.getpid()])
     seen: set[str] = set()
     pending: list[Passage] = []
     line = 0
+    pace: list[float] = []  # [time, line] when embedding first had work: skipped rows are fast
 
     def flush() -> None:
         if not pending:
@@ -99,13 +108,17 @@ def ingest_items(
         fresh = [p for p in pending if p.id not in stored]
         report.existing += len(pending) - len(fresh)
         if fresh:
-            vectors = embed([p.text[:max_chars] for p in fresh], batch_size=batch_size)
+            if not pace:
+                pace.extend((time.perf_counter(), line - len(pending)))
+            vectors = embed([p.text[:max_chars] for p in fresh], batch_size=EMBED_BATCH,
+                            precision=report.precision)
             collection.add(ids=[p.id for p in fresh], embeddings=vectors,
                            documents=[p.text for p in fresh],
                            metadatas=[clean_meta(p.meta) for p in fresh])
             report.added += len(fresh)
             mark_synced(store, base, collection.count())
         pending.clear()
+        _record(store, run_id, report)  # what a killed run did stays known
 
     status = "failed"
     try:
@@ -130,7 +143,7 @@ def ingest_items(
             if len(pending) >= batch_size:
                 flush()
                 if progress:
-                    progress(line, total, report.summary())
+                    progress(line, total, report.summary(), _eta(pace, line, total))
                 if check_stop:
                     check_stop()
         flush()
@@ -140,10 +153,9 @@ def ingest_items(
         report.stopped = status == "stopped"
         raise
     finally:
-        report.seconds = round(time.perf_counter() - started, 3)
         _finish(store, run_id, report, status)
         if progress:
-            progress(line if status != "done" else (total or line), total, report.summary())
+            progress(line if status != "done" else (total or line), total, report.summary(), 0.0 if status == "done" else None)
     return report
 
 
@@ -206,19 +218,55 @@ def _chunks(text: str, max_chars: int) -> list[str]:
     return out
 
 
+def _eta(pace: list[float], line: int, total: int | None) -> float | None:
+    """Seconds left at the pace of the rows that needed embedding (None until known)."""
+    if not pace or not total or line <= pace[1]:
+        return None
+    started, first_line = pace
+    return (time.perf_counter() - started) / (line - first_line) * max(total - line, 0)
+
+
 def _problem(report: IngestReport, problem: RowProblem) -> None:
     report.n_problems += 1
     if len(report.problems) < PROBLEM_SAMPLE:
         report.problems.append(problem)
 
 
+def mark_interrupted(store: Store, base: str) -> int:
+    """Mark ``base``'s runs whose process died while running (SIGKILL, power cut) as
+    ``interrupted``; return how many. Their counts are those recorded at their last commit
+    (one commit behind the collection when the kill fell between the two)."""
+    from clinsum.jobs import process_alive
+
+    dead = [r["id"] for r in store.fetch_dicts(
+        "SELECT id, pid FROM kb_ingests WHERE base = ? AND status = 'running'", [base])
+        if not r["pid"] or not process_alive(r["pid"])]
+    for run_id in dead:
+        store.execute("UPDATE kb_ingests SET status = 'interrupted' WHERE id = ?", [run_id])
+    if dead:
+        _refresh_totals(store, base)
+    return len(dead)
+
+
+def _record(store: Store, run_id: str, report: IngestReport, status: str | None = None) -> None:
+    report.seconds = round(time.perf_counter() - report.started, 3)
+    store.execute(
+        "UPDATE kb_ingests SET rows_read = ?, added = ?, existing = ?, duplicates = ?, problems = ?,"
+        " problems_sample = ?, seconds = ?, status = coalesce(?, status),"
+        " finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE current_timestamp END WHERE id = ?",
+        [report.rows_read, report.added, report.existing, report.duplicates, report.n_problems,
+         to_json([{"line": p.line, "reason": p.reason} for p in report.problems]), report.seconds,
+         status, status, run_id])
+
+
+def _refresh_totals(store: Store, base: str) -> None:
+    store.execute(
+        "UPDATE kb_bases SET n_rows = t.rows, n_problems = t.problems FROM (SELECT coalesce(sum(rows_read), 0)"
+        " AS rows, coalesce(sum(problems), 0) AS problems FROM kb_ingests WHERE base = ?) t WHERE name = ?",
+        [base, base])
+
+
 def _finish(store: Store, run_id: str, report: IngestReport, status: str) -> None:
-    store.execute(
-        "UPDATE kb_ingests SET status = ?, rows_read = ?, added = ?, existing = ?, duplicates = ?,"
-        " problems = ?, problems_sample = ?, seconds = ?, finished_at = current_timestamp WHERE id = ?",
-        [status, report.rows_read, report.added, report.existing, report.duplicates, report.n_problems,
-         to_json([{"line": p.line, "reason": p.reason} for p in report.problems]), report.seconds, run_id])
-    store.execute(
-        "UPDATE kb_bases SET n_rows = n_rows + ?, n_problems = n_problems + ? WHERE name = ?",
-        [report.rows_read, report.n_problems, report.base])
+    _record(store, run_id, report, status)
+    _refresh_totals(store, report.base)
     refresh_counts(store, report.base, layout=report.layout, source=report.source)

@@ -40,11 +40,12 @@ def count_units(path: Path) -> int:
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(path).metadata.num_rows
-    count = 0
+    count, last = 0, b"\n"
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             count += chunk.count(b"\n")
-    return count + 1
+            last = chunk[-1:]
+    return count + (last != b"\n")  # a last line without its newline counts too
 
 
 def columns_of(path: Path) -> list[str]:

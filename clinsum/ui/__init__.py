@@ -10,12 +10,15 @@ from __future__ import annotations
 import html
 import logging
 import os
+import queue
+import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -119,11 +122,27 @@ def missing_backends(statuses: list[dict], details: bool = False) -> None:
 # -- page frame and errors -------------------------------------------------------------------
 def page(title_key: str, intro_key: str | None = None) -> None:
     """Title, one-line explanation and the sidebar (language, workspace) of a page."""
+    _use_app_navigation()
     language_switch()
     st.sidebar.caption(t("common.workspace", path=str(workspace_path())))
     st.title(t(title_key))
     if intro_key:
         st.caption(t(intro_key))
+
+
+def _use_app_navigation() -> None:
+    """When a server's first request is a deep link (``/summarize``), Streamlit runs the page
+    with its old ``pages/`` folder navigation (file names, no translation, ``Home.py`` as a
+    page of its own). Switch the server to the app's navigation (``Home.py``), and rerun if
+    this is the session's first run (no click can be lost)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    first_run = "_clinsum_session" not in st.session_state
+    st.session_state["_clinsum_session"] = True
+    if PagesManager.uses_pages_directory and not getattr(_routing, "active", False):
+        PagesManager.uses_pages_directory = False
+        if first_run:
+            st.rerun()
 
 
 def show_error(exc: BaseException) -> None:
@@ -178,6 +197,12 @@ def highlight(text: str, spans: list[tuple], css: str = "background:#fff3b0") ->
     return "".join(out).replace("\n", "<br>")
 
 
+def tabs(labels: list[str], key: str) -> list:
+    """``st.tabs`` that remember the open tab across reruns (an upload, a message appearing
+    above them), instead of jumping back to the first."""
+    return list(st.tabs(labels, key=key, on_change="rerun"))
+
+
 def text_box(text: str, height: int = 420) -> None:
     """Show a long text in a scrolling box (escaped)."""
     st.markdown(
@@ -185,6 +210,32 @@ def text_box(text: str, height: int = 420) -> None:
         f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{esc(text)}</div>',
         unsafe_allow_html=True,
     )
+
+
+# -- threads ---------------------------------------------------------------------------------
+class OnScriptThread:
+    """Wrap ``draw`` so that library callbacks from worker threads (the parallel stages of a
+    strategy) are queued and drawn by the script's thread: Streamlit elements cannot be written
+    from threads it did not start. Calls on the script thread draw at once, after anything
+    queued; call :meth:`flush` when the work is done."""
+
+    def __init__(self, draw: Callable[..., None]) -> None:
+        self.draw = draw
+        self.thread = threading.current_thread()
+        self.pending: queue.SimpleQueue = queue.SimpleQueue()
+
+    def __call__(self, *args: Any) -> None:
+        self.pending.put(args)
+        if threading.current_thread() is self.thread:
+            self.flush()
+
+    def flush(self) -> None:
+        while True:
+            try:
+                args = self.pending.get_nowait()
+            except queue.Empty:
+                return
+            self.draw(*args)
 
 
 # -- jobs ------------------------------------------------------------------------------------
@@ -199,8 +250,8 @@ def job_status(job_id: str) -> dict:
     status = info["status"]
     label = t(f"jobs.status.{status}")
     if total:
-        elapsed = _fmt_seconds(progress.get("elapsed_s"))
-        remaining = _fmt_seconds(progress.get("eta_s"))
+        elapsed = fmt_seconds(progress.get("elapsed_s"))
+        remaining = fmt_seconds(progress.get("eta_s"))
         st.progress(min(done / total, 1.0), text=f"{label}: {done}/{total}, {elapsed} < {remaining}")
     else:
         st.write(f"{label}" + (f": {progress.get('message')}" if progress.get("message") else ""))
@@ -225,8 +276,6 @@ def fmt_seconds(value: float | None) -> str:
     value = int(value)
     return f"{value // 3600}:{value % 3600 // 60:02d}:{value % 60:02d}" if value >= 3600 else f"{value // 60}:{value % 60:02d}"
 
-
-_fmt_seconds = fmt_seconds  # the name it had first
 
 
 def download_buttons(df, name: str) -> None:
@@ -258,6 +307,14 @@ def navigation_pages() -> list:
     return [page for _name, page in named_pages()]
 
 
-def navigation():
-    """The app's ``st.navigation`` over every page (the router in ``Home.py``)."""
-    return st.navigation(navigation_pages())
+_routing = threading.local()
+
+
+def run_app() -> None:
+    """Route to the requested page through the app's ``st.navigation`` (``Home.py``)."""
+    page = st.navigation(navigation_pages())
+    _routing.active = True
+    try:
+        page.run()
+    finally:
+        _routing.active = False

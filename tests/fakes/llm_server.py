@@ -32,9 +32,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from clinsum.serve import ConcurrentHTTPServer
 from clinsum.text import detect_language, sentences
 
 Responder = Callable[[list[dict[str, Any]], str], str]
@@ -49,6 +50,17 @@ def default_responder(messages: list[dict[str, Any]], model: str) -> str:
     tokens = picked.split()[:40]
     lead = "Summary:" if last and detect_language(last) == "en" else "Resumen:"
     return " ".join([lead, *tokens]) if tokens else f"{lead} (sin contenido)"
+
+
+KEY_IDEAS = "- insuficiencia cardiaca descompensada\n- furosemida intravenosa\n- potasio normal"
+
+
+def rag_responder(messages: list[dict[str, Any]], model: str) -> str:
+    """Three key ideas when asked for them (the RAG strategies' first stage), else as default."""
+    last = messages[-1]["content"]
+    if "ideas clave" in last or "key ideas" in last:
+        return KEY_IDEAS
+    return default_responder(messages, model)
 
 
 def pieces_of(text: str) -> list[str]:
@@ -99,14 +111,13 @@ class LLMServer:
         self._serving = 0
         self._received = 0
         self._plans: list[_Plan] = []
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: ConcurrentHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> LLMServer:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = ConcurrentHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
                                         kwargs={"poll_interval": 0.05})
         self._thread.start()

@@ -21,8 +21,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from clinsum.serve import ConcurrentHTTPServer
 
 Responder = Callable[[list[dict[str, Any]], str], str]
 Failer = Callable[[str, dict[str, Any]], str | None]
@@ -50,12 +52,12 @@ class BatchServer:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._polls: dict[str, int] = {}
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: ConcurrentHTTPServer | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> BatchServer:
         handler = type("Handler", (_Handler,), {"server_state": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ConcurrentHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 
