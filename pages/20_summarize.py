@@ -100,7 +100,8 @@ with ui.guard():
             index=list(by_name).index("by_parts") if "by_parts" in by_name else 0,
             format_func=lambda n: by_name[n]["label"] + ("" if by_name[n]["builtin"]
                                                          else f" ({ui.t('summarize.custom_tag')} v{by_name[n]['version']})"))
-        st.caption(by_name[strategy]["description"])
+        described = ui.t(f"strategy.{strategy}.description")
+        st.caption(by_name[strategy]["description"] if described.startswith("strategy.") else described)
         rag_params = rag_view.params_form(store, K + "rag.") if rag_view.is_rag(strategy) else None
         language = st.selectbox(ui.t("summarize.language"), ["auto", "es", "en"], key=K + "language",
                                 format_func=lambda c: ui.t("summarize.language.auto") if c == "auto" else c)

@@ -42,3 +42,12 @@ def test_missing_key_shows_itself_and_params_format() -> None:
     assert translate("no.such.key", "en") == "no.such.key"
     assert translate("records.found", "en", n=3) == "3 records"
     assert translate("records.found", "es", n=3) == "3 registros"
+
+
+def test_every_builtin_strategy_is_described_in_both_languages() -> None:
+    import clinsum.plugins  # noqa: F401 - registers every strategy
+    from clinsum.strategies.base import STRATEGIES
+
+    names = STRATEGIES.names()
+    assert {"template", "by_parts", "rag_multi"} <= set(names)
+    assert [n for n in names if f"strategy.{n}.description" not in catalog()] == []

@@ -149,7 +149,7 @@ def ingest_items(
         flush()
         status = "done"
     except BaseException as exc:
-        status = "stopped" if type(exc).__name__ == "JobStopped" else "failed"
+        status = "stopped" if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "JobStopped" else "failed"
         report.stopped = status == "stopped"
         raise
     finally:

@@ -151,4 +151,34 @@ STRINGS = {
     "grids.explorer": ("Comparar las métricas en el Explorador", "Compare the metrics in the Explorer"),
     "grids.definition": ("Definición", "Definition"),
     "nav.grids": ("Rejillas", "Grids"),
+    "strategy.template.description": (
+        "Una estructura fija de resumen (motivo, antecedentes, evolución, pruebas, diagnóstico, plan).",
+        "A fixed summary structure (reason, history, course, tests, diagnosis, plan)."),
+    "strategy.chain_of_thought.description": (
+        "Razona paso a paso dentro de etiquetas <reasoning> y luego resume; el razonamiento se "
+        "guarda en la salida en bruto y se quita del resumen.",
+        "Reason step by step inside <reasoning> tags, then summarize; the reasoning is kept in the "
+        "raw output and stripped from the summary."),
+    "strategy.few_shot.description": (
+        "Muestra al modelo resúmenes validados de los OTROS registros más parecidos del espacio de "
+        "trabajo (vecinos por embedding) y después pide el de este.",
+        "Shows the model validated summaries of the most similar OTHER records in the workspace "
+        "(nearest neighbours by embedding), then asks for this one."),
+    "strategy.refine.description": (
+        "Tres llamadas: un borrador, una crítica del borrador frente al registro y una revisión.",
+        "Three calls: a draft, a critique of the draft against the record, a revision."),
+    "strategy.by_parts.description": (
+        "Resume cada apartado en paralelo y después une los resúmenes parciales (la mejor "
+        "estrategia del estudio que sigue este banco de trabajo).",
+        "Summarize each section in parallel, then merge the partial summaries (the best strategy "
+        "in the study this workbench follows)."),
+    "strategy.rag_multi.description": (
+        "Ideas clave de cada apartado (en paralelo), una búsqueda en la base de conocimiento por "
+        "idea, resúmenes de cada apartado con lo encontrado (en paralelo) y una unión final.",
+        "Key ideas of every section (in parallel), a knowledge-base lookup per idea, section "
+        "summaries with what was found (in parallel), then a merge."),
+    "strategy.rag_single.description": (
+        "Una sola búsqueda en la base de conocimiento con el comienzo del registro y una llamada "
+        "de resumen.",
+        "One knowledge-base lookup with the record's opening, then one summary call."),
 }
