@@ -178,12 +178,13 @@ def run_job(store: Store, job_id: str) -> str:
 def request_stop(store: Store, job_id: str) -> None:
     """Ask a job to stop at its next safe point (its work so far is kept)."""
     row = _row(store, job_id)
+    if row["status"] in ACTIVE:  # conditional: a job that has just finished keeps its status
+        store.execute("UPDATE jobs SET status = 'stopping' WHERE id = ? AND status IN ('queued', 'running')",
+                      [job_id])
     (job_dir(store, job_id) / "STOP").touch()
-    if row["status"] in ACTIVE:
-        store.execute("UPDATE jobs SET status = 'stopping' WHERE id = ?", [job_id])
-        if row["pid"] and process_alive(row["pid"]):
-            with contextlib.suppress(OSError):
-                os.kill(row["pid"], signal.SIGTERM)
+    if row["status"] in ACTIVE and row["pid"] and process_alive(row["pid"]):
+        with contextlib.suppress(OSError):
+            os.kill(row["pid"], signal.SIGTERM)
 
 
 def resume(store: Store, job_id: str, spawn: bool = True) -> None:

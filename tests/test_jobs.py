@@ -111,3 +111,16 @@ def test_cli_wait_reports_a_failed_job_and_a_timeout(store, capsys) -> None:
     assert "still" in capsys.readouterr().err
     assert main([*ws, "jobs", "stop", slow]) == 0
     assert jobs.wait(store, slow, timeout=30)["status"] == "stopped"
+
+
+def test_a_stop_request_racing_the_jobs_own_end_keeps_its_final_status(store, monkeypatch) -> None:
+    """The job saw STOP (or finished) and wrote its status between the request's read and its
+    write: the request must not turn it back into 'stopping' (then 'failed' once the process is
+    gone)."""
+    job_id = jobs.submit(store, KIND, {"n": 2, "delay": 0.0}, spawn=False)
+    assert jobs.run_job(store, job_id) == "done"
+    stale = {**jobs._row(store, job_id), "status": "running", "pid": None}  # as read just before the end
+    monkeypatch.setattr(jobs, "_row", lambda _store, _job_id: stale)
+    jobs.request_stop(store, job_id)
+    monkeypatch.undo()
+    assert jobs.refresh(store, job_id)["status"] == "done"
