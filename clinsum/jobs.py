@@ -247,11 +247,15 @@ def read_log(store: Store, job_id: str) -> list[dict[str, Any]]:
     return events
 
 
-def wait(store: Store, job_id: str, timeout: float = 60.0, poll: float = 0.2) -> dict[str, Any]:
-    """Block until a job is no longer active (for the CLI and tests)."""
+def wait(store: Store, job_id: str, timeout: float = 60.0, poll: float = 0.2,
+         on_poll: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Block until a job is no longer active, or ``timeout`` passed (for the CLI and tests);
+    ``on_poll`` gets the job's row at every poll (to show progress)."""
     deadline = time.monotonic() + timeout
     while True:
         row = refresh(store, job_id)
+        if on_poll:
+            on_poll(row)
         if row["status"] not in ACTIVE or time.monotonic() > deadline:
             return row
         time.sleep(poll)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-import time
 from typing import Any
 
 from clinsum.cli.output import print_table
@@ -113,20 +113,18 @@ def _follow(store, job_id: str, timeout: float | None) -> int:
     """Print progress while the job is active; exit 0 done/stopped, 1 failed, 124 timed out."""
     from clinsum import jobs
 
-    deadline = None if timeout is None else time.monotonic() + timeout
-    shown = ""
-    while True:
-        row = jobs.info(store, job_id)
-        line = describe_progress(row["progress"])
-        if line and line != shown:
+    shown = [""]
+
+    def show(_row: dict[str, Any]) -> None:
+        line = describe_progress(jobs.read_progress(store, job_id))
+        if line and line != shown[0]:
             print(f"\r{line[:150]:<150}", end="", file=sys.stderr, flush=True)
-            shown = line
-        if row["status"] not in jobs.ACTIVE:
-            break
-        if deadline is not None and time.monotonic() > deadline:
-            print(f"\n{job_id} is still {row['status']} after {timeout:.0f} s", file=sys.stderr)
-            return 124
-        time.sleep(0.5)
+            shown[0] = line
+
+    row = jobs.wait(store, job_id, timeout=math.inf if timeout is None else timeout, poll=0.5, on_poll=show)
+    if row["status"] in jobs.ACTIVE:
+        print(f"\n{job_id} is still {row['status']} after {timeout:.0f} s", file=sys.stderr)
+        return 124
     print(file=sys.stderr)
     print(f"{job_id}: {row['status']}" + (f" ({row['error']})" if row.get("error") else ""))
     return 1 if row["status"] == "failed" else 0

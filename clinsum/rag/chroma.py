@@ -53,8 +53,11 @@ def get_collection(store: Store, base: str, create: bool = False):
         )
     else:
         collection = chroma.get_collection(collection_name(base), embedding_function=None)
-    with _guard:
-        _synced.setdefault((str(store.dir("kb")), base), collection.count())
+    key = (str(store.dir("kb")), base)
+    if key not in _synced:  # counted once per view, not on every access
+        count = collection.count()
+        with _guard:
+            _synced.setdefault(key, count)
     return collection
 
 
