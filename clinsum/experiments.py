@@ -23,6 +23,15 @@ kill -9 loses at most the cells in flight. A failing cell is stored with its ``e
 the grid goes on (a resume retries the failed cells). Cells are grouped by backend; each
 group runs on twice as many threads as its backend serves at once (calls stay bounded by
 the backend's slots, so one cell is saved while the next call already runs).
+
+A grid is checked before its job exists (:func:`validate_grid`: types, backends, strategies,
+records, and no secrets), and :func:`submit_grid` freezes its plan (``records = "all"``
+becomes the explicit ids), so a resume finishes exactly the cells planned at submit. The
+grid job is "done" only when every planned cell is stored, as a result or as an error: the
+writer retries a busy workspace with backoff and otherwise stops the grid saying how many
+cells are missing, and a grid with failed cells ends "failed" saying how many (a resume
+retries them). ``total_seconds`` of a cell counts the model calls only; the wait for a free
+backend slot is kept in ``slot_wait_seconds``.
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ from typing import Any
 import duckdb
 
 from clinsum.backends.base import Backend
-from clinsum.errors import ClinsumError, ConfigError
+from clinsum.errors import ClinsumError, ConfigError, NotFound, WorkspaceBusy
 from clinsum.generation import (
     DECODINGS,
     INSERT_SQL,
@@ -56,10 +65,28 @@ from clinsum.generation import (
 from clinsum.jobs import JOB_KINDS, JobContext
 from clinsum.records import Record
 from clinsum.store import Store
+from clinsum.store.scrub import find_secrets
 from clinsum.strategies.base import backend_concurrency
 
 JOB_KINDS.register("grid", "clinsum.experiments:run_grid_job")
 MODEL_KEYS = {"backend", "model", "adapter", "label"}
+GRID_KEYS = {"name", "records", "strategies", "temperatures", "decodings", "max_new_tokens", "seed",
+             "language", "params", "timeout", "models", "description"}
+LANGUAGES = ("auto", "es", "en")
+SAVE_RETRIES = 6        # attempts to store a batch of finished cells before the grid gives up
+SAVE_BACKOFF_S = 0.5    # first pause between attempts (doubles each time)
+
+
+class GridIncomplete(ClinsumError):
+    """The grid ended with planned cells neither stored as a result nor as an error."""
+
+    key = "grids.incomplete"
+
+
+class GridCellsFailed(ClinsumError):
+    """Every planned cell is stored, but some (or all) of them as errors."""
+
+    key = "grids.cells_failed"
 
 
 @dataclass
@@ -102,42 +129,129 @@ class Cell:
 
 
 def parse_grid(data: dict[str, Any] | str) -> Grid:
-    """A :class:`Grid` from TOML text or a parsed dict; :class:`ConfigError` says what is wrong."""
+    """A :class:`Grid` from TOML text or a parsed dict; :class:`ConfigError` says what is wrong
+    (a wrong type, an unknown key or decoding, a secret) without echoing any value."""
     if isinstance(data, str):
         try:
             data = tomllib.loads(data)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"The grid file is not valid TOML: {exc}",
                               hint="See `clinsum run --help` for an example.") from exc
+    if not isinstance(data, dict):
+        raise ConfigError("A grid must be a TOML table of settings.")
+    secrets = find_secrets(data)
+    if secrets:
+        raise ConfigError(
+            f"The grid holds what looks like a secret ({', '.join(secrets[:5])}); keys and "
+            "passwords are not accepted in a grid, because grids are stored in the workspace.",
+            hint="Remove it and set OPENAI_API_KEY in the environment or in .streamlit/secrets.toml.",
+            where=secrets[:5])
+    unknown = sorted(set(data) - GRID_KEYS)
+    if unknown:
+        raise ConfigError(f"Unknown grid setting(s): {', '.join(unknown)}.",
+                          hint=f"Known settings: {', '.join(sorted(GRID_KEYS))}.")
     models = data.get("models") or []
     if not isinstance(models, list) or not models:
         raise ConfigError("The grid has no [[models]] entries.",
                           hint='Add e.g. [[models]] backend = "ollama" model = "phi4:latest".')
     specs = []
-    for entry in models:
-        if not isinstance(entry, dict) or not entry.get("backend"):
-            raise ConfigError(f"Each [[models]] entry needs a backend: {entry!r}.")
-        specs.append(ModelSpec(str(entry["backend"]), str(entry.get("model") or ""),
-                               entry.get("adapter"),
+    for i, entry in enumerate(models, 1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("backend"), str) or not entry["backend"]:
+            raise ConfigError(f"[[models]] entry {i} needs a backend name (a text).",
+                              hint='For example backend = "ollama".')
+        for key in ("model", "adapter", "label"):
+            _check_type(entry.get(key), str, f"[[models]] entry {i}: {key}", optional=True)
+        if "concurrency" in entry:
+            _check_int(entry["concurrency"], f"[[models]] entry {i}: concurrency", 1, 1024)
+        specs.append(ModelSpec(entry["backend"], entry.get("model") or "", entry.get("adapter"),
                                {k: v for k, v in entry.items() if k not in MODEL_KEYS}))
-    decodings = [str(d) for d in _as_list(data.get("decodings", ["sample"]))]
+    decodings = [_check_type(d, str, "decodings") for d in _as_list(data.get("decodings", ["sample"]))]
     bad = [d for d in decodings if d not in DECODINGS]
     if bad:
         raise ConfigError(f"Unknown decoding(s): {', '.join(bad)}.", hint=f"Use {', '.join(DECODINGS)}.")
-    try:
-        temperatures = [float(t) for t in _as_list(data.get("temperatures", [0.2]))]
-    except (TypeError, ValueError) as exc:
-        raise ConfigError("temperatures must be numbers, e.g. [0.2, 0.8].") from exc
-    strategies = [str(s) for s in _as_list(data.get("strategies", ["template"]))]
+    temperatures = [_check_number(t, "temperatures", 0.0, 5.0)
+                    for t in _as_list(data.get("temperatures", [0.2]))]
+    strategies = [_check_type(x, str, "strategies") for x in _as_list(data.get("strategies", ["template"]))]
     if not strategies or not temperatures or not decodings:
         raise ConfigError("strategies, temperatures and decodings must not be empty.")
+    language = _check_type(data.get("language", "auto"), str, "language")
+    if language not in LANGUAGES:
+        raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}.")
+    seed = data.get("seed")
+    if seed is not None:
+        _check_int(seed, "seed", 0, 2**63 - 1)
     return Grid(
-        name=str(data.get("name") or "grid"), models=specs, strategies=strategies,
-        temperatures=temperatures, decodings=decodings, records=data.get("records", "all"),
-        max_new_tokens=int(data.get("max_new_tokens", 768)), seed=data.get("seed"),
-        language=str(data.get("language", "auto")), params=dict(data.get("params") or {}),
-        timeout=float(data.get("timeout", 600.0)), raw=dict(data),
+        name=str(_check_type(data.get("name") or "grid", str, "name")), models=specs,
+        strategies=strategies, temperatures=temperatures, decodings=decodings,
+        records=_check_records(data.get("records", "all")),
+        max_new_tokens=_check_int(data.get("max_new_tokens", 768), "max_new_tokens", 1, 1_000_000),
+        seed=seed, language=language,
+        params=dict(_check_type(data.get("params") or {}, dict, "[params]")),
+        timeout=_check_number(data.get("timeout", 600.0), "timeout", 0.001, 86_400.0), raw=dict(data),
     )
+
+
+_TYPE_NAMES = {str: "a text", dict: "a table", int: "a whole number"}
+
+
+def _check_type(value: Any, kind: type, name: str, optional: bool = False) -> Any:
+    if (value is None and optional) or isinstance(value, kind):
+        return value
+    raise ConfigError(f"{name} must be {_TYPE_NAMES.get(kind, kind.__name__)}, not {type(value).__name__}.",
+                      hint="See `clinsum run --help` for an example grid.")
+
+
+def _check_int(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be a whole number, not {_shown(value)}.",
+                          hint=f"For example {name.rsplit(' ', 1)[-1]} = {max(low, min(high, 768))}.")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, not {value}.")
+    return value
+
+
+def _check_number(value: Any, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{name} must be numbers, not {_shown(value)}.", hint="For example [0.2, 0.8].")
+    if not low <= float(value) <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}, not {value}.")
+    return float(value)
+
+
+def _check_records(spec: Any) -> Any:
+    if spec in (None, "all", "*"):
+        return "all"
+    if isinstance(spec, dict):
+        if set(spec) != {"limit"}:
+            raise ConfigError("records as a table takes only limit, e.g. records = {limit = 10}.")
+        _check_int(spec["limit"], "records.limit", 1, 10**9)
+        return spec
+    if isinstance(spec, list) and spec and all(isinstance(i, str | int) and not isinstance(i, bool) for i in spec):
+        return [str(i) for i in spec]
+    raise ConfigError('records must be "all", a list of record ids, or {limit = N}.',
+                      hint='For example records = ["rec-1", "rec-2"].')
+
+
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str | int | float) and len(repr(value)) <= 40 else type(value).__name__
+
+
+def validate_grid(store: Store, grid: Grid) -> list[str]:
+    """Check what only the workspace can tell (backends, strategies, records) before a job
+    exists; return the record ids the grid runs on."""
+    from clinsum.backends import BACKENDS
+    from clinsum.strategies.base import get_strategy
+
+    for spec in grid.models:
+        if spec.backend not in BACKENDS:
+            raise ConfigError(f"Unknown backend {spec.backend!r} in the grid.",
+                              hint=f"Use one of: {', '.join(BACKENDS.names())}.")
+    for name in grid.strategies:
+        try:
+            get_strategy(name, store)
+        except NotFound as exc:
+            raise ConfigError(f"Unknown strategy {name!r} in the grid.", hint=exc.hint) from None
+    return grid_records(store, grid)
 
 
 def load_grid(path: str | Path) -> Grid:
@@ -209,6 +323,10 @@ class GridReport:
     errors: int = 0
     stopped: bool = False
     seconds: float = 0.0
+    missing: int = 0             # planned cells stored neither as a result nor as an error
+    failed_cells: int = 0        # cells of the whole grid stored with an error
+    first_error: str | None = None
+    save_error: str | None = None  # why finished cells could not be stored
 
 
 def run_grid(
@@ -254,8 +372,11 @@ def run_grid(
                  + (f" · {report.skipped} already done" if report.skipped else ""), eta)
 
     pending: queue.Queue = queue.Queue()
+    cannot_save = threading.Event()
 
     def run_cell(cell: Cell) -> None:
+        if cannot_save.is_set():  # no point calling the model for a result that cannot be kept
+            return
         if should_stop is not None and should_stop():
             report.stopped = True
             return
@@ -288,8 +409,16 @@ def run_grid(
                     break
             finished = batch[-1] is None
             batch = [item for item in batch if item is not None]
-            if batch:
-                _save_cells(store, [row for _, row in batch])
+            if not batch or cannot_save.is_set():
+                continue
+            try:
+                _save_with_retries(store, [row for _, row in batch], log)
+            except Exception as exc:  # noqa: BLE001 - the grid stops and says what is missing
+                report.save_error = str(exc) if isinstance(exc, ClinsumError) else f"{type(exc).__name__}: {exc}"
+                cannot_save.set()
+                if log is not None:
+                    log(event="save_failed", cells=len(batch), error=report.save_error)
+                continue
             with lock:
                 for cell, row in batch:
                     error = row[19]
@@ -319,8 +448,37 @@ def run_grid(
     finally:
         pending.put(None)
         saver.join()
+    _check_complete(store, grid_id, cells, report)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _check_complete(store: Store, grid_id: str, cells: list[Cell], report: GridReport) -> None:
+    """Count, from the workspace, the planned cells stored as results, as errors, or not at all."""
+    stored = dict(store.execute(
+        "SELECT cell_key, error FROM generations WHERE grid_id = ? AND cell_key IS NOT NULL", [grid_id]))
+    planned = [c.key for c in cells]
+    report.missing = sum(1 for key in planned if key not in stored)
+    errors = [stored[key] for key in planned if stored.get(key)]
+    report.failed_cells = len(errors)
+    report.first_error = errors[0] if errors else None
+
+
+def _save_with_retries(store: Store, rows: list[list[Any]], log: Callable[..., None] | None) -> None:
+    """:func:`_save_cells`, retried with doubling pauses while the workspace is busy (another
+    process writing a lot); the last failure is raised."""
+    delay = SAVE_BACKOFF_S
+    for attempt in range(1, SAVE_RETRIES + 1):
+        try:
+            _save_cells(store, rows)
+            return
+        except (WorkspaceBusy, duckdb.IOException, duckdb.TransactionException) as exc:
+            if attempt == SAVE_RETRIES:
+                raise
+            if log is not None:
+                log(event="save_retry", attempt=attempt, cells=len(rows), wait_s=delay, error=str(exc))
+            time.sleep(delay)
+            delay *= 2
 
 
 def _save_cells(store: Store, rows: list[list[Any]]) -> None:
@@ -344,8 +502,33 @@ def run_grid_job(ctx: JobContext) -> None:
     report = run_grid(ctx.store, grid, ctx.job_id, progress=progress, should_stop=ctx.should_stop,
                       log=ctx.log)
     ctx.log(event="grid", total=report.total, skipped=report.skipped, done=report.done,
-            errors=report.errors, seconds=report.seconds)
+            errors=report.errors, missing=report.missing, failed_cells=report.failed_cells,
+            seconds=report.seconds)
+    if report.save_error:
+        raise GridIncomplete(
+            f"{report.missing} of {report.total} cells are not stored: the workspace could not be "
+            f"written ({report.save_error}).",
+            hint="Nothing stored was lost; resume the grid when the workspace is free "
+                 "(`clinsum jobs resume` or the Grids page).",
+            missing=report.missing, total=report.total)
     ctx.check_stop()
+    raise_for_report(report)
+
+
+def raise_for_report(report: GridReport) -> None:
+    """A clear error when a finished grid is not complete or has failed cells."""
+    if report.missing:
+        raise GridIncomplete(f"{report.missing} of {report.total} cells are not stored.",
+                             hint="Resume the grid to finish them.", missing=report.missing,
+                             total=report.total)
+    if report.failed_cells:
+        every = report.failed_cells == report.total
+        raise GridCellsFailed(
+            (f"All {report.total} cells failed" if every else
+             f"{report.failed_cells} of {report.total} cells failed") + f"; first error: {report.first_error}",
+            hint="The errors are stored with the cells; fix the cause and resume the grid, which "
+                 "retries only the failed cells.",
+            failed=report.failed_cells, total=report.total)
 
 
 def submit_grid(store: Store, grid: Grid | dict[str, Any] | str, spawn: bool = True) -> str:
@@ -353,8 +536,11 @@ def submit_grid(store: Store, grid: Grid | dict[str, Any] | str, spawn: bool = T
     from clinsum import jobs
 
     parsed = grid if isinstance(grid, Grid) else parse_grid(grid)
-    plan_cells(store, parsed, "check")  # fail now, not in the background, when records are wrong
-    return jobs.submit(store, "grid", {"grid": parsed.raw}, title=f"grid: {parsed.name}", spawn=spawn)
+    if isinstance(grid, Grid) and grid.raw:
+        parse_grid(grid.raw)  # a Grid built in code is checked like a file
+    records = validate_grid(store, parsed)  # fail now, not in the background
+    frozen = {**parsed.raw, "records": records}  # the plan of this job, whatever is imported later
+    return jobs.submit(store, "grid", {"grid": frozen}, title=f"grid: {parsed.name}", spawn=spawn)
 
 
 def grid_results(store: Store, grid_id: str):

@@ -139,8 +139,8 @@ def _meta(ctx: StrategyContext, kwargs: dict[str, Any]) -> dict[str, Any]:
 
 _COLUMNS = ("id, record_id, backend, model, adapter, strategy, prompt_version, language, temperature,"
             " decoding, params, text, raw_output, prompts, timings, total_seconds, prompt_tokens,"
-            " completion_tokens, retrieval, error, grid_id, cell_key")
-INSERT_SQL = f"INSERT INTO generations ({_COLUMNS}) VALUES ({', '.join('?' * 22)})"
+            " completion_tokens, retrieval, error, grid_id, cell_key, slot_wait_seconds")
+INSERT_SQL = f"INSERT INTO generations ({_COLUMNS}) VALUES ({', '.join('?' * 23)})"
 
 
 def generation_row(
@@ -177,7 +177,7 @@ def generation_row(
         result.total_seconds if result else None,
         result.prompt_tokens if result else None, result.completion_tokens if result else None,
         to_json(result.retrieval) if result and result.retrieval else None,
-        error, grid_id, cell_key,
+        error, grid_id, cell_key, result.slot_wait_seconds if result else None,
     ]
 
 

@@ -2,7 +2,9 @@
 
 A job is a row in ``jobs`` plus a folder ``jobs/<id>/`` holding ``progress.json`` (the latest
 progress, rewritten atomically), ``log.jsonl`` (one event a line), ``output.log`` (the
-process's stdout/stderr) and ``STOP`` (asks the job to stop at its next safe point). Handlers
+process's stdout/stderr) and ``STOP`` (asks the job to stop at its next safe point). Configs,
+log events and errors pass through :func:`clinsum.store.scrub.scrub` before they are written,
+so a secret given by mistake never reaches the workspace. Handlers
 are registered by kind as ``"module:function"`` so the child imports only what it needs. A
 handler must be idempotent: resuming runs it again and it skips what is already stored.
 
@@ -34,7 +36,8 @@ import psutil
 
 from clinsum.errors import ClinsumError, InputError, NotFound
 from clinsum.registry import Registry
-from clinsum.store import Store, from_json, new_id, to_json
+from clinsum.store import Store, from_json, lock_stats, new_id, to_json
+from clinsum.store.scrub import scrub, scrub_text
 
 JOB_KINDS: Registry[str] = Registry("job kind")
 ACTIVE = ("queued", "running", "stopping")
@@ -77,8 +80,9 @@ class JobContext:
 
     def log(self, **event: Any) -> None:
         event.setdefault("t", round(time.time(), 3))
+        line = json.dumps(scrub(event), ensure_ascii=False, default=str)
         with open(self.dir / "log.jsonl", "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+            handle.write(line + "\n")
 
     def should_stop(self) -> bool:
         return self._stop_signal or (self.dir / "STOP").exists()
@@ -107,12 +111,13 @@ def submit(
     spawn: bool = True,
     job_id: str | None = None,
 ) -> str:
-    """Record a job and (by default) start its process; return the job id."""
+    """Record a job and (by default) start its process; return the job id. The config is
+    stored scrubbed of secrets (callers refuse them earlier where a key would be a mistake)."""
     handler_target(kind)
     job_id = job_id or new_id(kind.rsplit(":", 1)[-1].replace("_", "-"))
     store.execute(
         "INSERT INTO jobs (id, kind, title, status, config, resource) VALUES (?, ?, ?, 'queued', ?, ?)",
-        [job_id, kind, title or kind, to_json(config), resource],
+        [job_id, kind, scrub_text(title or kind), to_json(scrub(config)), resource],
     )
     job_dir(store, job_id)
     if spawn:
@@ -171,7 +176,7 @@ def run_job(store: Store, job_id: str) -> str:
             ctx.log(event="error", message=repr(exc), traceback=traceback.format_exc())
             return _finish(store, job_id, "failed", repr(exc))
         status = "stopped" if ctx.should_stop() else "done"
-        ctx.log(event=status)
+        ctx.log(event=status, **_lock_report())
         return _finish(store, job_id, status)
 
 
@@ -215,7 +220,8 @@ def refresh(store: Store, job_id: str) -> dict[str, Any]:
 def info(store: Store, job_id: str) -> dict[str, Any]:
     """Row, config and latest progress of a job."""
     row = refresh(store, job_id)
-    row["config"] = from_json(row["config"]) or {}
+    row["config"] = scrub(from_json(row["config"]) or {})  # rows written before scrubbing too
+    row["error"] = scrub_text(row["error"]) if row.get("error") else row.get("error")
     row["progress"] = read_progress(store, job_id)
     return row
 
@@ -272,9 +278,15 @@ def _row(store: Store, job_id: str) -> dict[str, Any]:
 def _finish(store: Store, job_id: str, status: str, error: str | None = None) -> str:
     store.execute(
         "UPDATE jobs SET status = ?, error = ?, finished_at = current_timestamp WHERE id = ?",
-        [status, error, job_id],
+        [status, scrub_text(error) if error else None, job_id],
     )
     return status
+
+
+def _lock_report() -> dict[str, Any]:
+    """The longest workspace-lock wait and hold this job's process saw (for its log)."""
+    stats = lock_stats()
+    return {"lock_longest_wait_s": stats["longest_wait_s"], "lock_longest_hold_s": stats["longest_hold_s"]}
 
 
 def process_alive(pid: int) -> bool:

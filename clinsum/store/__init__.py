@@ -1,21 +1,22 @@
 """The workspace: one folder holding a DuckDB database and the files long jobs write.
 
 Every reader and writer, threads of one Streamlit server and separate job processes alike,
-goes through :meth:`Store.connect`, which holds an exclusive file lock on the workspace for
-the length of one short operation and closes the database afterwards. DuckDB lets only one
-process open a file for writing; taking turns through the lock means writers wait (up to
-``busy_timeout`` seconds) instead of failing, and nothing is lost.
+goes through :meth:`Store.connect`, which holds the workspace lock for the length of one
+short operation and closes the database afterwards: shared and a read-only open for reads
+(readers never block readers), exclusive for writes (see :mod:`clinsum.store.locks`).
+Writers wait (up to ``busy_timeout`` seconds) instead of failing, and nothing is lost. Bulk
+writes go through :meth:`Store.write_chunks`, which commits every ``chunk_rows`` rows and
+lets others in between. A damaged database file is a :class:`WorkspaceDamaged` error.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
+import re
 import threading
-import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,24 @@ from typing import Any
 import duckdb
 
 from clinsum.errors import WorkspaceBusy
+from clinsum.store.health import WorkspaceDamaged, damage_error
+from clinsum.store.locks import (
+    LOCK_NAME,
+    ReadWriteLock,
+    WorkspaceLock,
+    lock_stats,
+    reset_lock_stats,
+)
 from clinsum.store.migrate import apply_migrations, known_migrations
 
-DB_NAME = "clinsum.duckdb"
-LOCK_NAME = ".clinsum.lock"
+__all__ = ["DB_NAME", "LOCK_NAME", "Store", "WorkspaceDamaged", "from_json", "lock_stats", "new_id",
+           "reset_lock_stats", "to_json"]
 
-_thread_locks: dict[Path, threading.RLock] = {}
+DB_NAME = "clinsum.duckdb"
+DEFAULT_CHUNK_ROWS = 500
+_READING = re.compile(r"\s*(SELECT|FROM|SHOW|DESCRIBE|VALUES|SUMMARIZE)\b", re.IGNORECASE)
+
+_thread_locks: dict[Path, ReadWriteLock] = {}
 _thread_locks_guard = threading.Lock()
 
 
@@ -56,9 +69,9 @@ class Store:
         self.root = Path(root).expanduser().resolve()
         self.busy_timeout = busy_timeout
         self.db_path = self.root / DB_NAME
-        self._lock_path = self.root / LOCK_NAME
+        self._lock = WorkspaceLock(self.root, busy_timeout, self._busy)
         with _thread_locks_guard:
-            self._thread_lock = _thread_locks.setdefault(self.root, threading.RLock())
+            self._thread_lock = _thread_locks.setdefault(self.root, ReadWriteLock())
         self._local = threading.local()
 
     # -- opening -----------------------------------------------------------------------------
@@ -83,24 +96,34 @@ class Store:
     # -- connections -------------------------------------------------------------------------
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection held under the workspace lock; nested calls in a thread share it."""
+        """A connection held under the workspace lock (shared and read-only for ``read_only``);
+        nested calls in a thread share the outer connection."""
         held = getattr(self._local, "con", None)
         if held is not None:
             yield held
             return
-        if not self._thread_lock.acquire(timeout=self.busy_timeout):
-            raise self._busy()
-        try:
-            with self._file_lock():
-                con = duckdb.connect(str(self.db_path), read_only=read_only and self.exists())
-                self._local.con = con
-                try:
-                    yield con
-                finally:
-                    self._local.con = None
-                    con.close()
-        finally:
-            self._thread_lock.release()
+        read_only = read_only and self.exists()
+        with self._lock.hold(self._thread_lock, write=not read_only):
+            try:
+                con = duckdb.connect(str(self.db_path), read_only=read_only)
+            except duckdb.Error as exc:
+                damaged = damage_error(exc, self.db_path, opening=True)
+                if damaged is not None:
+                    raise damaged from exc
+                if "lock" in str(exc).lower():  # a program other than clinsum holds the file
+                    raise self._busy() from exc
+                raise
+            self._local.con = con
+            try:
+                yield con
+            except duckdb.Error as exc:
+                damaged = damage_error(exc, self.db_path)
+                if damaged is None:
+                    raise
+                raise damaged from exc
+            finally:
+                self._local.con = None
+                con.close()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -120,36 +143,42 @@ class Store:
             finally:
                 self._local.in_tx = False
 
-    @contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a+") as handle:
-            deadline = time.monotonic() + self.busy_timeout
-            delay = 0.005
-            while True:
-                try:
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise self._busy() from None
-                    time.sleep(delay)
-                    delay = min(delay * 2, 0.1)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
     def _busy(self) -> WorkspaceBusy:
         return WorkspaceBusy(
             f"The workspace {self.root} stayed busy for {self.busy_timeout:.0f} s.",
             hint="Another job is writing a lot at once; try again in a moment.",
         )
 
+    def write_chunks(self, sql: str, rows: Iterable[Sequence[Any]], chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                     on_chunk: Callable[[int], None] | None = None) -> int:
+        """``executemany(sql)`` over ``rows`` in transactions of ``chunk_rows`` rows, the lock
+        released between them (others get in); ``on_chunk(rows_written_so_far)`` after each
+        commit. A failure keeps the chunks already committed; returns the rows written."""
+        written = 0
+        chunk: list[Sequence[Any]] = []
+
+        def flush() -> None:
+            nonlocal written
+            with self.transaction() as con:
+                con.executemany(sql, chunk)
+            written += len(chunk)
+            chunk.clear()
+            if on_chunk is not None:
+                on_chunk(written)
+
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= max(1, chunk_rows):
+                flush()
+        if chunk:
+            flush()
+        return written
+
     # -- convenience queries -----------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
-        """Run one statement; return its rows (empty for statements without results)."""
-        with self.connect() as con:
+        """Run one statement; return its rows (empty for statements without results). A plain
+        SELECT runs as a reader (shared lock), anything else as a writer."""
+        with self.connect(read_only=bool(_READING.match(sql))) as con:
             cur = con.execute(sql, params or [])
             return cur.fetchall() if cur.description else []
 

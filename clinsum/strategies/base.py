@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,8 +71,9 @@ class SummaryResult:
     model: str
     stages: list[Stage] = field(default_factory=list)
     retrieval: list[dict[str, Any]] = field(default_factory=list)  # passages, with distances
-    total_seconds: float = 0.0
+    total_seconds: float = 0.0  # the strategy's own time: waits for a free backend slot excluded
     notes: list[str] = field(default_factory=list)  # e.g. "extractive: strategy not applied"
+    slot_wait_seconds: float = 0.0  # time spent with every call waiting for a free slot
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -161,16 +163,50 @@ class StrategyContext:
     stages: list[Stage] = field(default_factory=list)
     retrieval: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    slot_wait_seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _waiting: int = field(default=0, repr=False)
+    _running: int = field(default=0, repr=False)
+    _blocked_since: float | None = field(default=None, repr=False)
 
     def call(self, name: str, messages: list[Message]) -> Stage:
-        """One LLM call (inside the backend's concurrency bound), recorded as a stage."""
-        started = time.perf_counter()
-        with backend_slots(self.backend):
+        """One LLM call (inside the backend's concurrency bound), recorded as a stage; its
+        seconds start once a slot is free (the wait is counted in ``slot_wait_seconds``)."""
+        with self.slot():
+            started = time.perf_counter()
             result = self.backend.generate(messages, self.options)
         stage = Stage.from_result(name, messages, result, time.perf_counter() - started)
         self.record_stage(stage)
         return stage
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one of the backend's slots; time during which this context's calls all wait
+        (none running) is added to ``slot_wait_seconds``, so it is not counted as inference."""
+        self._slot_state(waiting=1)
+        acquired = False
+        try:
+            with backend_slots(self.backend):
+                acquired = True
+                self._slot_state(waiting=-1, running=1)
+                try:
+                    yield
+                finally:
+                    self._slot_state(running=-1)
+        finally:
+            if not acquired:
+                self._slot_state(waiting=-1)
+
+    def _slot_state(self, waiting: int = 0, running: int = 0) -> None:
+        with self._lock:
+            now = time.perf_counter()
+            if self._blocked_since is not None:
+                self.slot_wait_seconds += now - self._blocked_since
+                self._blocked_since = None
+            self._waiting += waiting
+            self._running += running
+            if self._waiting > 0 and self._running == 0:
+                self._blocked_since = now
 
     def call_many(self, calls: list[tuple[str, list[Message]]]) -> list[Stage]:
         """Independent calls run concurrently (bounded per backend); stages in input order."""
@@ -227,9 +263,8 @@ class Strategy:
 
         def pieces() -> Iterator[str]:
             name, messages = self._final(ctx)
-            slots = backend_slots(ctx.backend)
-            t0 = time.perf_counter()
-            with slots:
+            with ctx.slot():
+                t0 = time.perf_counter()
                 stream = ctx.backend.stream(messages, ctx.options)
                 yield from stream
             stage = Stage.from_result(name, messages, stream.result, time.perf_counter() - t0)
@@ -255,7 +290,8 @@ class Strategy:
             prompt_version=EXTRACTIVE_STAGE if extractive else self.prompt_version(ctx),
             language=ctx.language, backend=ctx.backend.name, model=ctx.backend.model,
             stages=list(ctx.stages), retrieval=list(ctx.retrieval),
-            total_seconds=round(time.perf_counter() - started, 4), notes=list(ctx.notes),
+            total_seconds=round(max(time.perf_counter() - started - ctx.slot_wait_seconds, 0.0), 4),
+            notes=list(ctx.notes), slot_wait_seconds=round(ctx.slot_wait_seconds, 4),
         )
 
 
