@@ -153,7 +153,7 @@ def run_job(store: Store, job_id: str) -> str:
 
     with contextlib.suppress(ValueError):  # not the main thread (tests)
         signal.signal(signal.SIGTERM, on_term)
-    (folder / "STOP").unlink(missing_ok=True)
+    # STOP is not cleared here (resume does that): a stop asked while the process was starting holds
     store.execute("UPDATE jobs SET pid = ?, status = 'queued' WHERE id = ?", [os.getpid(), job_id])
     with _resource_lock(store, row.get("resource"), ctx):
         if ctx.should_stop():
@@ -187,7 +187,8 @@ def request_stop(store: Store, job_id: str) -> None:
         store.execute("UPDATE jobs SET status = 'stopping' WHERE id = ? AND status IN ('queued', 'running')",
                       [job_id])
     (job_dir(store, job_id) / "STOP").touch()
-    if row["status"] in ACTIVE and row["pid"] and process_alive(row["pid"]):
+    # a signal only once the job runs (its handler is installed); before that STOP suffices
+    if row["status"] == "running" and row["pid"] and process_alive(row["pid"]):
         with contextlib.suppress(OSError):
             os.kill(row["pid"], signal.SIGTERM)
 

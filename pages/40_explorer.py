@@ -1,5 +1,6 @@
 """Metric explorer: filters, plots of every explorer view, downloads, and a read-only SQL box."""
 
+import time
 from datetime import date
 
 import pandas as pd
@@ -208,8 +209,13 @@ def sql_tab(store) -> None:
         ui.show_error(st.session_state[KEY + "sql.error"])
     result = st.session_state.get(KEY + "sql.result")
     if result is not None:
-        note = "explorer.sql.truncated" if result.truncated else "explorer.sql.rows"
-        st.caption(ui.t(note, n=result.max_rows if result.truncated else len(result.df)))
+        if result.limit == "bytes":
+            st.caption(ui.t("sql.truncated_bytes", n=len(result.df), mb=round(result.max_bytes / 1e6)))
+        else:
+            note = "explorer.sql.truncated" if result.truncated else "explorer.sql.rows"
+            st.caption(ui.t(note, n=result.max_rows if result.truncated else len(result.df)))
+        if result.snapshot_at:
+            st.caption(ui.t("sql.snapshot", time=time.strftime("%H:%M:%S", time.localtime(result.snapshot_at))))
         st.dataframe(result.df, hide_index=True)
         ui.download_buttons(result.df, "sql_result")
         st.caption(ui.t("explorer.cli", cmd='clinsum sql "…"'))

@@ -25,3 +25,9 @@ def count_items(ctx: JobContext) -> None:
 
 def explode(ctx: JobContext) -> None:
     raise ValueError("handler bug")
+
+
+def leak_config(ctx: JobContext) -> None:
+    """Log the config and fail with a message quoting it (what a careless handler might do)."""
+    ctx.log(event="config", config=ctx.config, note=f"key {ctx.config.get('raw')}")
+    raise ValueError(f"cannot use {ctx.config.get('raw')}")

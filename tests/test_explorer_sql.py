@@ -98,3 +98,48 @@ def test_export_round_trip(ws, tmp_path, fmt):
     assert ex.export_bytes(view, fmt) == path.read_bytes()
     with pytest.raises(InputError):
         ex.export_bytes(view, "xlsx")
+
+
+# -- issue 11: the SQL box reads a snapshot, never the lock writers need; size limits -----------
+def test_a_long_query_does_not_make_writers_wait(tmp_path):
+    """Three 30-second SQL-console queries made an annotation autosave wait 58.7 s."""
+    import threading
+
+    store = Store.open(tmp_path / "ws")
+    started, outcome = threading.Event(), {}
+
+    def long_query() -> None:
+        started.set()
+        try:
+            ex.run_sql(store, "SELECT count(*) FROM range(100000000000) a", timeout_s=4)
+        except InputError as exc:
+            outcome["error"] = exc.message
+
+    thread = threading.Thread(target=long_query)
+    thread.start()
+    started.wait(5)
+    writer = Store(store.root, busy_timeout=1.0)
+    import time
+
+    deadline = time.monotonic() + 1.5  # let the query get going (it copies, opens, then runs)
+    while time.monotonic() < deadline:
+        writer.execute("INSERT INTO records (id, source, text, content_hash) VALUES (?, 't', 'x', ?)",
+                       [f"r{time.monotonic_ns()}", f"h{time.monotonic_ns()}"])
+    thread.join()
+    assert "longer than" in outcome["error"]  # it really was running all along
+    assert writer.scalar("SELECT count(*) FROM records") > 0
+    fresh = ex.run_sql(store, "SELECT count(*) AS n FROM records")  # a new snapshot sees them
+    assert int(fresh.df["n"][0]) == writer.scalar("SELECT count(*) FROM records")
+
+
+def test_results_stop_at_a_byte_limit(ws, capsys):
+    from clinsum.cli import main
+
+    res = ex.run_sql(ws, "SELECT repeat('x', 100000) AS big FROM range(1000)", max_bytes=1_000_000)
+    assert res.truncated and res.limit == "bytes" and 1 <= len(res.df) <= 10
+    assert "MB" in res.note
+    rows = ex.run_sql(ws, "SELECT * FROM range(50)", max_rows=5)
+    assert rows.limit == "rows" and len(rows.df) == 5
+    assert main(["-w", str(ws.root), "sql", "SELECT repeat('y', 1000000) FROM range(100)",
+                 "--max-bytes", "3000000"]) == 0
+    assert "reached 3 MB" in capsys.readouterr().err

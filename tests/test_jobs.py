@@ -124,3 +124,50 @@ def test_a_stop_request_racing_the_jobs_own_end_keeps_its_final_status(store, mo
     jobs.request_stop(store, job_id)
     monkeypatch.undo()
     assert jobs.refresh(store, job_id)["status"] == "done"
+
+
+KEY = "sk-live" + "Q1w2E3r4T5y6U7i8O9p0"
+
+
+def test_secrets_never_reach_the_workspace(store, capsys) -> None:
+    """An API key in a job's config was stored in jobs.config, printed by `jobs list --json`
+    and readable in the SQL console: configs, logs and errors are scrubbed before writing."""
+    import json
+
+    from clinsum import explorer as ex
+    from clinsum.cli import main
+
+    config = {"backend": "openai", "api_key": KEY, "raw": KEY, "nested": {"hf_token": "hf_" + "a" * 24},
+              "base_url": "http://user:pa55word@host:8000/v1", "max_new_tokens": 64}
+    job_id = jobs.submit(store, "tests.job_handlers:leak_config", config, spawn=False)
+    assert jobs.run_job(store, job_id) == "failed"
+    stored = store.scalar("SELECT CAST(config AS VARCHAR) || coalesce(error, '') FROM jobs WHERE id = ?", [job_id])
+    log = (jobs.job_dir(store, job_id) / "log.jsonl").read_text()
+    for text in (stored, log):
+        assert KEY not in text and "hf_aaaa" not in text and "pa55word" not in text
+    assert "[redacted]" in stored and '"max_new_tokens": 64' in stored
+    assert main(["-w", str(store.root), "jobs", "list", "--json"]) == 0
+    listed = capsys.readouterr().out
+    assert KEY not in listed and json.loads(listed.splitlines()[0])["config"]["api_key"] == "[redacted]"
+    dump = ex.run_sql(store, "SELECT * FROM jobs").df.to_csv()
+    assert KEY not in dump and "pa55word" not in dump
+
+
+def test_secrets_stored_by_an_older_version_are_scrubbed_on_upgrade(tmp_path, monkeypatch) -> None:
+    import json
+
+    from clinsum import explorer as ex
+    from clinsum.store import Store, migrate
+
+    every = migrate.known_migrations()
+    older = [m for m in every if m.name != "0002_jobs_scrub"]
+    monkeypatch.setattr(migrate, "known_migrations", lambda: older)
+    monkeypatch.setattr("clinsum.store.known_migrations", lambda: older)
+    old = Store.open(tmp_path / "ws")
+    old.execute("INSERT INTO jobs (id, kind, status, config, error) VALUES ('g1', 'grid', 'failed', ?, ?)",
+                [json.dumps({"grid": {"models": [{"backend": "openai", "api_key": KEY}], "max_new_tokens": 8}}),
+                 f"rejected {KEY}"])
+    monkeypatch.undo()
+    upgraded = Store.open(tmp_path / "ws")
+    dump = ex.run_sql(upgraded, "SELECT config, error FROM jobs").df.to_csv()
+    assert KEY not in dump and "[redacted]" in dump and "max_new_tokens" in dump

@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sql", help="run one read-only SQL query on the workspace")
     p.add_argument("query", help='one SELECT statement, e.g. "SELECT count(*) FROM metrics"')
     p.add_argument("--max-rows", type=int, default=10_000)
+    p.add_argument("--max-bytes", type=int, default=ex.sql.MAX_BYTES,
+                   help="stop the result at about this many bytes (default 50 MB)")
+    p.add_argument("--timeout", type=float, default=30.0, help="stop the query after this many seconds")
     _output_args(p)
     p.set_defaults(func=lambda a: _sql(open_store(a), a))
 
@@ -93,10 +96,11 @@ def _explore(store, args: argparse.Namespace) -> int:
 
 
 def _sql(store, args: argparse.Namespace) -> int:
-    result = ex.run_sql(store, args.query, max_rows=args.max_rows)
+    result = ex.run_sql(store, args.query, max_rows=args.max_rows, timeout_s=args.timeout,
+                        max_bytes=args.max_bytes)
     code = _emit(result.df, args)
     if result.truncated:
-        print(f"(first {result.max_rows} rows; raise --max-rows for more)", file=sys.stderr)
+        print(result.note, file=sys.stderr)
     return code
 
 

@@ -126,6 +126,12 @@ class Store:
                 con.close()
 
     @contextmanager
+    def read_lock(self) -> Iterator[None]:
+        """The shared workspace lock without a connection (e.g. to copy the database file)."""
+        with self._lock.hold(self._thread_lock, write=False):
+            yield
+
+    @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection inside BEGIN … COMMIT; any exception rolls everything back."""
         with self.connect() as con:
