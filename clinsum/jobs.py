@@ -167,10 +167,10 @@ def run_job(store: Store, job_id: str) -> str:
             handler = _resolve(handler_target(row["kind"]))
             handler(ctx)
         except JobStopped:
-            ctx.log(event="stopped")
+            ctx.log(event="stopped", **_lock_report())
             return _finish(store, job_id, "stopped")
         except ClinsumError as exc:
-            ctx.log(event="error", message=str(exc))
+            ctx.log(event="error", message=str(exc), **_lock_report())
             return _finish(store, job_id, "failed", str(exc))
         except Exception as exc:  # a crash is recorded with its traceback
             ctx.log(event="error", message=repr(exc), traceback=traceback.format_exc())

@@ -291,3 +291,27 @@ def test_a_damaged_database_is_a_clear_error(tmp_path, capsys, content) -> None:
     assert main(["-w", str(root), "jobs", "list"]) == 3
     err = capsys.readouterr().err
     assert "damaged" in err and "hint:" in err and "Traceback" not in err and "bug" not in err
+
+
+def test_a_stream_of_writers_does_not_starve_readers(store: Store) -> None:
+    """Two annotators autosaving without pause must not keep a page's reads waiting."""
+    stop = threading.Event()
+
+    def writer(prefix: str) -> None:
+        i = 0
+        while not stop.is_set():
+            store.execute(INSERT, [f"{prefix}{i}", "t", f"{prefix} {i}", f"{prefix}-{i}"])
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(p,)) for p in "ab"]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.3)
+        reader = Store(store.root, busy_timeout=3.0)
+        for _ in range(3):
+            assert reader.scalar("SELECT count(*) FROM records") >= 0
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()

@@ -6,7 +6,7 @@ reader holds ``.clinsum.lock`` shared, a writer exclusive. A writer first takes 
 turnstile ``.clinsum.turn`` exclusively, and readers pass through it before locking, so a
 stream of overlapping readers cannot starve a waiting writer. Inside one process a
 :class:`ReadWriteLock` does the same for threads (DuckDB refuses a read-only and a
-read-write open of one file in the same process).
+read-write open of one file in the same process), serving threads in the order they asked.
 
 Every wait and hold is measured: :func:`lock_stats` gives the longest of this process, so
 benchmarks and the soak can report them.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,38 +57,52 @@ reset_lock_stats()
 
 
 class ReadWriteLock:
-    """Threads of one process: readers share, a writer is alone, waiting writers go first."""
+    """Threads of one process: readers share, a writer is alone, and everyone is served in
+    the order they asked (readers queued together go in together), so neither a stream of
+    readers nor a stream of writers can starve the others."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._readers = 0
-        self._writer: int | None = None
-        self._writers_waiting = 0
+        self._writer = False
+        self._queue: deque[tuple[object, bool]] = deque()
 
     def acquire(self, write: bool, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
+        entry = (object(), write)
         with self._cond:
-            if write:
-                self._writers_waiting += 1
+            self._queue.append(entry)
             try:
-                while self._writer is not None or (self._readers if write else self._writers_waiting):
+                while not self._may_go(entry):
                     left = deadline - time.monotonic()
                     if left <= 0:
                         return False
                     self._cond.wait(left)
                 if write:
-                    self._writer = threading.get_ident()
+                    self._writer = True
                 else:
                     self._readers += 1
                 return True
             finally:
-                if write:
-                    self._writers_waiting -= 1
+                self._queue.remove(entry)
+                self._cond.notify_all()
+
+    def _may_go(self, entry: tuple[object, bool]) -> bool:
+        if self._writer:
+            return False
+        if entry[1]:
+            return self._readers == 0 and self._queue[0] is entry
+        for ahead in self._queue:  # a reader goes when only readers are ahead of it
+            if ahead is entry:
+                return True
+            if ahead[1]:
+                return False
+        return True
 
     def release(self, write: bool) -> None:
         with self._cond:
             if write:
-                self._writer = None
+                self._writer = False
             else:
                 self._readers -= 1
             self._cond.notify_all()
