@@ -34,7 +34,7 @@ from clinsum import jobs  # noqa: E402
 from clinsum.annotation.drafts import load_draft, save_draft  # noqa: E402
 from clinsum.annotation.reviews import submit_review  # noqa: E402
 from clinsum.annotation.rubric import CRITERION_NAMES  # noqa: E402
-from clinsum.experiments import plan_cells, parse_grid, submit_grid  # noqa: E402
+from clinsum.experiments import parse_grid, plan_cells, submit_grid  # noqa: E402
 from clinsum.records.ingest import Draft, apply_import, plan_import  # noqa: E402
 from clinsum.references import add_reference  # noqa: E402
 from clinsum.store import Store, from_json, lock_stats, reset_lock_stats  # noqa: E402
