@@ -65,7 +65,7 @@ from clinsum.generation import (
 from clinsum.jobs import JOB_KINDS, JobContext
 from clinsum.records import Record
 from clinsum.store import Store
-from clinsum.store.scrub import find_secrets
+from clinsum.store.scrub import find_secrets, scrub_text
 from clinsum.strategies.base import backend_concurrency
 
 JOB_KINDS.register("grid", "clinsum.experiments:run_grid_job")
@@ -389,9 +389,9 @@ def run_grid(
                                options, params=grid.params,
                                language=None if grid.language == "auto" else grid.language)
         except ClinsumError as exc:
-            result, error = None, str(exc)
+            result, error = None, scrub_text(str(exc))
         except Exception as exc:  # noqa: BLE001 - a crash in one cell is recorded, the grid goes on
-            result, error = None, f"{type(exc).__name__}: {exc}"
+            result, error = None, scrub_text(f"{type(exc).__name__}: {exc}")
         pending.put((cell, generation_row(
             cell.record_id, result, backend=cell.model.backend, model=cell.model.model,
             strategy=cell.strategy, options=options, adapter=cell.model.adapter,
@@ -448,7 +448,10 @@ def run_grid(
     finally:
         pending.put(None)
         saver.join()
-    _check_complete(store, grid_id, cells, report)
+    try:
+        _check_complete(store, grid_id, cells, report)
+    except WorkspaceBusy:  # counted from what this run saved instead
+        report.missing = report.total - report.skipped - report.done - report.errors
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -544,10 +547,12 @@ def submit_grid(store: Store, grid: Grid | dict[str, Any] | str, spawn: bool = T
 
 
 def grid_results(store: Store, grid_id: str):
-    """One row per (model, strategy, temperature, decoding): cells, errors, mean seconds."""
+    """One row per (model, strategy, temperature, decoding): cells, errors, mean seconds of
+    model calls, and mean seconds waited for a free backend slot (kept apart)."""
     return store.fetch_df(
         "SELECT backend, model, strategy, temperature, decoding, count(*) AS cells,"
         " count(error) AS errors, round(avg(total_seconds), 2) AS mean_seconds,"
+        " round(avg(slot_wait_seconds), 2) AS mean_slot_wait_seconds,"
         " round(avg(completion_tokens), 1) AS mean_tokens"
         " FROM generations WHERE grid_id = ? GROUP BY ALL ORDER BY ALL",
         [grid_id],
@@ -644,7 +649,7 @@ def grid_cells(store: Store, grid_id: str):
     """One row per finished cell of a grid (errors included), for tables and downloads."""
     return store.fetch_df(
         "SELECT record_id, backend, model, strategy, temperature, decoding, total_seconds,"
-        " completion_tokens, error, left(text, 160) AS summary, id AS generation_id"
+        " slot_wait_seconds, completion_tokens, error, left(text, 160) AS summary, id AS generation_id"
         " FROM generations WHERE grid_id = ?"
         " ORDER BY backend, model, strategy, temperature, decoding, record_id",
         [grid_id],
