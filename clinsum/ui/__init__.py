@@ -11,6 +11,7 @@ import html
 import logging
 import os
 import queue
+import re
 import threading
 import time
 import traceback
@@ -175,10 +176,32 @@ def guard() -> Iterator[None]:
         show_error(exc)
 
 
-# -- safe HTML -------------------------------------------------------------------------------
+# -- plain text: what a user or a model wrote is never Markdown or HTML --------------------------
+# Characters that start Markdown, HTML, Streamlit directives (``:red[…]``, ``:smile:``), maths
+# (``$``) or GFM autolinks (``http://``, ``www.``, ``a@b``) in the text a page draws.
+_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "\\`*_[](){}!#|~$@:.^"}
+_ENTITIES.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
+                  ord("'"): "&#x27;"})
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+
+
 def esc(text: object) -> str:
-    """HTML-escape any record or model text before it goes into markup."""
+    """Any record or model text made inert for markup: HTML-escaped, and every character
+    Markdown would read turned into a character reference (shown as itself, never parsed),
+    so it is safe both inside HTML and in a Markdown line."""
+    return ("" if text is None else str(text)).translate(_ENTITIES)
+
+
+def esc_attr(text: object) -> str:
+    """Text for an HTML attribute value (``title="…"``), where Markdown is never read."""
     return html.escape("" if text is None else str(text), quote=True)
+
+
+def plain(text: object) -> str:
+    """Text for a place Streamlit always reads as Markdown (widget labels, radio options,
+    captions, expander titles, toasts, info boxes): every punctuation character
+    backslash-escaped and line breaks made spaces, so it shows exactly as written."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(("" if text is None else str(text)).splitlines()))
 
 
 def highlight(text: str, spans: list[tuple], css: str = "background:#fff3b0") -> str:
@@ -191,7 +214,7 @@ def highlight(text: str, spans: list[tuple], css: str = "background:#fff3b0") ->
             continue
         out.append(esc(text[pos:start]))
         style = own[0] if own else css
-        out.append(f'<mark style="{esc(style)}" title="{esc(title)}">{esc(text[start:end])}</mark>')
+        out.append(f'<mark style="{esc_attr(style)}" title="{esc_attr(title)}">{esc(text[start:end])}</mark>')
         pos = end
     out.append(esc(text[pos:]))
     return "".join(out).replace("\n", "<br>")
@@ -204,10 +227,12 @@ def tabs(labels: list[str], key: str) -> list:
 
 
 def text_box(text: str, height: int = 420) -> None:
-    """Show a long text in a scrolling box (escaped)."""
+    """Show a long text in a scrolling box, as plain text (escaped, on one markup line so no
+    blank line can end the box and let Markdown read the rest)."""
+    body = esc(text).replace("\r\n", "\n").replace("\n", "<br>")
     st.markdown(
         f'<div style="max-height:{height}px;overflow-y:auto;white-space:pre-wrap;'
-        f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{esc(text)}</div>',
+        f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{body}</div>',
         unsafe_allow_html=True,
     )
 
