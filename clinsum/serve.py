@@ -360,6 +360,10 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The standard library's own refusals (bad request line, unknown method…) as JSON."""
         self.close_connection = True
+        if code == 501:  # a method other than GET/POST: the client's mistake, not ours
+            self._error(405, f"Method {self.command} is not allowed.", "Use GET /health or POST /predict.",
+                        headers={"Allow": "GET, POST"})
+            return
         short, _long = self.responses.get(code, ("Error", ""))
         self._error(code, message or short, explain)
 
