@@ -341,7 +341,7 @@ with ui.guard():
         st.sidebar.markdown(ui.t("annotate.as", name=ui.esc(who)))
         st.sidebar.button(ui.t("annotate.switch"), on_click=sign_out, key=K + "switch")
         if st.session_state.get(K + "save_error"):
-            st.warning(ui.t("annotate.save_failed", reason=st.session_state[K + "save_error"]))
+            st.warning(ui.t("annotate.save_failed", reason=ui.plain(st.session_state[K + "save_error"])))
         section = st.radio(" ", SECTIONS, horizontal=True, key=K + "section", label_visibility="collapsed",
                            format_func=lambda v: ui.t("annotate.tab." + v))
         {"review": lambda: review_section(store, who), "pairwise": lambda: pairwise_section(store, who),

@@ -16,7 +16,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -115,9 +115,9 @@ def missing_backends(statuses: list[dict], details: bool = False) -> None:
     with st.expander(t("summarize.backend_missing")):
         for status in statuses:
             name = status["name"]
-            st.markdown(f"**{esc(t(f'backends.{name}.label'))}**: {esc(t(f'backends.{name}.needs'))}")
+            st.markdown(f"**{t(f'backends.{name}.label')}**: {t(f'backends.{name}.needs')}")  # catalogue text
             if details:
-                st.caption(status["detail"])
+                st.caption(plain(status["detail"]))
 
 
 # -- page frame and errors -------------------------------------------------------------------
@@ -148,10 +148,10 @@ def _use_app_navigation() -> None:
 
 def show_error(exc: BaseException) -> None:
     """A clear message for ``exc``; unexpected errors are logged to the workspace, not shown."""
-    if isinstance(exc, ClinsumError):
-        st.error(exc.message)
+    if isinstance(exc, ClinsumError):  # messages quote file names, titles, model names: plain
+        st.error(plain(exc.message))
         if exc.hint:
-            st.info(exc.hint)
+            st.info(plain(exc.hint))
         return
     ref = uuid.uuid4().hex[:8]
     try:
@@ -226,15 +226,27 @@ def tabs(labels: list[str], key: str) -> list:
     return list(st.tabs(labels, key=key, on_change="rerun"))
 
 
-def text_box(text: str, height: int = 420) -> None:
-    """Show a long text in a scrolling box, as plain text (escaped, on one markup line so no
-    blank line can end the box and let Markdown read the rest)."""
+def text_box_html(text: str, height: int = 420) -> str:
+    """The markup of :func:`text_box`: escaped, on one line, so no blank line can end the box
+    and let Markdown read the rest."""
     body = esc(text).replace("\r\n", "\n").replace("\n", "<br>")
-    st.markdown(
-        f'<div style="max-height:{height}px;overflow-y:auto;white-space:pre-wrap;'
-        f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{body}</div>',
-        unsafe_allow_html=True,
-    )
+    return (f'<div style="max-height:{height}px;overflow-y:auto;white-space:pre-wrap;'
+            f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{body}</div>')
+
+
+def text_box(text: str, height: int = 420) -> None:
+    """Show a long text in a scrolling box, as plain text."""
+    st.markdown(text_box_html(text, height), unsafe_allow_html=True)
+
+
+def stream_text(pieces: Iterable[str], height: int = 380) -> str:
+    """Draw streamed model output as it comes, as plain text (``st.write_stream`` would read
+    it as Markdown); returns the whole text."""
+    slot, shown = st.empty(), ""
+    for piece in pieces:
+        shown += piece
+        slot.markdown(text_box_html(shown, height), unsafe_allow_html=True)
+    return shown
 
 
 # -- threads ---------------------------------------------------------------------------------
@@ -279,11 +291,11 @@ def job_status(job_id: str) -> dict:
         remaining = fmt_seconds(progress.get("eta_s"))
         st.progress(min(done / total, 1.0), text=f"{label}: {done}/{total}, {elapsed} < {remaining}")
     else:
-        st.write(f"{label}" + (f": {progress.get('message')}" if progress.get("message") else ""))
+        st.write(f"{label}" + (f": {plain(progress.get('message'))}" if progress.get("message") else ""))
     if progress.get("message") and total:
-        st.caption(progress["message"])
+        st.caption(plain(progress["message"]))
     if info.get("error"):
-        st.error(info["error"])
+        st.error(plain(info["error"]))
     cols = st.columns(2)
     if status in jobs.ACTIVE and cols[0].button(t("jobs.stop"), key=f"stop-{job_id}"):
         jobs.request_stop(s, job_id)
