@@ -91,7 +91,7 @@ def test_records_page_titles_sources_and_uploaded_file_names(ws):
     at = page("10_records.py")
     assert_inert(at)
     at.file_uploader(key="records.files").set_value(
-        [(FILE, "Motivo de consulta: fiebre.\nPlan: control beacon.".encode(), "text/plain")]).run()
+        [(FILE, b"Motivo de consulta: fiebre.\nPlan: control beacon.", "text/plain")]).run()
     assert_inert(at)
 
 
