@@ -177,19 +177,21 @@ def guard() -> Iterator[None]:
 
 
 # -- plain text: what a user or a model wrote is never Markdown or HTML --------------------------
-# Characters that start Markdown, HTML, Streamlit directives (``:red[…]``, ``:smile:``), maths
-# (``$``) or GFM autolinks (``http://``, ``www.``, ``a@b``) in the text a page draws.
-_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "\\`*_[](){}!#|~$@:.^"}
+# Characters that start Markdown, HTML, Streamlit directives (``:red[…]``) or maths (``$``)
+# in the text a page draws; GFM autolinks (``http://``, ``www.``, ``a@b``) are broken apart too.
+_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "\\`*_[](){}!#|~$@"}
 _ENTITIES.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
                   ord("'"): "&#x27;"})
-_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9]):(?=//)|(?<=\b[Ww]{3})\.")
+_MD_SPECIAL = re.compile(r"([!-/:-@\\[-`{-~])")  # every ASCII punctuation character
 
 
 def esc(text: object) -> str:
     """Any record or model text made inert for markup: HTML-escaped, and every character
-    Markdown would read turned into a character reference (shown as itself, never parsed),
-    so it is safe both inside HTML and in a Markdown line."""
-    return ("" if text is None else str(text)).translate(_ENTITIES)
+    Markdown would read (and the ``://`` / ``www.`` of a bare link) turned into a character
+    reference, shown as itself and never parsed; safe inside HTML and in a Markdown line."""
+    escaped = ("" if text is None else str(text)).translate(_ENTITIES)
+    return _AUTOLINK.sub(lambda m: f"&#{ord(m.group(0))};", escaped)
 
 
 def esc_attr(text: object) -> str:
