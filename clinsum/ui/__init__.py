@@ -183,7 +183,10 @@ _ENTITIES = {ord(c): f"&#{ord(c)};" for c in "\\`*_[](){}!#|~$@"}
 _ENTITIES.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
                   ord("'"): "&#x27;"})
 _AUTOLINK = re.compile(r"(?<=[A-Za-z0-9]):(?=//)|(?<=\b[Ww]{3})\.")
-_MD_SPECIAL = re.compile(r"([!-/:-@\\[-`{-~])")  # every ASCII punctuation character
+# What Markdown (or a bare link) would read, backslash-escaped by :func:`plain`; ``_`` only at a
+# word's edge (``snake_case`` is never emphasis), so ids and model names stay as typed.
+_MD_SPECIAL = re.compile(r"[\\`*\[\](){}!#|~$<>&@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"
+                         r"|(?<=[A-Za-z0-9]):(?=//)|(?<=\b[Ww]{3})\.")
 
 
 def esc(text: object) -> str:
@@ -201,9 +204,10 @@ def esc_attr(text: object) -> str:
 
 def plain(text: object) -> str:
     """Text for a place Streamlit always reads as Markdown (widget labels, radio options,
-    captions, expander titles, toasts, info boxes): every punctuation character
+    captions, expander titles, toasts, info boxes): every character Markdown would read
     backslash-escaped and line breaks made spaces, so it shows exactly as written."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(("" if text is None else str(text)).splitlines()))
+    flat = " ".join(("" if text is None else str(text)).splitlines())
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
 
 
 def highlight(text: str, spans: list[tuple], css: str = "background:#fff3b0") -> str:
