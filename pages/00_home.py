@@ -40,4 +40,4 @@ with ui.guard():
         icon = ":green[●]" if check["ok"] else ":gray[○]"
         st.markdown(f"{icon} **{ui.esc(check['name'])}** ({state}): {ui.esc(check['detail'])}")
         if check["hint"] and not check["ok"]:
-            st.caption(check["hint"])
+            st.caption(ui.plain(check["hint"]))

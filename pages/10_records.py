@@ -24,13 +24,13 @@ def browse(store) -> None:
     chosen = st.selectbox(ui.t("records.pick"), ids, key=KEY + "pick",
                           format_func=lambda i: f"{i} — {next(r['title'] for r in rows if r['id'] == i)}")
     record = get_record(store, chosen)
-    st.caption(ui.t("records.meta", language=record.language, n_chars=len(record.text), source=record.source))
+    st.caption(ui.t("records.meta", language=record.language, n_chars=len(record.text), source=ui.plain(record.source)))
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{ui.t('records.sections', n=len(record.sections))}**")
         for section in record.sections:
             title = section.title or section.kind
-            with st.expander(f"{title} · {section.kind}", expanded=False):
+            with st.expander(f"{ui.plain(title)} · {section.kind}", expanded=False):
                 ui.text_box(section.body(record.text), height=260)
         with st.expander(ui.t("records.full_text")):
             ui.text_box(record.text)
@@ -41,7 +41,7 @@ def browse(store) -> None:
             st.caption(ui.t("records.no_reference"))
         for ref in reversed(refs):
             st.caption(ui.t("records.reference_version", version=ref["version"], status=ref["status"],
-                            author=ref["author"] or ref["model"] or "?"))
+                            author=ui.plain(ref["author"] or ref["model"] or "?")))
             ui.text_box(ref["text"], height=300)
 
 
@@ -70,16 +70,16 @@ def import_tab(store) -> None:
             from clinsum.records.sections import split_sections
 
             sections = split_sections(draft.text)
-            with st.expander(f"{draft.id} · {draft.language} · {len(sections)} secciones/sections"):
-                st.write(", ".join(s.title or s.kind for s in sections))
+            with st.expander(f"{ui.plain(draft.id)} · {draft.language} · {len(sections)} secciones/sections"):
+                st.text(", ".join(s.title or s.kind for s in sections))
                 ui.text_box(draft.text[:3000], height=200)
     if plan.duplicates:
         st.warning(ui.t("records.preview.duplicates", n=len(plan.duplicates)))
-        st.write("\n".join(f"- {ui.t('records.duplicate_of', source=d.source, existing=e)}"
+        st.write("\n".join(f"- {ui.t('records.duplicate_of', source=ui.plain(d.source), existing=ui.plain(e))}"
                            for d, e in plan.duplicates[:50]))
     if plan.problems:
         st.error(ui.t("records.preview.problems", n=len(plan.problems)))
-        st.write("\n".join(f"- {p}" for p in plan.problems[:100]))
+        st.write("\n".join(f"- {ui.plain(p)}" for p in plan.problems[:100]))
     if not plan.new:
         st.info(ui.t("records.preview.nothing"))
         return

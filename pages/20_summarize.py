@@ -82,7 +82,7 @@ with ui.guard():
         if backend:
             models, error = ui.backend_models(backend)
             if error:
-                st.caption(ui.t("summarize.models_error", error=error))
+                st.caption(ui.t("summarize.models_error", error=ui.plain(error)))
             if models:
                 model = st.selectbox(ui.t("summarize.model"), models, key=K + f"model.{backend}")
             else:
@@ -101,7 +101,7 @@ with ui.guard():
             format_func=lambda n: by_name[n]["label"] + ("" if by_name[n]["builtin"]
                                                          else f" ({ui.t('summarize.custom_tag')} v{by_name[n]['version']})"))
         described = ui.t(f"strategy.{strategy}.description")
-        st.caption(by_name[strategy]["description"] if described.startswith("strategy.") else described)
+        st.caption(ui.plain(by_name[strategy]["description"]) if described.startswith("strategy.") else described)
         rag_params = rag_view.params_form(store, K + "rag.") if rag_view.is_rag(strategy) else None
         language = st.selectbox(ui.t("summarize.language"), ["auto", "es", "en"], key=K + "language",
                                 format_func=lambda c: ui.t("summarize.language.auto") if c == "auto" else c)
@@ -152,7 +152,7 @@ with ui.guard():
                 on_stage.flush()  # stages that finished on worker threads
                 yield piece
 
-        st.write_stream(pieces())
+        ui.stream_text(pieces())  # the model's words as plain text, never Markdown
         on_stage.flush()
         progress.update(state="complete")
         st.session_state[K + "result"] = {"result": stream.result, "record": record,
@@ -165,7 +165,7 @@ with ui.guard():
         if result.extractive:
             st.warning(ui.t("summarize.extractive_note"))
         for note in result.notes:
-            st.caption(note)
+            st.caption(ui.plain(note))
         in_ws = store.fetch_one("SELECT id FROM records WHERE content_hash = ?", [rec.content_hash])
         reference = latest_reference(store, in_ws["id"]) if in_ws else None
         col_sum, col_ref = st.columns(2)
@@ -195,7 +195,7 @@ with ui.guard():
             with st.expander(ui.t("summarize.retrieval")):
                 st.dataframe(pd.DataFrame(result.retrieval), hide_index=True)
         if last["saved"]:
-            st.success(ui.t("summarize.saved", id=last["saved"][0], record=last["saved"][1]))
+            st.success(ui.t("summarize.saved", id=ui.plain(last["saved"][0]), record=ui.plain(last["saved"][1])))
         elif st.button(ui.t("summarize.save"), key=K + "save"):
             record_id = ensure_record(store, rec)
             gen_id = save_generation(store, record_id, result, options=last["options"],

@@ -62,7 +62,7 @@ def model_picker() -> list[dict]:
                                   help=status["detail"])
             picked = [m.strip() for m in typed.split(",") if m.strip()]
         if error:
-            st.caption(ui.t("summarize.models_error", error=error))
+            st.caption(ui.t("summarize.models_error", error=ui.plain(error)))
         config = _server_config(name)
         if picked and status["generative"] and name != "transformers":
             default = DEFAULT_CONCURRENCY.get(name, 2)
@@ -218,7 +218,7 @@ def grid_list(store) -> None:
         active = info["status"] in jobs.ACTIVE
         st.session_state[K + f"active.{job_id}"] = active
         with st.container(border=True):
-            st.markdown(f"**{ui.esc(info['title'])}** · `{ui.esc(job_id)}` · {ui.esc(info['created_at'])}")
+            st.markdown(f"**{ui.esc(info['title'])}** · `{job_id.replace('`', '')}` · {ui.esc(info['created_at'])}")
             with st.expander(ui.t("grids.definition")):
                 st.code(grid_toml(info["config"].get("grid") or {}), language="toml")
             st.fragment(run_every=2 if active else None)(grid_panel)(job_id)

@@ -85,7 +85,7 @@ def candidate_column(candidate: cmp.Candidate) -> None:
     elif candidate.flags:
         with st.expander(ui.t("compare.flags", n=len(candidate.flags))):
             for flag in candidate.flags:
-                st.markdown(f"- `{ui.esc(flag.get('kind', ''))}` {ui.esc(flag['text'])} — "
+                st.markdown(f"- `{str(flag.get('kind', '')).replace('`', '')}` {ui.esc(flag['text'])} — "
                             f"{ui.esc(flag.get('reason', ''))}")
     else:
         st.caption(ui.t("compare.flags.none"))
@@ -127,7 +127,7 @@ with ui.guard():
             if len(comparison.candidates) > 1:
                 focus = st.radio(ui.t("compare.candidates"), range(len(comparison.candidates)), horizontal=True,
                                  key=KEY + "focus." + record_id, label_visibility="collapsed",
-                                 format_func=lambda i: cmp.label(comparison.candidates[i].settings))
+                                 format_func=lambda i: ui.plain(cmp.label(comparison.candidates[i].settings)))
             boxed(ui.highlight(ref["text"], cmp.reference_marks(comparison, focus)))
     if not comparison.candidates:
         st.info(ui.t("compare.no_candidates"))

@@ -24,7 +24,8 @@ def dim_label(dim: str) -> str:
 
 def cli_hint(cmd: str) -> None:
     extra = st.session_state.get(KEY + "cli_filters", "")
-    st.caption(ui.t("explorer.cli", cmd=f"{cmd} {extra}".strip()))
+    # shown in a code span: nothing in it is read as Markdown, only a backtick could end it
+    st.caption(ui.t("explorer.cli", cmd=f"{cmd} {extra}".strip().replace("`", "'")))
 
 
 def score_section(store) -> None:

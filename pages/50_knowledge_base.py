@@ -97,7 +97,7 @@ def _manage_tab(store, name: str) -> None:
     if st.button(ui.t("kb.delete.button"), disabled=typed.strip() != name, key=K + "delete"):
         delete_base(store, name)
         st.session_state.pop(K + "pick", None)
-        st.session_state[K + "flash"] = ui.t("kb.deleted", name=name)
+        st.session_state[K + "flash"] = ui.t("kb.deleted", name=ui.plain(name))
         st.rerun()
 
 
@@ -123,7 +123,7 @@ with ui.guard():
         if st.form_submit_button(ui.t("kb.create.button")):
             create_base(store, new_name.strip(), new_desc)
             st.session_state[K + "pick"] = new_name.strip()
-            st.session_state[K + "flash"] = ui.t("kb.created", name=new_name.strip())
+            st.session_state[K + "flash"] = ui.t("kb.created", name=ui.plain(new_name.strip()))
             st.rerun()
 
     if st.session_state.get(K + "job"):

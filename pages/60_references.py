@@ -28,7 +28,7 @@ def _prompts() -> list:
 
 def _preview(plan: batch.BatchPlan) -> None:
     est = plan.estimate
-    st.write(ui.t("references.estimate", requests=est.requests, model=plan.model,
+    st.write(ui.t("references.estimate", requests=est.requests, model=ui.plain(plan.model),
                   tokens_in=est.input_tokens, tokens_out=est.output_tokens))
     if est.cost_usd is None:
         st.caption(ui.t("references.cost_unknown"))
@@ -36,7 +36,7 @@ def _preview(plan: batch.BatchPlan) -> None:
         st.write(ui.t("references.cost", cost=f"{est.cost_usd:.4f}", cost_max=f"{est.cost_usd_max:.4f}"))
     st.caption(ui.t("references.preview_legend"))
     for i, (custom_id, out, _line) in enumerate(plan.items):
-        with st.expander(ui.t("references.preview_item", custom_id=custom_id, n=out.n_phi), expanded=i == 0):
+        with st.expander(ui.t("references.preview_item", custom_id=ui.plain(custom_id), n=out.n_phi), expanded=i == 0):
             for m in out.messages[:-1]:
                 st.markdown(f"**{ui.esc(m['role'])}**: {ui.esc(m['content'])}", unsafe_allow_html=True)
             last = out.messages[-1]["content"]
@@ -61,7 +61,7 @@ def _batches(store) -> None:
     st.write(ui.t("references.batch_state", status=row["status"], remote=row["remote_status"] or "—",
                   done=done, failed=len(failed), total=len(items)))
     if row["error"]:
-        st.warning(row["error"])
+        st.warning(ui.plain(row["error"]))
     watchers = [j for j in jobs.list_jobs(store, batch_job.KIND) if (j.get("config") or {}).get("batch_id") == chosen]
     if watchers:
         ui.job_status(watchers[0]["id"])
@@ -83,7 +83,7 @@ def _batches(store) -> None:
             "SELECT id, text FROM reference_summaries WHERE id IN (SELECT reference_id FROM ref_batch_items"
             " WHERE batch_id = ?)", [chosen])}
         for item in finished:
-            with st.expander(f"{item['record_id']} · {item['prompt_name']} → {item['reference_id']}"):
+            with st.expander(ui.plain(f"{item['record_id']} · {item['prompt_name']} → {item['reference_id']}")):
                 ui.text_box(texts.get(item["reference_id"], ""), height=240)
     if failed:
         st.markdown(f"**{ui.t('references.failures')}**")
@@ -174,11 +174,11 @@ with ui.guard():
                 st.success(ui.t("references.generated", ok=len(ok), failed=len(outcomes) - len(ok)))
                 for o in outcomes:
                     if o.error:
-                        st.error(ui.t("references.generate_failed", record=o.record_id, error=o.error))
+                        st.error(ui.t("references.generate_failed", record=ui.plain(o.record_id), error=ui.plain(o.error)))
                         if o.hint:
-                            st.caption(o.hint)
+                            st.caption(ui.plain(o.hint))
                     else:
-                        with st.expander(f"{o.record_id} → {o.reference_id}"):
+                        with st.expander(ui.plain(f"{o.record_id} → {o.reference_id}")):
                             ui.text_box(o.text or "", height=240)
             st.session_state.pop(K + "plan", None)
     _batches(store)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from clinsum import ui
 from clinsum.annotation import annotators as people
-from clinsum.annotation import assignment, drafts, exports, pairwise, report, reviews, rubric
+from clinsum.annotation import assignment, drafts, exports, form, pairwise, report, reviews, rubric
 from clinsum.annotation.spans import make_span
 from clinsum.errors import InputError
 from clinsum.records import get_record
@@ -66,42 +66,11 @@ def sign_out() -> None:
 
 # -- reference review -------------------------------------------------------------------------
 def rkey(item_id: str, field: str) -> str:
-    return f"{K}r.{item_id}.{field}"
-
-
-def load_review_state(s, who: str, ref: dict) -> None:
-    """Fill the widgets' state once per item: draft > submitted review > empty."""
-    item_id = ref["id"]
-    if rkey(item_id, "comment") in st.session_state:
-        return
-    draft = drafts.load_draft(s, who, "reference", item_id)
-    data = draft
-    if data is None:
-        done = reviews.get_annotation(s, "reference", item_id, who)
-        if done:
-            edited = done["details"].get("edited_ref_id")
-            data = {"scores": done["scores"], "verdict": done["verdict"], "comment": done["comment"],
-                    "spans": done["spans"],
-                    "edited_text": get_reference(s, edited)["text"] if edited else ref["text"]}
-    data = data or {}
-    for c in rubric.CRITERION_NAMES:
-        st.session_state[rkey(item_id, c)] = (data.get("scores") or {}).get(c)
-    st.session_state[rkey(item_id, "verdict")] = data.get("verdict")
-    st.session_state[rkey(item_id, "comment")] = data.get("comment") or ""
-    st.session_state[rkey(item_id, "edited")] = data.get("edited_text") or ref["text"]
-    st.session_state[rkey(item_id, "spans")] = list(data.get("spans") or [])
-    st.session_state[rkey(item_id, "restored")] = draft is not None
+    return form.review_key(item_id, field)
 
 
 def review_data(item_id: str) -> dict:
-    ss = st.session_state
-    return {
-        "scores": {c: ss.get(rkey(item_id, c)) for c in rubric.CRITERION_NAMES},
-        "verdict": ss.get(rkey(item_id, "verdict")),
-        "comment": ss.get(rkey(item_id, "comment"), ""),
-        "edited_text": ss.get(rkey(item_id, "edited")),
-        "spans": ss.get(rkey(item_id, "spans"), []),
-    }
+    return form.review_values(st.session_state, item_id)
 
 
 def save_quietly(who: str, kind: str, item_id: str, data: dict) -> None:
@@ -118,28 +87,29 @@ def autosave_review(who: str, item_id: str) -> None:
     save_quietly(who, "reference", item_id, review_data(item_id))
 
 
-def queue_picker(items: list[dict], key: str) -> str:
-    """A select box over the queue (first item not yet submitted by default) and progress."""
+def queue_picker(items: list[dict], key: str, label=None) -> str:
+    """A select box over the queue (first item not yet submitted by default) and progress.
+
+    The open item lives in ``key`` and only a choice in the box or "next" changes it
+    (:mod:`clinsum.annotation.form`), whatever the labels do between reruns.
+    """
     done = sum(i["state"] == "done" for i in items)
     st.progress(done / len(items), text=ui.t("annotate.progress", done=done, total=len(items)))
     ids = [i["item_id"] for i in items]
     by_id = {i["item_id"]: i for i in items}
-    if st.session_state.get(key) not in ids:
-        st.session_state[key] = next((i["item_id"] for i in items if i["state"] != "done"), ids[0])
+    chosen = form.current_item(st.session_state, key, items)
+    form.picker_value(st.session_state, key)
     marks = {"done": "✓", "draft": "✎", "todo": "•"}
 
     def fmt(item_id: str) -> str:
         item = by_id[item_id]
         return f"{marks[item['state']]} {item['title'][:60]} · {item['record_id']} ({ui.t('annotate.state.' + item['state'])})"
 
-    def go_next() -> None:
-        current = ids.index(st.session_state[key])
-        rest = ids[current + 1:] + ids[:current]
-        st.session_state[key] = next((i for i in rest if by_id[i]["state"] != "done"), st.session_state[key])
-
     cols = st.columns([5, 1])
-    chosen = cols[0].selectbox(ui.t("annotate.item"), ids, format_func=fmt, key=key)
-    cols[1].button(ui.t("annotate.next"), on_click=go_next, key=key + ".next", width="stretch")
+    cols[0].selectbox(ui.t("annotate.item"), ids, format_func=label or fmt, key=form.picker_key(key),
+                      on_change=form.picked, args=(st.session_state, key))
+    cols[1].button(ui.t("annotate.next"), on_click=form.next_item, args=(st.session_state, key, items),
+                   key=key + ".next", width="stretch")
     return chosen
 
 
@@ -164,7 +134,7 @@ def review_section(s, who: str) -> None:
     item_id = queue_picker(items, K + "item")
     ref = get_reference(s, item_id)
     record = get_record(s, ref["record_id"])
-    load_review_state(s, who, ref)
+    form.load_review_state(st.session_state, s, who, ref)
     if st.session_state.get(rkey(item_id, "restored")):
         st.caption(ui.t("annotate.draft_restored"))
     if reviews.get_annotation(s, "reference", item_id, who):
@@ -253,13 +223,12 @@ def spans_editor(who: str, item_id: str, reference: str, record: str) -> None:
 
 # -- blinded pairwise -------------------------------------------------------------------------
 def pkey(pair_id: str, field: str) -> str:
-    return f"{K}p.{pair_id}.{field}"
+    return form.pair_key(pair_id, field)
 
 
 def autosave_pair(who: str, pair_id: str) -> None:
-    data = {"scores": {c: st.session_state.get(pkey(pair_id, c)) for c in rubric.PAIR_CRITERION_NAMES},
-            "comment": st.session_state.get(pkey(pair_id, "comment"), "")}
-    save_quietly(who, "pairwise", pair_id, data)
+    data = form.pair_values(st.session_state, pair_id)
+    save_quietly(who, "pairwise", pair_id, {"scores": data["scores"], "comment": data["comment"]})
 
 
 def pairwise_section(s, who: str) -> None:
@@ -268,16 +237,19 @@ def pairwise_section(s, who: str) -> None:
     if not items:
         st.info(ui.t("annotate.pair_empty"))
         return
-    pair_id = queue_picker(items, K + "pair")
+    where = form.positions(items)
+    marks = {"done": "✓", "draft": "✎", "todo": "•"}
+
+    def label(pair_id: str) -> str:
+        at = where[pair_id]
+        return f"{marks[at['state']]} " + ui.t("annotate.pair_label", **at)
+
+    pair_id = queue_picker(items, K + "pair", label)
     pair = pairwise.get_pair(s, pair_id)
-    if pkey(pair_id, "comment") not in st.session_state:
-        data = drafts.load_draft(s, who, "pairwise", pair_id)
-        if data is None:
-            done = reviews.get_annotation(s, "pairwise", pair_id, who)
-            data = {"scores": done["scores"], "comment": done["comment"]} if done else {}
-        for c in rubric.PAIR_CRITERION_NAMES:
-            st.session_state[pkey(pair_id, c)] = (data.get("scores") or {}).get(c)
-        st.session_state[pkey(pair_id, "comment")] = data.get("comment") or ""
+    form.load_pair_state(st.session_state, s, who, pair)
+    st.subheader(ui.plain(ui.t("annotate.pair_heading", **where[pair_id])))
+    if st.session_state.get(pkey(pair_id, "restored")):
+        st.caption(ui.t("annotate.draft_restored"))
     with st.expander(ui.t("annotate.show_record")):
         ui.text_box(get_record(s, pair["record_id"]).text, height=360)
     left, right = st.columns(2)
@@ -294,12 +266,13 @@ def pairwise_section(s, who: str) -> None:
                  key=pkey(pair_id, criterion.name), help=rubric.label(criterion.guideline, lang()), **save)
     st.text_area(ui.t("annotate.comment"), key=pkey(pair_id, "comment"), height=80, **save)
     if st.button(ui.t("annotate.pair_submit"), type="primary", key=pkey(pair_id, "submit")):
-        scores = {c: st.session_state.get(pkey(pair_id, c)) for c in rubric.PAIR_CRITERION_NAMES}
+        data = form.pair_values(st.session_state, pair_id)
         try:
-            pairwise.submit_pairwise(s, who, pair_id, scores, st.session_state.get(pkey(pair_id, "comment"), ""))
+            pairwise.submit_pairwise(s, who, pair_id, data["scores"], data["comment"], shown=data["shown"])
         except InputError as exc:
             ui.show_error(exc)
         else:
+            st.session_state[pkey(pair_id, "restored")] = False
             st.success(ui.t("annotate.pair_saved"))
 
 
@@ -368,7 +341,7 @@ with ui.guard():
         st.sidebar.markdown(ui.t("annotate.as", name=ui.esc(who)))
         st.sidebar.button(ui.t("annotate.switch"), on_click=sign_out, key=K + "switch")
         if st.session_state.get(K + "save_error"):
-            st.warning(ui.t("annotate.save_failed", reason=st.session_state[K + "save_error"]))
+            st.warning(ui.t("annotate.save_failed", reason=ui.plain(st.session_state[K + "save_error"])))
         section = st.radio(" ", SECTIONS, horizontal=True, key=K + "section", label_visibility="collapsed",
                            format_func=lambda v: ui.t("annotate.tab." + v))
         {"review": lambda: review_section(store, who), "pairwise": lambda: pairwise_section(store, who),

@@ -81,11 +81,11 @@ def dataset_tab(store) -> None:
                         dropped=built.stats["n_dropped"], cutoff=built.stats["cutoff"] or "-",
                         template=built.template))
         if problems:
-            st.warning(ui.t("finetune.problems", n=len(problems)) + " " + "; ".join(problems[:5]))
+            st.warning(ui.t("finetune.problems", n=len(problems)) + " " + ui.plain("; ".join(problems[:5])))
         stats = {k: v for k, v in built.stats.items() if isinstance(v, dict)}
         st.dataframe(pd.DataFrame(stats).T, width="stretch")
         for ex in built.train[:2]:
-            with st.expander(ui.t("finetune.example", id=ex.id, n=ex.n_tokens)):
+            with st.expander(ui.t("finetune.example", id=ui.plain(ex.id), n=ex.n_tokens)):
                 ui.text_box(ex.prompt[-3000:], height=220)
                 st.divider()
                 ui.text_box(ex.text[len(ex.prompt):], height=220)
@@ -94,7 +94,7 @@ def dataset_tab(store) -> None:
         if st.button(ui.t("finetune.save_dataset"), key=K + "save_ds"):
             row = ds.save_dataset(store, name.strip(), built, source=source, base_model=base_model, options=options)
             st.session_state.pop(K + "preview", None)
-            st.success(ui.t("finetune.saved_dataset", ref=row["ref"]))
+            st.success(ui.t("finetune.saved_dataset", ref=ui.plain(row["ref"])))
     rows = ds.list_datasets(store)
     st.subheader(ui.t("finetune.datasets"))
     if rows:
@@ -146,7 +146,7 @@ def config_tab(store) -> None:
     target = store.dir("finetune", "configs") / f"{config.name}.toml"
     st.caption(ui.t("finetune.command"))
     st.code(command_preview(target, store.root), language="bash")
-    with st.expander(target.name):
+    with st.expander(ui.plain(target.name)):
         st.code(to_toml(config.to_dict()), language="toml")
     if st.button(ui.t("finetune.launch"), type="primary", key=K + "launch"):
         save_config(config, target)
@@ -159,7 +159,7 @@ def draw_job(store, job_id: str) -> None:
     info = ui.job_status(job_id)
     summary = job_summary(store, job_id)
     for notice in summary["notices"]:
-        st.caption("ℹ️ " + notice)
+        st.caption("ℹ️ " + ui.plain(notice))
     train, evals = summary["curves"]["train"], summary["curves"]["eval"]
     if not train:
         if info["status"] in jobs.ACTIVE:
@@ -230,7 +230,7 @@ def adapters_tab(store) -> None:
     chosen = st.selectbox(ui.t("finetune.adapter"), ids, key=K + "adapter",
                           format_func=lambda i: next(f"{r['name']} ({i})" for r in rows if r["id"] == i))
     adapter = next(r for r in rows if r["id"] == chosen)
-    st.caption(ui.t("finetune.use_adapter", base=adapter["base_model"], name=adapter["name"]))
+    st.caption(ui.t("finetune.use_adapter", base=ui.plain(adapter["base_model"]), name=ui.plain(adapter["name"])))
     cols = st.columns(2)
     if cols[0].button(ui.t("finetune.export_merged"), key=K + "merged"):
         with st.spinner():

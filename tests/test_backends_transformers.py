@@ -130,9 +130,60 @@ def test_missing_model_and_adapter_are_clear(tiny, tmp_path):
     if not torch.cuda.is_available():
         with pytest.raises(BackendUnavailable, match="CUDA"):
             get_backend("transformers", str(tiny["model"]), device="cuda").generate(MESSAGES, GREEDY)
-    with pytest.raises(BackendUnavailable, match="Could not load"):
+    with pytest.raises(BackendUnavailable, match="not on this machine"):
         get_backend("transformers", "someone/not-downloaded-model", device="cpu").generate(
             MESSAGES, GREEDY)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BackendUnavailable, match="has no config.json"):
+        get_backend("transformers", str(tmp_path / "empty"), device="cpu").generate(MESSAGES, GREEDY)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Record (and refuse) every attempt to resolve a name or open a connection, with the
+    process NOT in Hugging Face offline mode (as on a user's machine)."""
+    import socket
+
+    import huggingface_hub.constants as hub_constants
+
+    attempts: list[str] = []
+
+    def refuse(what):
+        def blocked(*args, **kwargs):
+            attempts.append(f"{what} {args[1:2] or args[:1]}")
+            raise OSError(f"network blocked by the test ({what})")
+        return blocked
+
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+    monkeypatch.setattr(socket.socket, "connect", refuse("connect"))
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse("connect_ex"))
+    return attempts
+
+
+def test_hub_names_fail_at_once_without_any_network_attempt(no_network, tmp_path, monkeypatch):
+    from clinsum.backends.transformers_local import clear_cache
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache
+    clear_cache()
+    for name in ("Qwen/Qwen2.5-0.5B-Instruct", "gpt2"):
+        with pytest.raises(BackendUnavailable) as caught:
+            get_backend("transformers", name, device="cpu").generate(MESSAGES, GREEDY)
+        assert name in caught.value.message and "never downloaded" in caught.value.message
+        assert "hf download" in caught.value.hint
+    assert no_network == []
+
+
+def test_a_local_model_and_adapter_load_with_the_network_blocked(tiny, no_network):
+    from clinsum.backends.transformers_local import clear_cache
+
+    clear_cache()
+    tuned = get_backend("transformers", str(tiny["model"]), adapter=str(tiny["adapter"]), device="cpu")
+    assert tuned.generate(MESSAGES, GREEDY).completion_tokens
+    assert no_network == []
 
 
 def test_list_models_finds_model_folders(tiny):

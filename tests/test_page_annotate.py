@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from clinsum import annotation as A
 from clinsum.annotation import annotators, assignment
 from clinsum.demo import load_demo
+from clinsum.errors import InputError
 from clinsum.store import Store
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "70_annotate.py")
@@ -58,16 +59,16 @@ def test_annotator_chosen_at_first_use_and_remembered(ws):
     assert_clean(at)
     assert at.query_params["annotator"] == "ana"
     assert "ana" in [a["name"] for a in annotators.list_annotators(ws)]
-    assert at.selectbox(key="annotate.item").value == first_item(ws)
+    assert at.selectbox(key="annotate.item.pick").value == first_item(ws)
     again = app("ana")  # a new tab with the remembered name: straight to the queue
     assert_clean(again)
-    assert again.selectbox(key="annotate.item").value == first_item(ws)
+    assert again.selectbox(key="annotate.item.pick").value == first_item(ws)
 
 
 def test_autosave_restores_work_after_restart(ws):
     at = app()
     assert_clean(at)
-    item = at.selectbox(key="annotate.item").value
+    item = at.selectbox(key="annotate.item.pick").value
     at.radio(key=f"annotate.r.{item}.accuracy").set_value(4).run()
     at.radio(key=f"annotate.r.{item}.clarity").set_value(2).run()
     at.text_area(key=f"annotate.r.{item}.comment").input("Falta la dosis.").run()
@@ -76,7 +77,7 @@ def test_autosave_restores_work_after_restart(ws):
     assert draft["scores"]["accuracy"] == 4 and draft["comment"] == "Falta la dosis."
     restarted = app()  # a fresh session: closed tab or server restart
     assert_clean(restarted)
-    assert restarted.selectbox(key="annotate.item").value == item
+    assert restarted.selectbox(key="annotate.item.pick").value == item
     assert restarted.radio(key=f"annotate.r.{item}.accuracy").value == 4
     assert restarted.radio(key=f"annotate.r.{item}.clarity").value == 2
     assert restarted.text_area(key=f"annotate.r.{item}.comment").value == "Falta la dosis."
@@ -84,7 +85,7 @@ def test_autosave_restores_work_after_restart(ws):
 
 def test_review_submit_edit_span_and_low_score_needs_comment(ws):
     at = app()
-    item = at.selectbox(key="annotate.item").value
+    item = at.selectbox(key="annotate.item.pick").value
     ref_text = ws.scalar("SELECT text FROM reference_summaries WHERE id = ?", [item])
     quote = ref_text.split()[0]
     at.text_input(key=f"annotate.r.{item}.quote").input(quote).run()
@@ -148,7 +149,7 @@ def test_blinded_pairwise_section(ws):
     at.button(key="annotate.make_pairs").click().run()
     assert_clean(at)
     at.radio(key="annotate.section").set_value("pairwise").run()
-    pair_id = at.selectbox(key="annotate.pair").value
+    pair_id = at.selectbox(key="annotate.pair.pick").value
     assert any("&lt;b&gt;generado" in m.value for m in at.markdown)  # model text is escaped
     for name in ("accuracy", "clarity", "completeness", "overall"):
         at.radio(key=f"annotate.p.{pair_id}.{name}").set_value(1).run()
@@ -157,6 +158,81 @@ def test_blinded_pairwise_section(ws):
     (pref,) = A.preferences(ws)
     swapped = ws.scalar("SELECT swapped FROM pairwise_items WHERE id = ?", [pair_id])
     assert pref["b_better"]["overall"] == (-1 if swapped else 1)
+
+
+BEACON_TITLE = "![t](http://127.0.0.1:9/beacon.png) <img src=x> [link](http://x) **bold**"
+SUMMARIES = ("Resumen uno del alta.", "Resumen dos del alta.", "Resumen tres del alta.")
+
+
+def three_comparisons(ws: Store) -> list[str]:
+    """A record with three generations: three blinded comparisons with the same title."""
+    ws.execute("INSERT INTO records (id, source, language, title, text, content_hash) VALUES"
+               " ('rec-pw', 'text', 'es', ?, 'Paciente con neumonía. Alta con amoxicilina.', 'h-pw')",
+               [BEACON_TITLE])
+    for n, text in enumerate(SUMMARIES):
+        ws.execute("INSERT INTO generations (id, record_id, backend, strategy, text, created_at) VALUES"
+                   " (?, 'rec-pw', 'x', 'y', ?, now() + ?::INTEGER * INTERVAL 1 SECOND)",
+                   [f"gen-pw{n}", text, n])
+    assert A.create_pairs(ws, "generations", ["rec-pw"], seed=3) == 3
+    annotators.register(ws, "ana")
+    return [i["item_id"] for i in A.queue(ws, "ana", "pairwise")]
+
+
+def shown_pair(at: AppTest) -> tuple[str, str]:
+    """The (left, right) summaries drawn on the page, as the doctor sees them."""
+    boxes = [m.value for m in at.markdown if "Resumen " in m.value and "<div" in m.value]
+    texts = [next(t for t in SUMMARIES if t in box) for box in boxes]
+    assert len(texts) == 2, boxes
+    return texts[0], texts[1]
+
+
+def test_pairwise_comparison_keeps_its_identity_and_exports_as_given(ws):
+    pairs = three_comparisons(ws)
+    at = app()
+    at.radio(key="annotate.section").set_value("pairwise").run()
+    assert_clean(at)
+    labels = at.selectbox(key="annotate.pair.pick").options
+    assert len(set(labels)) == len(labels) == 3  # comparisons of one record are told apart
+    given = {pairs[1]: 2, pairs[2]: -1, pairs[0]: 1}
+    seen = {}
+    for pair_id, overall in given.items():
+        at.selectbox(key="annotate.pair.pick").set_value(pair_id).run()
+        seen[pair_id] = shown_pair(at)
+        for name in ("accuracy", "clarity", "completeness", "overall"):  # one click, one rerun
+            at.radio(key=f"annotate.p.{pair_id}.{name}").set_value(overall if name == "overall" else 0).run()
+            assert_clean(at)
+            assert at.selectbox(key="annotate.pair.pick").value == pair_id  # never re-drawn
+            assert shown_pair(at) == seen[pair_id]  # the same two summaries, same sides
+        draft = A.load_draft(ws, "ana", "pairwise", pair_id)
+        assert draft["scores"] == {"accuracy": 0, "clarity": 0, "completeness": 0, "overall": overall}
+        at.button(key=f"annotate.p.{pair_id}.submit").click().run()
+        assert_clean(at)
+        assert at.success
+    assert {a["item_id"]: a["scores"]["overall"] for a in A.list_annotations(ws, "pairwise")} == given
+    again = app()  # a new session shows each comparison in the same order
+    again.radio(key="annotate.section").set_value("pairwise").run()
+    for pair_id in pairs:
+        again.selectbox(key="annotate.pair.pick").set_value(pair_id).run()
+        assert shown_pair(again) == seen[pair_id]
+    exported = {r["item_id"]: r for r in A.dpo_rows(ws)}
+    assert set(exported) == set(given)
+    for pair_id, overall in given.items():
+        left, right = seen[pair_id]
+        chosen, rejected = (right, left) if overall > 0 else (left, right)
+        row = exported[pair_id]
+        assert (row["chosen"], row["rejected"], row["margin"], row["n_annotators"]) == (
+            chosen, rejected, abs(overall), 1)
+
+
+def test_pairwise_submit_refuses_ratings_given_on_another_order(ws):
+    pair_id = three_comparisons(ws)[0]
+    pair = A.get_pair(ws, pair_id)
+    scores = {"accuracy": 1, "clarity": 1, "completeness": 1, "overall": 1}
+    with pytest.raises(InputError, match="another pair"):
+        A.submit_pairwise(ws, "ana", pair_id, scores, shown=[pair["right"]["id"], pair["left"]["id"]])
+    assert A.list_annotations(ws, "pairwise") == []
+    A.submit_pairwise(ws, "ana", pair_id, scores, shown=[pair["left"]["id"], pair["right"]["id"]])
+    assert len(A.list_annotations(ws, "pairwise")) == 1
 
 
 def test_password_required_when_configured(ws, monkeypatch):
@@ -170,7 +246,7 @@ def test_password_required_when_configured(ws, monkeypatch):
     at.text_input[1].input("pw")
     at.button[0].click().run()
     assert_clean(at)
-    assert at.selectbox(key="annotate.item").value
+    assert at.selectbox(key="annotate.item.pick").value
 
 
 def test_failed_autosave_is_a_warning_not_a_traceback(ws, monkeypatch):
@@ -178,7 +254,7 @@ def test_failed_autosave_is_a_warning_not_a_traceback(ws, monkeypatch):
     from clinsum.errors import WorkspaceBusy
 
     at = app()
-    item = at.selectbox(key="annotate.item").value
+    item = at.selectbox(key="annotate.item.pick").value
 
     def busy(*args, **kwargs):
         raise WorkspaceBusy("The workspace stayed busy.")

@@ -126,3 +126,196 @@ def test_server_queues_a_burst_of_parallel_connections():
     drops the rest, which then wait a second (what the fake servers and `serve` share)."""
     assert _handshakes_completed(ThreadingHTTPServer) < 16  # the problem, shown
     assert _handshakes_completed(ConcurrentHTTPServer) == 64
+
+
+# -- data integrity: race-free saving, tokens, bad requests, timeouts, busy workspace ---------
+def _serving(server):
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    return f"http://127.0.0.1:{port}" if host in ("0.0.0.0", "::") else f"http://{host}:{port}"
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A server on its own workspace with short timeouts; stopped after the test."""
+    servers = []
+
+    def start(**kwargs):
+        store = Store.open(tmp_path / f"ws{len(servers)}")
+        server = make_server(store, port=0, **kwargs)
+        servers.append(server)
+        return _serving(server), store
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_concurrent_saves_of_the_same_new_text_make_one_record(fresh, llm, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("OLLAMA_HOST", llm.ollama_host)
+    url, store = fresh(busy_wait=120)  # 20 saves queue for the lock: none of them is "busy"
+    text = TEXT + "\nPlan: control en 20 días."
+    barrier = threading.Barrier(20)
+
+    def save(_):
+        with httpx.Client(base_url=url, timeout=120) as client:
+            barrier.wait()
+            return client.post("/predict", json={"text": text, "save": True, "backend": "ollama",
+                                                 "model": "phi4:latest"})
+
+    llm.latency = 0.3  # the answers come back together, as from a busy model server
+    try:
+        with ThreadPoolExecutor(20) as pool:
+            replies = list(pool.map(save, range(20)))
+    finally:
+        llm.latency = 0.0
+    assert [r.status_code for r in replies] == [200] * 20, [r.text for r in replies if r.status_code != 200]
+    assert store.scalar("SELECT count(*) FROM records") == 1
+    record_id = store.scalar("SELECT id FROM records")
+    assert {r.json()["record_id"] for r in replies} == {record_id}
+    assert store.scalar("SELECT count(*) FROM generations") == 20
+    assert store.scalar("SELECT count(*) FROM generations g WHERE NOT EXISTS"
+                        " (SELECT 1 FROM records r WHERE r.id = g.record_id)") == 0
+
+
+def test_beyond_loopback_needs_a_token_and_warns(tmp_path, monkeypatch, caplog, capsys):
+    from clinsum.cli import main
+    from clinsum.errors import ConfigError
+
+    monkeypatch.delenv("CLINSUM_SERVE_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="token is required"):
+        make_server(None, host="0.0.0.0", port=0)
+    assert main(["--workspace", str(tmp_path / "ws"), "serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+    assert "token" in capsys.readouterr().err
+    monkeypatch.setenv("CLINSUM_SERVE_TOKEN", "s3cret-token")
+    with caplog.at_level("WARNING", logger="clinsum.serve"):
+        server = make_server(None, host="0.0.0.0", port=0)
+    assert any("beyond this machine" in r.getMessage() for r in caplog.records)
+    assert not any("s3cret" in r.getMessage() for r in caplog.records)
+    url = _serving(server)
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-token"}):
+                for reply in (client.get("/health", headers=headers),
+                              client.post("/predict", json={"text": TEXT}, headers=headers)):
+                    assert reply.status_code == 401 and "token" in reply.json()["error"]["message"]
+            good = {"Authorization": "Bearer s3cret-token"}
+            assert client.get("/health", headers=good).status_code == 200
+            r = client.post("/predict", json={"text": " "}, headers=good)  # past the gate: the empty text
+            assert r.status_code == 400 and "empty" in r.json()["error"]["message"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("payload", "words"), [
+    ({"text": 5}, "Missing 'text'"),
+    ({"text": TEXT, "backend": 3}, "'backend' must be a string"),
+    ({"text": TEXT, "model": ["a"]}, "'model' must be a string"),
+    ({"text": TEXT, "strategy": {"x": 1}}, "'strategy' must be a string"),
+    ({"text": TEXT, "language": 1}, "'language' must be a string"),
+    ({"text": TEXT, "params": [1]}, "'params' must be an object"),
+    ({"text": TEXT, "save": "yes"}, "'save' must be true or false"),
+    ({"text": TEXT, "options": {"seed": "x"}}, "'seed' must be a whole number"),
+    ({"text": TEXT, "options": {"max_new_tokens": 2.5}}, "'max_new_tokens' must be a whole number"),
+    ({"text": TEXT, "options": {"temperature": "hot"}}, "'temperature' must be a number"),
+    ({"text": TEXT, "options": {"top_k": True}}, "'top_k' must be a whole number"),
+    ({"text": TEXT, "options": {"decoding": 3}}, "'decoding' must be a string"),
+])
+def test_wrong_types_are_400(api, payload, words):
+    r = api.post("/predict", json=payload)
+    assert r.status_code == 400 and words in r.json()["error"]["message"], r.text
+
+
+def test_deep_json_unknown_methods_and_short_bodies_get_json_4xx(api):
+    for depth in (40, 5000):
+        body = b"[" * depth + b"]" * depth
+        r = api.post("/predict", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400 and "nested too deeply" in r.json()["error"]["message"]
+    r = api.put("/predict", json={"text": TEXT})
+    assert r.status_code == 405 and r.json()["error"]["message"] and r.headers["Allow"] == "GET, POST"
+    assert api.get("/health").status_code == 200  # the server still answers
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> bytes:
+    """What the server sent before closing (b'' if nothing); fails if it is still open."""
+    sock.settimeout(seconds)
+    data = b""
+    while True:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def test_held_open_and_trickling_connections_are_closed(fresh):
+    url, _ = fresh(idle_timeout=0.5, request_timeout=1.0)
+    address = (httpx.URL(url).host, httpx.URL(url).port)
+    with socket.create_connection(address) as idle:  # connects, never sends
+        assert _closed_within(idle, 20) == b""
+    with socket.create_connection(address) as slow:  # sends its headers a byte at a time
+        slow.sendall(b"POST /predict HTTP/1.1\r\n")
+        closed = False
+        for byte in b"Content-Type: application/json\r\n" * 20:
+            try:
+                slow.sendall(bytes([byte]))
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.05)
+            readable, _, _ = select.select([slow], [], [], 0)
+            if readable:
+                closed = True
+                break
+        assert closed  # cut off long before the 640 bytes were sent
+    with socket.create_connection(address) as stalled:  # a body that never comes: 408
+        stalled.sendall(b"POST /predict HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"text\"")
+        reply = _closed_within(stalled, 20)
+        assert reply.startswith(b"HTTP/1.1 408") and b"did not arrive" in reply
+
+
+def test_connections_beyond_the_limit_get_503_at_once(fresh):
+    url, _ = fresh(max_connections=3, idle_timeout=30)
+    address = (httpx.URL(url).host, httpx.URL(url).port)
+    held = [socket.create_connection(address) for _ in range(3)]
+    try:
+        time.sleep(0.2)  # let the server take the three
+        with socket.create_connection(address) as extra:
+            reply = _closed_within(extra, 20)
+        assert reply.startswith(b"HTTP/1.1 503") and b"Too many connections" in reply
+    finally:
+        for sock in held:
+            sock.close()
+    with httpx.Client(base_url=url, timeout=30) as client:  # slots are given back
+        assert client.get("/health").status_code == 200
+
+
+def test_busy_workspace_is_503_before_the_model_runs(fresh, llm, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", llm.ollama_host)
+    llm.reset()
+    url, store = fresh(busy_wait=1)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with store.connect():
+            holding.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    holding.wait(10)
+    try:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            r = client.post("/predict", json={"text": TEXT, "backend": "ollama", "model": "phi4:latest",
+                                              "save": True})
+    finally:
+        release.set()
+        holder.join()
+    assert r.status_code == 503 and "busy" in r.json()["error"]["message"], r.text
+    assert r.headers["Retry-After"]
+    assert llm.calls == []  # the model never ran
+    assert store.scalar("SELECT count(*) FROM generations") == 0

@@ -96,12 +96,22 @@ def get_pair(store: Store, pair_id: str) -> dict[str, Any]:
 
 
 def submit_pairwise(
-    store: Store, annotator: str, pair_id: str, scores: dict[str, Any], comment: str = ""
+    store: Store, annotator: str, pair_id: str, scores: dict[str, Any], comment: str = "",
+    shown: list[str] | tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Store ``annotator``'s judgement (scores as shown: positive = right better); upsert."""
+    """Store ``annotator``'s judgement (scores as shown: positive = right better); upsert.
+
+    ``shown`` is the (left id, right id) the doctor saw; when given it must be this pair in
+    this order, so a judgement can never be stored against another comparison.
+    """
     clean = check_scores(scores, PAIR_CRITERION_NAMES, PAIR_MIN, PAIR_MAX)
     with store.transaction():
         pair = get_pair(store, pair_id)
+        if shown is not None and list(shown) != [pair["left"]["id"], pair["right"]["id"]]:
+            raise InputError(
+                "These ratings were given on another pair of summaries than this comparison.",
+                hint="Reload the page and rate the comparison again; nothing was saved.",
+            )
         details = {"swapped": bool(pair["swapped"]), "left": pair["left"]["id"], "right": pair["right"]["id"]}
         store.execute(UPSERT, [new_id("ann"), "pairwise", pair_id, pair["record_id"], annotator,
                                to_json(clean), None, (comment or "").strip(), to_json([]), to_json(details)])

@@ -1,4 +1,5 @@
-"""A local Hugging Face Transformers model (folder or hub id), optionally with a PEFT LoRA adapter.
+"""A local Hugging Face Transformers model (a folder, or a hub id already in the local cache),
+optionally with a PEFT LoRA adapter. Loading is offline only: nothing is ever downloaded.
 
 Config: ``adapter`` (folder of a PEFT adapter), ``device`` (``auto`` | ``cpu`` | ``cuda`` |
 ``cuda:N``; auto picks CUDA when present), ``dtype`` (``auto``: bfloat16/float16 on GPU,
@@ -10,6 +11,7 @@ top-p, temperature, repetition penalty, seed, stop strings. Models load once per
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -78,30 +80,67 @@ def load_model(model: str, adapter: str | None = None, device: str | None = "aut
         return _cache[key]
 
 
-def _load(model: str, adapter: str | None, device: str, dtype: str | None) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
+def resolve_model(model: str) -> Path:
+    """The local folder of ``model``: a folder (with config.json), or a hub name already in
+    this machine's Hugging Face cache. Nothing is looked up or downloaded: anything else is
+    a BackendUnavailable naming what is missing, at once."""
+    if not (model or "").strip():
+        raise BackendUnavailable("No model given for the local Transformers backend.",
+                                 hint="Give the folder that holds config.json and the weights.")
     local = Path(model).expanduser()
-    if (local.is_absolute() or model.startswith(".")) and not local.is_dir():
+    if local.is_dir():
+        if not (local / "config.json").is_file():
+            raise BackendUnavailable(f"The model folder {model} has no config.json.",
+                                     hint="Give the folder that holds config.json and the weights.")
+        return local
+    cached = _cached_snapshot(model)
+    if cached is not None:
+        return cached
+    if local.is_absolute() or model.startswith((".", "~")) or local.exists():
         raise BackendUnavailable(f"The model folder {model} does not exist.",
                                  hint="Give the folder that holds config.json and the weights.")
+    raise BackendUnavailable(
+        f"The model {model!r} is not on this machine: no such folder, and not in the local "
+        "Hugging Face cache. Models are never downloaded at run time.",
+        hint=f"On a machine with internet: `hf download {model} --local-dir FOLDER`, copy the "
+             "folder here and give its path.",
+    )
+
+
+def _cached_snapshot(repo_id: str) -> Path | None:
+    """The cached snapshot folder of hub model ``repo_id`` (local files only), if any."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(repo_id, "config.json")
+    except Exception:  # noqa: BLE001 - not a valid hub name, or no cache: not cached
+        return None
+    return Path(found).parent if isinstance(found, str) else None
+
+
+def _load(model: str, adapter: str | None, device: str, dtype: str | None) -> tuple[Any, Any]:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: never reach the hub
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    source = resolve_model(model)
     if adapter and not (Path(adapter).expanduser() / "adapter_config.json").is_file():
         raise BackendUnavailable(f"No PEFT adapter at {adapter} (adapter_config.json missing).",
                                  hint="Give the folder a fine-tuning run saved its adapter to.")
-    source = str(local) if local.is_dir() else model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source)
-        loaded = AutoModelForCausalLM.from_pretrained(source, dtype=_dtype(device, dtype))
+        tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=True)
+        loaded = AutoModelForCausalLM.from_pretrained(str(source), dtype=_dtype(device, dtype),
+                                                      local_files_only=True)
     except (OSError, ValueError) as exc:
         raise BackendUnavailable(
-            f"Could not load the model {model!r}: {str(exc).splitlines()[0][:200]}",
-            hint="Give a local folder with the model, or download it first "
-                 "(`hf download NAME --local-dir FOLDER`) on a machine with internet.",
+            f"Could not load the model {model!r} from {source}: {str(exc).splitlines()[0][:200]}",
+            hint="The folder must hold config.json, the tokenizer files and the weights "
+                 "(as saved by `hf download NAME --local-dir FOLDER`).",
         ) from None
     if adapter:
         from peft import PeftModel
 
-        loaded = PeftModel.from_pretrained(loaded, str(Path(adapter).expanduser()))
+        loaded = PeftModel.from_pretrained(loaded, str(Path(adapter).expanduser()), local_files_only=True)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     loaded.to(device)

@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--max-bytes", type=int, default=2_000_000, help="largest request body accepted")
+    p.add_argument("--token", default=None,
+                   help="require 'Authorization: Bearer TOKEN' (default $CLINSUM_SERVE_TOKEN);"
+                        " needed for any address other than 127.0.0.1")
     p.set_defaults(func=lambda a: _serve(open_store(a), a))
 
     p = sub.add_parser("strategies", help="list or show prompting strategies")
@@ -160,10 +163,14 @@ def _run(store, a) -> int:
 
 
 def _serve(store, a) -> int:
-    from clinsum.serve import make_server
+    from clinsum.serve import is_loopback, make_server
 
-    server = make_server(store, a.host, a.port, a.max_bytes)
+    server = make_server(store, a.host, a.port, a.max_bytes, token=a.token)
     host, port = server.server_address[:2]
+    if not is_loopback(a.host):
+        print(f"warning: the API is reachable from other machines on {a.host}; every request needs the"
+              " token, and traffic is not encrypted (put it behind the hospital's TLS proxy)",
+              file=sys.stderr)
     print(f"clinsum API on http://{host}:{port}  (POST /predict, GET /health); Ctrl+C stops it")
     try:
         server.serve_forever()

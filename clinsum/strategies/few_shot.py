@@ -15,7 +15,7 @@ import numpy as np
 from clinsum.backends.base import Message
 from clinsum.strategies.base import STRATEGIES, StrategyContext
 from clinsum.strategies.prompted import PromptStrategy
-from clinsum.strategies.prompts import render
+from clinsum.strategies.prompts import Rendered, render
 
 EXAMPLE_STATUSES = ("validated", "edited")
 EMBED_CHARS = 1200
@@ -82,7 +82,7 @@ class FewShotStrategy(PromptStrategy):
         if not examples:
             ctx.notes.append("few-shot: no validated references of other records; ran without examples")
             blocks = [prompts.template("no_examples")]
-        return prompts.messages("user", examples="\n\n".join(blocks), record=ctx.record.text)
+        return prompts.messages("user", examples=Rendered("\n\n".join(blocks)), record=ctx.record.text)
 
 
 STRATEGIES.register("few_shot", FewShotStrategy())

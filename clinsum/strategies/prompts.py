@@ -3,7 +3,11 @@
 A file holds ``version``, ``system`` and one template per stage (``user``, or ``draft`` /
 ``critique`` / ``revise``, or ``part`` / ``merge`` …). Templates name their inputs in braces,
 ``{record}``; only known names are replaced, so braces in a record or a user's template are
-left alone. A workspace may override a file by putting its own copy under
+left alone. In a template that uses the fences ``<<<`` … ``>>>``, every value is neutralised
+first (a run of three or more ``<`` or ``>`` gets spaces, ``>>>`` → ``> > >``), so a record,
+a title or a model's draft containing the fence cannot close its block early and pass text
+off as instructions; only text rendered from a template itself (:class:`Rendered`, e.g. the
+few-shot examples) keeps its fences. A workspace may override a file by putting its own copy under
 ``<workspace>/prompts/<language>/<strategy>.toml``.
 """
 
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 LANGUAGES = ("es", "en")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+FENCE_OPEN, FENCE_CLOSE = "<<<", ">>>"
+_FENCE_RUN = re.compile(r"<{3,}|>{3,}")
 
 
 @dataclass
@@ -54,11 +60,26 @@ def prompt_language(language: str | None) -> str:
     return language if language in LANGUAGES else "es"
 
 
+class Rendered(str):
+    """Prompt text made from a template (its fences are the template's own, not data's)."""
+
+
+def neutralise(text: str) -> str:
+    """``text`` with no run of three ``<`` or ``>`` left (``>>>`` → ``> > >``)."""
+    return _FENCE_RUN.sub(lambda m: " ".join(m.group(0)), text)
+
+
 def render(template: str, **values: object) -> str:
-    """Fill ``{name}`` placeholders that have a value; leave every other brace as it is."""
+    """Fill ``{name}`` placeholders that have a value; leave every other brace as it is.
+    In a fenced template no value (but :class:`Rendered` text) can contain the fence."""
+    fenced = FENCE_OPEN in template or FENCE_CLOSE in template
+
     def swap(match: re.Match[str]) -> str:
         key = match.group(1)
-        return str(values[key]) if key in values else match.group(0)
+        if key not in values:
+            return match.group(0)
+        value = values[key]
+        return neutralise(str(value)) if fenced and not isinstance(value, Rendered) else str(value)
 
     return _PLACEHOLDER.sub(swap, template)
 

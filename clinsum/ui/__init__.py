@@ -11,11 +11,12 @@ import html
 import logging
 import os
 import queue
+import re
 import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -114,9 +115,9 @@ def missing_backends(statuses: list[dict], details: bool = False) -> None:
     with st.expander(t("summarize.backend_missing")):
         for status in statuses:
             name = status["name"]
-            st.markdown(f"**{esc(t(f'backends.{name}.label'))}**: {esc(t(f'backends.{name}.needs'))}")
+            st.markdown(f"**{t(f'backends.{name}.label')}**: {t(f'backends.{name}.needs')}")  # catalogue text
             if details:
-                st.caption(status["detail"])
+                st.caption(plain(status["detail"]))
 
 
 # -- page frame and errors -------------------------------------------------------------------
@@ -147,10 +148,10 @@ def _use_app_navigation() -> None:
 
 def show_error(exc: BaseException) -> None:
     """A clear message for ``exc``; unexpected errors are logged to the workspace, not shown."""
-    if isinstance(exc, ClinsumError):
-        st.error(exc.message)
+    if isinstance(exc, ClinsumError):  # messages quote file names, titles, model names: plain
+        st.error(plain(exc.message))
         if exc.hint:
-            st.info(exc.hint)
+            st.info(plain(exc.hint))
         return
     ref = uuid.uuid4().hex[:8]
     try:
@@ -175,10 +176,38 @@ def guard() -> Iterator[None]:
         show_error(exc)
 
 
-# -- safe HTML -------------------------------------------------------------------------------
+# -- plain text: what a user or a model wrote is never Markdown or HTML --------------------------
+# Characters that start Markdown, HTML, Streamlit directives (``:red[…]``) or maths (``$``)
+# in the text a page draws; GFM autolinks (``http://``, ``www.``, ``a@b``) are broken apart too.
+_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "\\`*_[](){}!#|~$@"}
+_ENTITIES.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
+                  ord("'"): "&#x27;"})
+_AUTOLINK = re.compile(r"(?<=[A-Za-z0-9]):(?=//)|(?<=\b[Ww]{3})\.")
+# What Markdown (or a bare link) would read, backslash-escaped by :func:`plain`; ``_`` only at a
+# word's edge (``snake_case`` is never emphasis), so ids and model names stay as typed.
+_MD_SPECIAL = re.compile(r"[\\`*\[\](){}!#|~$<>&@]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"
+                         r"|(?<=[A-Za-z0-9]):(?=//)|(?<=\b[Ww]{3})\.")
+
+
 def esc(text: object) -> str:
-    """HTML-escape any record or model text before it goes into markup."""
+    """Any record or model text made inert for markup: HTML-escaped, and every character
+    Markdown would read (and the ``://`` / ``www.`` of a bare link) turned into a character
+    reference, shown as itself and never parsed; safe inside HTML and in a Markdown line."""
+    escaped = ("" if text is None else str(text)).translate(_ENTITIES)
+    return _AUTOLINK.sub(lambda m: f"&#{ord(m.group(0))};", escaped)
+
+
+def esc_attr(text: object) -> str:
+    """Text for an HTML attribute value (``title="…"``), where Markdown is never read."""
     return html.escape("" if text is None else str(text), quote=True)
+
+
+def plain(text: object) -> str:
+    """Text for a place Streamlit always reads as Markdown (widget labels, radio options,
+    captions, expander titles, toasts, info boxes): every character Markdown would read
+    backslash-escaped and line breaks made spaces, so it shows exactly as written."""
+    flat = " ".join(("" if text is None else str(text)).splitlines())
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
 
 
 def highlight(text: str, spans: list[tuple], css: str = "background:#fff3b0") -> str:
@@ -191,7 +220,7 @@ def highlight(text: str, spans: list[tuple], css: str = "background:#fff3b0") ->
             continue
         out.append(esc(text[pos:start]))
         style = own[0] if own else css
-        out.append(f'<mark style="{esc(style)}" title="{esc(title)}">{esc(text[start:end])}</mark>')
+        out.append(f'<mark style="{esc_attr(style)}" title="{esc_attr(title)}">{esc(text[start:end])}</mark>')
         pos = end
     out.append(esc(text[pos:]))
     return "".join(out).replace("\n", "<br>")
@@ -203,13 +232,27 @@ def tabs(labels: list[str], key: str) -> list:
     return list(st.tabs(labels, key=key, on_change="rerun"))
 
 
+def text_box_html(text: str, height: int = 420) -> str:
+    """The markup of :func:`text_box`: escaped, on one line, so no blank line can end the box
+    and let Markdown read the rest."""
+    body = esc(text).replace("\r\n", "\n").replace("\n", "<br>")
+    return (f'<div style="max-height:{height}px;overflow-y:auto;white-space:pre-wrap;'
+            f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{body}</div>')
+
+
 def text_box(text: str, height: int = 420) -> None:
-    """Show a long text in a scrolling box (escaped)."""
-    st.markdown(
-        f'<div style="max-height:{height}px;overflow-y:auto;white-space:pre-wrap;'
-        f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{esc(text)}</div>',
-        unsafe_allow_html=True,
-    )
+    """Show a long text in a scrolling box, as plain text."""
+    st.markdown(text_box_html(text, height), unsafe_allow_html=True)
+
+
+def stream_text(pieces: Iterable[str], height: int = 380) -> str:
+    """Draw streamed model output as it comes, as plain text (``st.write_stream`` would read
+    it as Markdown); returns the whole text."""
+    slot, shown = st.empty(), ""
+    for piece in pieces:
+        shown += piece
+        slot.markdown(text_box_html(shown, height), unsafe_allow_html=True)
+    return shown
 
 
 # -- threads ---------------------------------------------------------------------------------
@@ -254,11 +297,11 @@ def job_status(job_id: str) -> dict:
         remaining = fmt_seconds(progress.get("eta_s"))
         st.progress(min(done / total, 1.0), text=f"{label}: {done}/{total}, {elapsed} < {remaining}")
     else:
-        st.write(f"{label}" + (f": {progress.get('message')}" if progress.get("message") else ""))
+        st.write(f"{label}" + (f": {plain(progress.get('message'))}" if progress.get("message") else ""))
     if progress.get("message") and total:
-        st.caption(progress["message"])
+        st.caption(plain(progress["message"]))
     if info.get("error"):
-        st.error(info["error"])
+        st.error(plain(info["error"]))
     cols = st.columns(2)
     if status in jobs.ACTIVE and cols[0].button(t("jobs.stop"), key=f"stop-{job_id}"):
         jobs.request_stop(s, job_id)

@@ -67,7 +67,7 @@ def show_result(result: Any) -> None:
     if not info:
         return
     show_phases(info.get("phases") or {}, getattr(result, "total_seconds", None))
-    st.caption(ui.t("rag.summary", passages=info.get("passages", 0), kb=info.get("kb", ""),
+    st.caption(ui.t("rag.summary", passages=info.get("passages", 0), kb=ui.plain(info.get("kb", "")),
                     k=info.get("top_k", ""), dups=info.get("duplicates_removed", 0)))
     by_section: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for row in result.retrieval:
@@ -78,7 +78,7 @@ def show_result(result: Any) -> None:
         section = entry["section"]
         found = by_section.get(section, {})
         n = sum(len(v) for v in found.values())
-        with st.expander(f"{section} · {n}"):
+        with st.expander(f"{ui.plain(section)} · {n}"):
             for idea in entry["ideas"]:
                 st.markdown(f"**{ui.esc(ui.t('rag.idea', idea=idea))}**")
                 rows = found.get(idea) or []
@@ -99,7 +99,7 @@ def show_preview(store: Store, record: Any, params: dict[str, Any], key: str = "
     show_phases({"retrieval": seconds})
     for s in sections:
         hits = section_hits(s)
-        with st.expander(f"{s.title} · {len(hits)}"):
+        with st.expander(f"{ui.plain(s.title)} · {len(hits)}"):
             if not hits:
                 st.caption(ui.t("rag.no_passages"))
             for hit in hits:

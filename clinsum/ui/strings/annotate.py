@@ -167,4 +167,9 @@ STRINGS = {
     "annotate.mode.generations": ("Generaciones entre sí", "Generations against each other"),
     "annotate.pairs_made": ("{n} comparación(es) nueva(s).", "{n} new comparison(s)."),
     "annotate.annotators": ("Anotadores", "Annotators"),
+    # blinded pairwise: telling comparisons apart (i11b)
+    "annotate.pair_label": ("Comparación {n} de {total} · registro {record_id} · #{code}",
+                            "Comparison {n} of {total} · record {record_id} · #{code}"),
+    "annotate.pair_heading": ("Comparación {n} de {total} · registro {record_id} · código #{code}",
+                              "Comparison {n} of {total} · record {record_id} · code #{code}"),
 }
