@@ -445,10 +445,11 @@ def apply_import(
         if check_stop:
             check_stop()
         chunk = drafts[start:start + size]
+        sections = {id(d): to_json([x.to_dict() for x in split_sections(d.text)]) for d in chunk}  # outside the lock
         with store.transaction() as con:
             part = ImportPlan()
             _classify(con, chunk, part)
-            _write_chunk(con, part)
+            _write_chunk(con, part, sections)
         plan.new += part.new
         plan.aliases += part.aliases
         plan.duplicates += part.duplicates
@@ -459,7 +460,7 @@ def apply_import(
     return [d.record_id for d in plan.new] + [d.record_id for d, _ in plan.aliases]
 
 
-def _write_chunk(con, part: ImportPlan) -> None:
+def _write_chunk(con, part: ImportPlan, sections: dict[int, str | None]) -> None:
     """Insert one classified chunk (inside the caller's transaction)."""
     wanted = [d.id or d.content_hash[:12] for d in part.new + [a for a, _ in part.aliases]]
     taken = {r[0] for r in con.execute("SELECT id FROM records WHERE id IN (SELECT unnest(?))", [wanted]).fetchall()}
@@ -469,20 +470,16 @@ def _write_chunk(con, part: ImportPlan) -> None:
     for draft in part.new:
         draft.record_id = _free_id(con, draft.id or draft.content_hash[:12], taken, chosen)
         by_source[(draft.content_hash, draft.id or "")] = draft.record_id
-        rows.append(_record_row(draft, draft.content_hash))
+        rows.append(_record_row(draft, draft.content_hash, sections.get(id(draft))))
     aliases = []
     for i, (draft, same_as) in enumerate(part.aliases):
         draft.record_id = _free_id(con, draft.id or draft.content_hash[:12], taken, chosen)
         same_as = by_source.get((draft.content_hash, same_as), same_as)
         part.aliases[i] = (draft, same_as)
-        rows.append(_record_row(draft, f"{draft.content_hash}/{draft.record_id}"))
+        rows.append(_record_row(draft, f"{draft.content_hash}/{draft.record_id}", sections.get(id(draft))))
         aliases.append([draft.record_id, same_as, draft.content_hash])
-    if rows:
-        con.executemany(
-            "INSERT INTO records (id, source, language, title, text, sections, content_hash, n_chars, meta)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    if aliases:
-        con.executemany("INSERT INTO record_aliases (record_id, same_as, text_hash) VALUES (?, ?, ?)", aliases)
+    _insert(con, "records", RECORD_COLUMNS, rows)
+    _insert(con, "record_aliases", ("record_id", "same_as", "text_hash"), aliases)
     with_ref = [d for d in part.new + [a for a, _ in part.aliases] + [d for d, _ in part.duplicates] if d.reference]
     if not with_ref:
         return
@@ -502,19 +499,34 @@ def _write_chunk(con, part: ImportPlan) -> None:
                      draft.reference_status or "draft",
                      to_json({"imported_from": draft.source, "line": draft.meta.get("line")})])
         stored[draft.record_id] = (top + 1, texts | {draft.reference})
-    if refs:
-        con.executemany(
-            "INSERT INTO reference_summaries (id, record_id, version, text, author, status, provenance)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)", refs)
+    _insert(con, "reference_summaries",
+            ("id", "record_id", "version", "text", "author", "status", "provenance"), refs)
     part.references = len(refs)
 
 
-def _record_row(draft: Draft, content_hash: str) -> list[Any]:
-    sections = [s.to_dict() for s in split_sections(draft.text)]
+RECORD_COLUMNS = ("id", "source", "language", "title", "text", "sections", "content_hash", "n_chars", "meta")
+
+
+def _insert(con, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+    """Insert ``rows`` through one Arrow table (executemany costs ~9 ms a row in DuckDB)."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    data = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+    name = f"_import_{table}"
+    con.register(name, data)
+    try:
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {name}")
+    finally:
+        con.unregister(name)
+
+
+def _record_row(draft: Draft, content_hash: str, sections: str | None) -> list[Any]:
     meta = dict(draft.meta)
     if draft.id and draft.id != draft.record_id:
         meta["source_id"] = draft.id
-    return [draft.record_id, draft.source, draft.language, draft.title, draft.text, to_json(sections),
+    return [draft.record_id, draft.source, draft.language, draft.title, draft.text, sections,
             content_hash, len(draft.text), to_json(meta)]
 
 
