@@ -30,6 +30,9 @@ def browse(store) -> None:
                           format_func=lambda i: f"{i} — {next(r['title'] for r in rows if r['id'] == i)}")
     record = get_record(store, chosen)
     st.caption(ui.t("records.meta", language=record.language, n_chars=len(record.text), source=record.source))
+    same = next((r.get("same_text_as") for r in rows if r["id"] == chosen), None)
+    if same:
+        st.caption(ui.t("records.same_text_as", other=same))
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{ui.t('records.sections', n=len(record.sections))}**")

@@ -182,6 +182,8 @@ def test_a_folder_of_foreign_data_imports_and_scores_from_the_cli_alone(tmp_path
                    "text=body,id=note,reference=gold,reference_author=who,reference_status=state")
     assert done.returncode == 0, done.stderr
     assert "imported 3 record(s) (1 alias(es)" in done.stdout and "3 reference(s)" in done.stdout
+    listed = [json.loads(line) for line in clinsum(ws, "records", "list", "--json").stdout.splitlines()]
+    assert {r["id"]: r["same_text_as"] for r in listed} == {"a": None, "b": "a", "c": None}
     done = clinsum(ws, "import-generations", str(folder / "candidates.jsonl"), "--map",
                    "text=summary,record=note,model=system", "--strategy", "paper")
     assert done.returncode == 0, done.stderr

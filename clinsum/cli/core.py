@@ -92,7 +92,10 @@ def _records_list(store, as_json: bool) -> int:
         for row in rows:
             print(json.dumps(row, default=str, ensure_ascii=False))
     else:
-        print_table(rows, ["id", "language", "n_chars", "n_references", "n_generations", "title"])
+        columns = ["id", "language", "n_chars", "n_references", "n_generations", "title"]
+        if any(r["same_text_as"] for r in rows):
+            columns.insert(-1, "same_text_as")
+        print_table(rows, columns)
     return 0
 
 

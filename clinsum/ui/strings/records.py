@@ -67,4 +67,6 @@ STRINGS = {
         "{references} referencias guardadas · {aliases} alias · {duplicates} ya presentes",
         "{references} references stored · {aliases} aliases · {duplicates} already present",
     ),
+    "records.same_text_as": ("Mismo texto que el registro {other} (alias con su propio identificador y referencia).",
+                             "Same text as record {other} (an alias with its own id and reference)."),
 }
