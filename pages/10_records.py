@@ -6,7 +6,13 @@ import streamlit as st
 
 from clinsum import jobs, ui
 from clinsum.records import get_record, list_records, search_records
-from clinsum.records.ingest import ColumnMapping, apply_import, plan_import, read_bytes
+from clinsum.records.ingest import (
+    ColumnMapping,
+    MappingError,
+    apply_import,
+    plan_import,
+    read_bytes,
+)
 from clinsum.records.jobs import background_rows, submit_import
 from clinsum.records.sections import split_sections
 from clinsum.references import list_references
@@ -76,10 +82,14 @@ def import_tab(store) -> None:
                             reference_author=(ref_author.strip() or None) if ref_col.strip() else None,
                             reference_status=(ref_status.strip() or None) if ref_col.strip() else None)
     drafts, problems = [], []
-    for upload in files:
-        d, p = read_bytes(upload.name, upload.getvalue(), mapping, int(max_mb * 1e6))
-        drafts += d
-        problems += p
+    try:
+        for upload in files:
+            d, p = read_bytes(upload.name, upload.getvalue(), mapping, int(max_mb * 1e6))
+            drafts += d
+            problems += p
+    except MappingError as exc:  # a table without a mapped column: say which columns it has
+        st.error(ui.t(exc.key, **exc.params))
+        return
     plan = plan_import(store, drafts, problems)
     _preview(plan)
     if not plan.n_written and not any(d.reference for d, _ in plan.duplicates):

@@ -172,3 +172,25 @@ def test_json_lines_file_as_a_whole_keeps_line_numbers(store, tmp_path: Path) ->
                     encoding="utf-8")
     plan = import_paths(store, [path])
     assert [d.id for d in plan.new] == ["a"] and [(p.line, "true/false" in p.reason) for p in plan.problems] == [(2, True)]
+
+
+def test_two_identical_cli_imports_at_once_report_each_row_once(tmp_path: Path) -> None:
+    import os
+    import re
+
+    ws = tmp_path / "ws"
+    assert clinsum(ws, "init").returncode == 0
+    path = big_csv(tmp_path, 1500)
+    env = dict(os.environ, CLINSUM_IMPORT_CHUNK="100")
+    outs = [open(tmp_path / f"out{i}.txt", "w") for i in range(2)]  # noqa: SIM115 - closed below
+    procs = [subprocess.Popen([sys.executable, "-m", "clinsum", "-w", str(ws), "import", str(path)],
+                              stdout=out, stderr=subprocess.STDOUT, env=env) for out in outs]
+    codes = [p.wait(timeout=300) for p in procs]
+    for out in outs:
+        out.close()
+    texts = [(tmp_path / f"out{i}.txt").read_text() for i in range(2)]
+    assert codes == [0, 0], texts
+    counts = [tuple(int(x) for x in re.search(r"imported (\d+) record.*?(\d+) duplicate", t).groups())
+              for t in texts]
+    assert sum(c[0] for c in counts) == 1500 and all(sum(c) == 1500 for c in counts), counts
+    assert Store.open(ws).scalar("SELECT count(*) FROM records") == 1500

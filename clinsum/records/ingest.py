@@ -1,9 +1,13 @@
 """Import records from .txt folders, CSV, JSONL and Parquet into the workspace.
 
 Reading is separate from writing: :func:`read_sources` turns files into drafts and problems
-(each with the file, the line or row, and a reason), :func:`plan_import` marks duplicates by
-content hash, and :func:`apply_import` writes the new records in one transaction. A file that
-cannot be read contributes nothing; the workspace only changes in ``apply_import``.
+(each with the file, the line or row, and a reason), :func:`plan_import` previews what is new,
+what repeats another record's text under another source id (kept as a record of its own, an
+alias, with its own reference) and what is already there, and :func:`apply_import` writes in
+chunks of 500 rows a transaction, classifying each chunk again under the lock so concurrent
+imports never store a row twice. A file that cannot be read contributes nothing; a table
+without a mapped column is refused whole (:class:`MappingError`). A row may carry a reference
+summary (``--map reference=COL``), stored as a reference version of its record.
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ CHUNK_ROWS = env_int("CLINSUM_IMPORT_CHUNK", 500)
 
 
 class MappingError(InputError):
-    """A table lacks a column the mapping names: the whole file cannot be imported."""
+    """A table lacks a column the mapping names: the whole file cannot be imported
+    (``params``: ``source``, ``missing`` and ``columns``, for the UI's own wording)."""
+
+    key = "records.error.no_column"
 
 
 @dataclass
@@ -289,7 +296,8 @@ def require_columns(rows: Rows, wanted: dict[str, str], source: str) -> None:
             f"{source}: no column {what}.",
             hint=f"Columns found: {', '.join(map(str, found)) or 'none'}. "
                  "Choose them with --map FIELD=COLUMN (e.g. --map text=COLUMN).",
-            columns=found)
+            source=Path(source).name, missing=", ".join(missing.values()),
+            columns=", ".join(map(str, found)) or "-")
 
 
 def text_problem(value: Any, what: str = "text") -> str | None:

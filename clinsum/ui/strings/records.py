@@ -69,4 +69,9 @@ STRINGS = {
     ),
     "records.same_text_as": ("Mismo texto que el registro {other} (alias con su propio identificador y referencia).",
                              "Same text as record {other} (an alias with its own id and reference)."),
+    "records.error.no_column": (
+        "{source}: no hay columna {missing}. Columnas encontradas: {columns}. Indique las columnas en "
+        "«Columnas de las tablas».",
+        "{source}: no column {missing}. Columns found: {columns}. Choose the columns under «Table columns».",
+    ),
 }
