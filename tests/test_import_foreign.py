@@ -188,6 +188,9 @@ def test_a_folder_of_foreign_data_imports_and_scores_from_the_cli_alone(tmp_path
                    "text=summary,record=note,model=system", "--strategy", "paper")
     assert done.returncode == 0, done.stderr
     assert "imported 4 generation(s)" in done.stdout and "backend=imported model=ext-llm strategy=paper" in done.stdout
+    (folder / "stray.csv").write_text("note,summary\nc,otra\nzz,sin registro\n", encoding="utf-8")
+    refused = clinsum(ws, "import-generations", str(folder / "stray.csv"), "--map", "text=summary,record=note")
+    assert refused.returncode == 3 and "unknown record 'zz'" in refused.stderr and "(zz)" in refused.stderr
     done = clinsum(ws, "score", "--metrics", "rouge,bleu,lexical")
     assert done.returncode == 0, done.stderr
     assert "could not be scored" not in done.stdout

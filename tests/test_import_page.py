@@ -32,7 +32,7 @@ def upload(at: AppTest) -> AppTest:
 def test_preview_shows_references_and_aliases_then_stores_them(workspace) -> None:
     at = upload(AppTest.from_file(PAGE, default_timeout=60).run())
     assert not at.exception and not at.error
-    assert any("2 resúmenes de referencia" in i.value for i in at.info)
+    assert any("2 filas traen un resumen de referencia" in i.value for i in at.info)
     assert any("1 filas tienen el mismo texto" in i.value for i in at.info)  # n3 repeats n1's text
     assert any("Resumen de referencia · draft" in c.value for c in at.caption)
     at.button(key="records.confirm").click().run()

@@ -141,7 +141,9 @@ def _refusal(path: Path, problems: list[Problem], unknown: list[str], had_rows: 
     lines = "; ".join(str(p) for p in problems[:SHOWN]) + (" …" if len(problems) > SHOWN else "")
     hint = "Nothing was imported; the workspace is unchanged."
     if unknown:
-        hint += (f" {len(unknown)} row(s) name records this workspace lacks: import the records first"
+        names = list(dict.fromkeys(unknown))
+        hint += (f" {len(unknown)} row(s) name records this workspace lacks ({', '.join(names[:20])}"
+                 f"{f' and {len(names) - 20} more' if len(names) > 20 else ''}): import the records first"
                  " (clinsum import), with the same ids.")
     return InputError(f"{len(problems)} row(s) cannot be imported: {lines}", hint=hint,
                       problems=[str(p) for p in problems], unknown=unknown)

@@ -53,8 +53,11 @@ STRINGS = {
                                          "Reference status column (optional)"),
     "records.preview.reference": ("Resumen de referencia · {status} · {author}",
                                   "Reference summary · {status} · {author}"),
-    "records.preview.references": ("Se guardarán {n} resúmenes de referencia (como versiones de referencia).",
-                                   "{n} reference summaries will be stored (as reference versions)."),
+    "records.preview.references": (
+        "{n} filas traen un resumen de referencia: se guarda como versión de referencia de su registro "
+        "si es nuevo.",
+        "{n} rows carry a reference summary: stored as a reference version of its record where it is new.",
+    ),
     "records.preview.aliases": (
         "{n} filas tienen el mismo texto que otro registro pero otro identificador: se guardan como "
         "registros propios (alias), cada uno con su referencia.",
