@@ -191,9 +191,15 @@ def test_a_folder_of_foreign_data_imports_and_scores_from_the_cli_alone(tmp_path
     (folder / "stray.csv").write_text("note,summary\nc,otra\nzz,sin registro\n", encoding="utf-8")
     refused = clinsum(ws, "import-generations", str(folder / "stray.csv"), "--map", "text=summary,record=note")
     assert refused.returncode == 3 and "unknown record 'zz'" in refused.stderr and "(zz)" in refused.stderr
+    (folder / "d.txt").write_text("Mujer de 40 años con cefalea tensional. Analgesia y control.", encoding="utf-8")
+    assert clinsum(ws, "import", str(folder / "d.txt")).returncode == 0
+    (folder / "late.csv").write_text("note,summary\nd,cefalea tensional\n", encoding="utf-8")
+    assert clinsum(ws, "import-generations", str(folder / "late.csv"), "--map", "text=summary,record=note",
+                   "--model", "ext-llm").returncode == 0
     done = clinsum(ws, "score", "--metrics", "rouge,bleu,lexical")
     assert done.returncode == 0, done.stderr
-    assert "could not be scored" not in done.stdout
+    assert "1 candidate(s) could not be scored" in done.stdout
+    assert "(record d, imported / ext-llm / imported): its record has no reference summary [rouge, bleu]" in done.stdout
     done = clinsum(ws, "explore", "summary", "--by", "model", "--metric", "rouge1_f", "--format", "csv")
     assert done.returncode == 0, done.stderr
     from io import StringIO
