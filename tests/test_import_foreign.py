@@ -210,3 +210,16 @@ def test_a_folder_of_foreign_data_imports_and_scores_from_the_cli_alone(tmp_path
                    " WHERE m.name = 'rouge1_f' AND g.model = 'ext-llm' ORDER BY 1", "--format", "csv")
     values = pd.read_csv(StringIO(done.stdout)).set_index("record_id")["value"]
     assert values["a"] == pytest.approx(1.0) and values["b"] < 0.3
+
+
+def test_a_repeated_row_under_a_taken_id_adds_its_reference_to_the_right_record(store, tmp_path: Path) -> None:
+    first = tmp_path / "old.csv"
+    first.write_text("id,text\na,Otro texto clínico distinto.\n", encoding="utf-8")
+    import_paths(store, [first])
+    path = tmp_path / "new.csv"
+    path.write_text("id,text,gold\na,Texto repetido del paciente.,uno\na,Texto repetido del paciente.,dos\n",
+                    encoding="utf-8")
+    plan = import_paths(store, [path], ColumnMapping.parse("reference=gold"))
+    assert [d.record_id for d in plan.new] == ["a-2"] and plan.references == 2
+    assert [r["text"] for r in list_references(store, "a-2")] == ["uno", "dos"]
+    assert list_references(store, "a") == []

@@ -488,6 +488,8 @@ def _write_chunk(con, part: ImportPlan, sections: dict[int, str | None]) -> None
         aliases.append([draft.record_id, same_as, draft.content_hash])
     _insert(con, "records", RECORD_COLUMNS, rows)
     _insert(con, "record_aliases", ("record_id", "same_as", "text_hash"), aliases)
+    for draft, _ in part.duplicates:  # a row repeated in this chunk: the id its first row got
+        draft.record_id = by_source.get((draft.content_hash, draft.record_id or ""), draft.record_id)
     with_ref = [d for d in part.new + [a for a, _ in part.aliases] + [d for d, _ in part.duplicates] if d.reference]
     if not with_ref:
         return
