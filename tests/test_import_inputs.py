@@ -148,9 +148,11 @@ def test_import_runs_as_a_job_followed_with_clinsum_jobs(tmp_path: Path) -> None
     assert (event["imported"], event["duplicates"]) == (0, 1100)
 
 
-def test_a_bad_mapping_fails_before_a_job_exists(store) -> None:
+def test_a_bad_mapping_or_path_fails_before_a_job_exists(store, tmp_path: Path) -> None:
     with pytest.raises(InputError):
-        submit_import(store, ["x.csv"], "texto=informe", spawn=False)
+        submit_import(store, [big_csv(tmp_path, 1)], "texto=informe", spawn=False)
+    with pytest.raises(InputError, match="No such file"):
+        submit_import(store, [tmp_path / "missing.csv"], spawn=False)
     assert store.scalar("SELECT count(*) FROM jobs") == 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from clinsum.config import env_int
+from clinsum.errors import InputError
 from clinsum.jobs import JOB_KINDS, JobContext
 from clinsum.records.ingest import ColumnMapping, ImportPlan, import_paths
 from clinsum.store import Store
@@ -32,6 +33,9 @@ def submit_import(store: Store, paths: list[str | Path], mapping: str | None = N
 
     ColumnMapping.parse(mapping)  # a bad mapping fails here, before a job exists
     files = [str(Path(p).expanduser().resolve()) for p in paths]
+    missing = [p for p in files if not Path(p).exists()]
+    if missing:
+        raise InputError(f"No such file or folder: {', '.join(missing)}.", hint="Nothing was started.")
     title = "import " + ", ".join(Path(p).name for p in files[:3]) + (" …" if len(files) > 3 else "")
     return jobs.submit(store, "import", {"paths": files, "map": mapping, "max_bytes": max_bytes,
                                          "strict": strict}, title=title, spawn=spawn)
