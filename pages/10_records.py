@@ -101,8 +101,7 @@ def import_tab(store) -> None:
         folder = store.dir("imports", new_id("upload"))
         for upload in files:
             (folder / Path(upload.name).name).write_bytes(upload.getvalue())
-        spec = ",".join(f"{k}={v}" for k, v in vars(mapping).items() if v)
-        st.session_state[KEY + "job"] = submit_import(store, [folder], spec, int(max_mb * 1e6))
+        st.session_state[KEY + "job"] = submit_import(store, [folder], mapping, int(max_mb * 1e6))
         st.rerun()
     bar = st.progress(0.0, text=ui.t("records.importing"))
 

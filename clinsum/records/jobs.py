@@ -1,6 +1,6 @@
 """The job kind ``import``: a record import in the background, with progress, stop and resume.
 
-Config: ``paths`` (absolute files or folders), ``map`` (the ``--map`` text), ``max_bytes``,
+Config: ``paths`` (absolute files or folders), ``map`` (the column mapping's fields), ``max_bytes``,
 ``strict``. The import commits in chunks (:func:`clinsum.records.ingest.apply_import`), so a
 stopped or killed job keeps what it wrote and a resumed one skips it (as already present).
 """
@@ -26,18 +26,19 @@ def background_rows() -> int:
     return env_int("CLINSUM_IMPORT_BACKGROUND_ROWS", 2000)
 
 
-def submit_import(store: Store, paths: list[str | Path], mapping: str | None = None,
+def submit_import(store: Store, paths: list[str | Path], mapping: str | ColumnMapping | None = None,
                   max_bytes: int | None = None, strict: bool = False, spawn: bool = True) -> str:
     """Start an import job; return its id (follow it with ``clinsum jobs wait ID``)."""
     from clinsum import jobs
 
-    ColumnMapping.parse(mapping)  # a bad mapping fails here, before a job exists
+    if not isinstance(mapping, ColumnMapping):
+        mapping = ColumnMapping.parse(mapping)  # a bad mapping fails here, before a job exists
     files = [str(Path(p).expanduser().resolve()) for p in paths]
     missing = [p for p in files if not Path(p).exists()]
     if missing:
         raise InputError(f"No such file or folder: {', '.join(missing)}.", hint="Nothing was started.")
     title = "import " + ", ".join(Path(p).name for p in files[:3]) + (" …" if len(files) > 3 else "")
-    return jobs.submit(store, "import", {"paths": files, "map": mapping, "max_bytes": max_bytes,
+    return jobs.submit(store, "import", {"paths": files, "map": vars(mapping), "max_bytes": max_bytes,
                                          "strict": strict}, title=title, spawn=spawn)
 
 
@@ -49,7 +50,7 @@ def plan_summary(plan: ImportPlan) -> dict[str, Any]:
 
 def run_import_job(ctx: JobContext) -> None:
     config = ctx.config
-    plan = import_paths(ctx.store, config["paths"], ColumnMapping.parse(config.get("map")),
+    plan = import_paths(ctx.store, config["paths"], ColumnMapping(**(config.get("map") or {})),
                         config.get("max_bytes"), bool(config.get("strict")),
                         progress=ctx.progress, check_stop=ctx.check_stop)
     for problem in plan.problems[:PROBLEMS_LOGGED]:
