@@ -183,7 +183,14 @@ def generation_row(
 
 def save_generation(store: Store, record_id: str, result: SummaryResult | None = None,
                     **fields: Any) -> str:
-    """Write one ``generations`` row (see :func:`generation_row` for the fields); its id."""
+    """Write one ``generations`` row (see :func:`generation_row` for the fields); its id.
+
+    A row is a summary (``result`` with its text) or a failure (``error``): a result without
+    text and no error raises :class:`InputError`, since a NULL text is never scored or shown."""
+    if not fields.get("error") and (result is None or result.text is None):
+        raise InputError(
+            "A generation needs its summary text (a result with text) or an error saying why it failed.",
+            hint="Pass the SummaryResult, or error='...' for a failed generation.")
     row = generation_row(record_id, result, **fields)
     store.execute(INSERT_SQL, row)
     return row[0]

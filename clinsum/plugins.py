@@ -16,6 +16,7 @@ PLUGIN_MODULES: list[str] = [
     "clinsum.references.batch_job",
     "clinsum.rag.jobs",
     "clinsum.strategies.rag",
+    "clinsum.records.jobs",
 ]
 
 for _name in PLUGIN_MODULES:

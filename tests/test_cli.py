@@ -60,3 +60,19 @@ def test_doctor_reports_each_check(ws: Path) -> None:
     assert result.returncode == 0
     assert checks["workspace"]["ok"] and checks["embeddings"]["ok"]
     assert {"ollama", "openai"} <= set(checks)
+
+
+@pytest.mark.parametrize("command", [["records", "list"], ["records", "show", "es12_pediatria_bronquiolitis"],
+                                     ["score", "--list"]])
+def test_output_to_a_closed_pipe_exits_quietly(ws: Path, tmp_path: Path, command: list[str]) -> None:
+    import os
+
+    assert clinsum(ws, "demo").returncode == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already gone
+    with open(tmp_path / "stderr.txt", "w") as err:
+        done = subprocess.run([sys.executable, "-m", "clinsum", "-w", str(ws), *command],
+                              stdout=write_end, stderr=err, timeout=120)
+    os.close(write_end)
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert stderr == "" and done.returncode in (0, 141)

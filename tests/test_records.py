@@ -35,9 +35,10 @@ def test_txt_folder_is_imported_once(store, tmp_path: Path) -> None:
     (folder / "b.txt").write_text(CASE.replace("disnea", "dolor torácico"), encoding="utf-8")
     (folder / "copy.txt").write_text(CASE, encoding="utf-8")
     plan = import_paths(store, [folder])
-    assert len(plan.new) == 2 and len(plan.duplicates) == 1
+    assert len(plan.new) == 2 and [(d.id, same) for d, same in plan.aliases] == [("copy", "a")]
+    assert plan.duplicates == []  # the copy keeps its own source id (an alias of a)
     again = import_paths(store, [folder])
-    assert len(again.new) == 0 and len(again.duplicates) == 3
+    assert again.n_written == 0 and len(again.duplicates) == 3
     record = get_record(store, "a")
     assert record.language == "es"
     assert [s.kind for s in record.sections] == ["reason", "history", "exam", "assessment", "treatment"]

@@ -8,7 +8,9 @@ work. Exit codes: 0 success, 1 unexpected error, 2 usage or configuration error,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import pkgutil
 import sys
 import traceback
@@ -43,6 +45,24 @@ def open_store(args: argparse.Namespace) -> Store:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        return closed_pipe()
+
+
+def closed_pipe() -> int:
+    """The reader of our output went away (``clinsum records list | head``): stop quietly,
+    as Unix tools do (exit 141 = 128 + SIGPIPE), without a traceback at exit either."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -50,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        raise
     except ClinsumError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from clinsum.cli.output import print_table
 from clinsum.demo import load_demo
@@ -20,9 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("import", help="import records from .txt folders, CSV, JSONL or Parquet")
     p.add_argument("paths", nargs="+", help="files or folders")
-    p.add_argument("--map", default=None, help="column mapping, e.g. text=informe,id=nhc,title=titulo")
+    p.add_argument("--map", default=None,
+                   help="column mapping, e.g. text=informe,id=nhc,title=titulo; a reference summary per"
+                        " record with reference=COL (and reference_author=COL, reference_status=COL)")
     p.add_argument("--max-bytes", type=int, default=None, help="largest record accepted (bytes)")
     p.add_argument("--strict", action="store_true", help="import nothing if any file or row is bad")
+    p.add_argument("--background", action="store_true",
+                   help="run as a job and print its id (follow it with: clinsum jobs wait ID)")
     p.set_defaults(func=lambda a: _import(open_store(a), a))
 
     p = sub.add_parser("records", help="list or show records")
@@ -51,14 +56,34 @@ def _init(store) -> int:
 
 
 def _import(store, args) -> int:
-    plan = import_paths(store, args.paths, ColumnMapping.parse(args.map), args.max_bytes, args.strict)
-    print(f"imported {len(plan.new)} record(s); {len(plan.duplicates)} duplicate(s) skipped;"
-          f" {len(plan.problems)} problem(s)")
+    if args.background:
+        from clinsum.records.jobs import submit_import
+
+        job_id = submit_import(store, args.paths, args.map, args.max_bytes, args.strict)
+        print(job_id)
+        print(f"follow it with: clinsum jobs wait {job_id}", file=sys.stderr)
+        return 0
+
+    def progress(done: int, total: int, message: str) -> None:
+        if sys.stderr.isatty() and total:
+            print(f"\r{done}/{total} {message:<50}", end="" if done < total else "\n", file=sys.stderr)
+
+    plan = import_paths(store, args.paths, ColumnMapping.parse(args.map), args.max_bytes, args.strict,
+                        progress=progress)
+    print(f"imported {plan.n_written} record(s) ({len(plan.aliases)} alias(es): same text as another"
+          f" record, kept under their own id); {plan.references} reference(s);"
+          f" {len(plan.duplicates)} duplicate(s) skipped; {len(plan.problems)} problem(s)")
+    for draft, same in plan.aliases:
+        print(f"  alias: {draft.record_id} ({draft.source}) has the same text as {same}")
     for draft, existing in plan.duplicates:
-        print(f"  duplicate: {draft.source} (same text as {existing})")
+        print(f"  duplicate: {draft.source}{_line(draft)} (already present as {existing})")
     for problem in plan.problems:
         print(f"  skipped: {problem}")
     return 0 if not plan.problems else 3
+
+
+def _line(draft) -> str:
+    return f":{draft.meta['line']}" if draft.meta.get("line") else ""
 
 
 def _records_list(store, as_json: bool) -> int:
@@ -67,7 +92,10 @@ def _records_list(store, as_json: bool) -> int:
         for row in rows:
             print(json.dumps(row, default=str, ensure_ascii=False))
     else:
-        print_table(rows, ["id", "language", "n_chars", "n_references", "n_generations", "title"])
+        columns = ["id", "language", "n_chars", "n_references", "n_generations", "title"]
+        if any(r["same_text_as"] for r in rows):
+            columns.insert(-1, "same_text_as")
+        print_table(rows, columns)
     return 0
 
 

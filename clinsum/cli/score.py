@@ -98,5 +98,12 @@ def _score(store, args: argparse.Namespace) -> int:
     print_table(rows, ["metric", "version", "computed", "already", "not_applicable", "failed"])
     for error in report.errors:
         print(f"  failed: {error}", file=sys.stderr)
+    from clinsum.metrics.report import unscored_generations
+
+    unscored = unscored_generations(store, report.versions, report.errors) if "generation" in targets else []
+    if unscored:
+        print(f"{len({u.generation_id for u in unscored})} candidate(s) could not be scored:")
+        for item in unscored:
+            print(f"  not scored: {item}")
     print(f"{report.total_computed} computed in {report.seconds:.1f} s")
     return 0 if not any(report.failed.values()) else 5

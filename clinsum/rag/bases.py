@@ -94,10 +94,9 @@ def base_stats(store: Store, name: str) -> dict[str, Any]:
     """The row, the collection's count, and the ingestion runs (newest first)."""
     row = get_base(store, name)
     row["n_passages"] = get_collection(store, name, create=True).count()
-    row["ingests"] = store.fetch_dicts(
-        "SELECT id, source, layout, status, rows_read, added, existing, duplicates, problems,"
-        " seconds, precision, started_at, finished_at, job_id FROM kb_ingests WHERE base = ?"
-        " ORDER BY started_at DESC", [name])
+    from clinsum.rag.ingest import list_ingests
+
+    row["ingests"] = list_ingests(store, name)  # a killed run shows "interrupted"
     return row
 
 

@@ -232,6 +232,18 @@ def _problem(report: IngestReport, problem: RowProblem) -> None:
         report.problems.append(problem)
 
 
+INGEST_COLUMNS = ("id, source, layout, status, rows_read, added, existing, duplicates, problems,"
+                  " seconds, precision, started_at, finished_at, job_id")
+
+
+def list_ingests(store: Store, base: str) -> list[dict[str, Any]]:
+    """``base``'s ingestion runs, newest first; a run whose process is gone shows
+    ``interrupted``, never ``running`` (it is marked so as it is read)."""
+    mark_interrupted(store, base)
+    return store.fetch_dicts(f"SELECT {INGEST_COLUMNS} FROM kb_ingests WHERE base = ? ORDER BY started_at DESC",
+                             [base])
+
+
 def mark_interrupted(store: Store, base: str) -> int:
     """Mark ``base``'s runs whose process died while running (SIGKILL, power cut) as
     ``interrupted``; return how many. Their counts are those recorded at their last commit

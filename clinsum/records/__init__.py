@@ -49,7 +49,8 @@ def list_records(store: Store, limit: int | None = None) -> list[dict[str, Any]]
     sql = (
         "SELECT r.id, r.title, r.language, r.source, r.n_chars, r.imported_at,"
         " (SELECT count(*) FROM reference_summaries s WHERE s.record_id = r.id) AS n_references,"
-        " (SELECT count(*) FROM generations g WHERE g.record_id = r.id) AS n_generations"
+        " (SELECT count(*) FROM generations g WHERE g.record_id = r.id) AS n_generations,"
+        " (SELECT a.same_as FROM record_aliases a WHERE a.record_id = r.id) AS same_text_as"
         " FROM records r ORDER BY r.imported_at, r.id"
     )
     if limit:

@@ -36,8 +36,8 @@ STRINGS = {
     "records.max_mb": ("Tamaño máximo por registro (MB)", "Largest record accepted (MB)"),
     "records.preview": ("Vista previa", "Preview"),
     "records.preview.new": ("Se importarán {n} registros nuevos.", "{n} new records will be imported."),
-    "records.preview.duplicates": ("{n} duplicados se omitirán (mismo texto que uno existente):",
-                                   "{n} duplicates will be skipped (same text as an existing one):"),
+    "records.preview.duplicates": ("{n} filas ya están en el espacio de trabajo (o se repiten) y se omitirán:",
+                                   "{n} rows are already in the workspace (or repeated) and will be skipped:"),
     "records.preview.problems": ("{n} elementos no se pueden importar y se omitirán:",
                                  "{n} items cannot be imported and will be skipped:"),
     "records.preview.nothing": ("No hay nada que importar: el espacio de trabajo no cambia.",
@@ -45,4 +45,36 @@ STRINGS = {
     "records.confirm": ("Importar {n} registros", "Import {n} records"),
     "records.imported": ("Importados {n} registros.", "Imported {n} records."),
     "records.duplicate_of": ("{source}: igual que {existing}", "{source}: same as {existing}"),
+    "records.mapping.reference": ("Columna con el resumen de referencia (opcional)",
+                                  "Reference summary column (optional)"),
+    "records.mapping.reference_author": ("Columna con el autor de la referencia (opcional)",
+                                         "Reference author column (optional)"),
+    "records.mapping.reference_status": ("Columna con el estado de la referencia (opcional)",
+                                         "Reference status column (optional)"),
+    "records.preview.reference": ("Resumen de referencia · {status} · {author}",
+                                  "Reference summary · {status} · {author}"),
+    "records.preview.references": (
+        "{n} filas traen un resumen de referencia: se guarda como versión de referencia de su registro "
+        "si es nuevo.",
+        "{n} rows carry a reference summary: stored as a reference version of its record where it is new.",
+    ),
+    "records.preview.aliases": (
+        "{n} filas tienen el mismo texto que otro registro pero otro identificador: se guardan como "
+        "registros propios (alias), cada uno con su referencia.",
+        "{n} rows have the same text as another record under another id: they are kept as records "
+        "of their own (aliases), each with its own reference.",
+    ),
+    "records.importing": ("Importando…", "Importing…"),
+    "records.importing.progress": ("Importando: {done}/{total}", "Importing: {done}/{total}"),
+    "records.imported.details": (
+        "{references} referencias guardadas · {aliases} alias · {duplicates} ya presentes",
+        "{references} references stored · {aliases} aliases · {duplicates} already present",
+    ),
+    "records.same_text_as": ("Mismo texto que el registro {other} (alias con su propio identificador y referencia).",
+                             "Same text as record {other} (an alias with its own id and reference)."),
+    "records.error.no_column": (
+        "{source}: no hay columna {missing}. Columnas encontradas: {columns}. Indique las columnas en "
+        "«Columnas de las tablas».",
+        "{source}: no column {missing}. Columns found: {columns}. Choose the columns under «Table columns».",
+    ),
 }
