@@ -24,7 +24,10 @@ Prints ``BENCH <name> <value> <goal> PASS|MISS``:
   the same tokens, with nltk's PorterStemmer and WordNet for English and the Spanish Snowball
   stemmer without synonyms for Spanish (0); ``meteor_speedup`` (information).
 
-``--quick`` (or ``CLINSUM_BENCH_QUICK=1``) uses 300 pairs; ``--only rouge,bleu`` runs a subset.
+``--quick`` (or ``CLINSUM_BENCH_QUICK=1``) uses 300 pairs; ``--only=rouge,bleu`` runs a subset.
+BERTScore runs on every pair on a GPU or with ``--full`` (``CLINSUM_BENCH_FULL=1``); on a CPU
+otherwise on the first ``BERT_CPU_PAIRS`` pairs (60 with --quick; every size class is in any
+prefix), both sides on the same pairs, which the line says.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 N_PAIRS = 3000
 N_QUICK = 300
+#: BERTScore on a CPU: this many pairs unless --full (both sides timed on the same pairs)
+BERT_CPU_PAIRS = 300
+BERT_QUICK_PAIRS = 60
 CANDIDATES_PER_REFERENCE = 5
 TOLERANCE = 1e-6
 
@@ -239,6 +245,11 @@ def bench_meteor(pairs: list[tuple[str, str, str]]) -> None:
 def bench_bertscore(pairs: list[tuple[str, str, str]]) -> None:
     import bert_score
     import torch
+
+    full = "--full" in sys.argv or os.environ.get("CLINSUM_BENCH_FULL") == "1"
+    if not (full or torch.cuda.is_available()):
+        quick = len(pairs) <= N_QUICK
+        pairs = pairs[:BERT_QUICK_PAIRS if quick else BERT_CPU_PAIRS]
 
     from clinsum.embeddings import bundled_model_path
     from clinsum.metrics import Pair, get_metric
