@@ -265,7 +265,7 @@ def bench_bertscore(pairs: list[tuple[str, str, str]]) -> None:
     started = time.perf_counter()
     P, R, F = bert_score.score(cands, refs, model_type=model, num_layers=6, device=device)
     base_s = time.perf_counter() - started
-    tokenizer = scorer(None, None, device).tokenizer
+    tokenizer = scorer(None, None, device, False).tokenizer
     worst, compared = 0.0, 0
     for i, result in enumerate(ours):
         if max(len(tokenizer(t)["input_ids"]) for t in (cands[i], refs[i])) > 512:
