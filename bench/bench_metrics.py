@@ -1,107 +1,141 @@
-"""Metric benches: ROUGE and BERTScore speed against their reference libraries, peak memory.
+"""Metric benches: clinsum's ROUGE, BERTScore, BLEU and METEOR against their reference
+libraries (rouge-score, bert-score, nltk) in the same process, on the same pairs.
 
-Prints ``BENCH <name> <value> <goal> PASS|MISS`` lines:
+Pairs (:func:`make_pairs`, deterministic): references cut from the bundled demo records and
+references (Spanish and English), one sentence per line, in three sizes — radiology-impression
+(1–4 sentences), assessment-and-plan (5–12) and visit-note (~250–450 words) — and for each
+reference five candidates with the edits summaries show: sentences dropped, reordered, merged,
+shortened or reworded (synonyms, abbreviations, changed numbers), sentences from elsewhere in
+the record added. Every metric runs on every pair (nothing extrapolated).
 
-- ``rouge_speedup``: pairs/s of clinsum's ROUGE-1/2/L on 3000 pairs of ~300-word texts over
-  pairs/s of ``rouge-score`` in the same run (goal ≥ 10). ``rouge-score`` runs on a subset
-  (its rate is per pair, so the subset gives the rate); ``rouge_mismatches`` counts values
-  that differ on that subset (goal 0).
-- ``bertscore_speedup_vs_calls``: clinsum's BERTScore against plain ``bert_score.score`` calls,
-  one per pair as a scoring loop makes them (each loads the model); timed on a few pairs and
-  extrapolated (goal ≥ 2); ``bertscore_max_diff`` on those pairs (goal ≤ 1e-4).
-  ``bertscore_speedup_vs_one_batch`` (information, no goal): against one batched
-  ``bert_score.score`` call over the same pairs.
-- ``metrics_peak_rss_mb``: peak RSS of a fresh process scoring the pairs with every local
-  metric (goal ≤ 3072 MB).
+Prints ``BENCH <name> <value> <goal> PASS|MISS``:
 
-BERTScore on 3000 pairs takes ~0.4 s per text on a busy 2-core CPU, so by default it runs on
-``BERT_PAIRS`` pairs (20) and says so; ``--full`` or ``CLINSUM_BENCH_FULL=1`` uses 3000
-(for a GPU or a quiet machine). ``CLINSUM_BENCH_QUICK=1`` shrinks everything further.
+- ``rouge_speedup``: rouge-score (``RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"])``,
+  its default config) seconds over clinsum's ROUGE seconds (default config) on all pairs (≥ 10);
+  ``rouge_mismatches``: values differing by > 1e-6 (0), counted on clinsum's
+  ``tokenizer="rouge_score"`` mode against rouge-score on every pair, plus clinsum's default
+  mode on every pair whose tokens agree with rouge-score's (ASCII pairs);
+- ``bertscore_speedup``: one batched ``bert_score.score`` call over all pairs (bundled
+  MiniLM, all 6 layers) seconds over clinsum's BERTScore seconds (≥ 2, model load included on
+  both sides); ``bertscore_max_diff`` over pairs whose texts are ≤ 510 tokens (≤ 1e-4);
+- ``bleu_mismatches``: sentence BLEU (smoothing method 1, clinsum's default) and corpus BLEU
+  against nltk on the same tokens (0); ``bleu_speedup`` (information);
+- ``meteor_mismatches``: clinsum's default METEOR against ``nltk.translate.meteor_score`` on
+  the same tokens, with nltk's PorterStemmer and WordNet for English and the Spanish Snowball
+  stemmer without synonyms for Spanish (0); ``meteor_speedup`` (information).
+
+``--quick`` (or ``CLINSUM_BENCH_QUICK=1``) uses 300 pairs; ``--only=rouge,bleu`` runs a subset.
+BERTScore runs on every pair on a GPU or with ``--full`` (``CLINSUM_BENCH_FULL=1``); on a CPU
+otherwise on the first ``BERT_CPU_PAIRS`` pairs (60 with --quick; every size class is in any
+prefix), both sides on the same pairs, which the line says.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
-import resource
-import subprocess
+import re
 import sys
 import time
 import warnings
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 N_PAIRS = 3000
-ROUGE_BASELINE_PAIRS = 200
-BERT_PAIRS = 20
-BERT_CALL_PAIRS = 3
-RSS_GOAL_MB = 3072
+N_QUICK = 300
+#: BERTScore on a CPU: this many pairs unless --full (both sides timed on the same pairs)
+BERT_CPU_PAIRS = 300
+BERT_QUICK_PAIRS = 60
+CANDIDATES_PER_REFERENCE = 5
+TOLERANCE = 1e-6
 
-# -- synthetic English clinical-style texts (deterministic, ASCII) ---------------------------
-_VOCABULARY = (
-    "patient presented with acute chest pain shortness of breath fever cough nausea vomiting "
-    "abdominal tenderness history hypertension diabetes mellitus type two chronic kidney disease "
-    "heart failure atrial fibrillation treated aspirin metoprolol insulin furosemide lisinopril "
-    "daily twice admitted emergency department discharged stable condition follow up clinic weeks "
-    "blood pressure heart rate oxygen saturation room air temperature laboratory results showed "
-    "elevated white cell count creatinine troponin normal chest radiograph revealed bilateral "
-    "infiltrates consistent pneumonia started intravenous antibiotics ceftriaxone azithromycin "
-    "improved symptoms resolved day three plan continue oral therapy seven days return if worse "
-    "the a an and of to in on for was were is has had no not denies reports left right lower "
-    "upper extremity edema mild moderate severe echocardiogram ejection fraction reduced "
-    "preserved imaging computed tomography scan negative pulmonary embolism deep vein thrombosis "
-    "anticoagulation apixaban warfarin monitoring glucose levels hemoglobin anemia iron "
-    "supplementation mg ml hours minutes years old male female family social smoking alcohol "
-    "allergies known drug medication reconciliation performed nursing physical therapy evaluation "
-    "ambulating independently tolerating diet pain controlled acetaminophen morphine dose reduced"
-)
-WORDS = _VOCABULARY.split()
+# rewordings a summarizer makes (both directions are used)
+_REWORD = {
+    "paciente": "enfermo", "presenta": "muestra", "dolor": "molestias", "tratamiento": "terapia",
+    "ingreso": "hospitalización", "alta": "egreso", "años": "a.", "izquierdo": "izdo.",
+    "derecho": "dcho.", "insuficiencia": "fallo", "control": "seguimiento", "cada": "c/",
+    "hipertensión": "HTA", "diabetes": "DM", "fiebre": "hipertermia", "se": "", "de": "del",
+    "patient": "pt", "presented": "came in", "with": "w/", "history": "hx", "treated": "managed",
+    "started": "initiated", "daily": "once a day", "pain": "discomfort", "shortness": "lack",
+    "discharged": "sent home", "normal": "unremarkable", "increased": "elevated", "the": "",
+    "and": "&", "without": "w/o", "mild": "slight", "severe": "marked", "stable": "unchanged",
+}
+_REWORD.update({v: k for k, v in list(_REWORD.items()) if v and " " not in v})
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
-def sentence(rng: random.Random) -> str:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 16))]
-    return " ".join(words).capitalize() + "."
+def _sentences() -> dict[str, list[list[str]]]:
+    """Per demo document (records and references): its sentences, language-tagged by name."""
+    from clinsum.text import sentences
 
-
-def text(rng: random.Random, n_words: int) -> str:
-    out: list[str] = []
-    while sum(len(s.split()) for s in out) < n_words:
-        out.append(sentence(rng))
-    return "\n".join(out)
-
-
-def perturb(rng: random.Random, reference: str) -> str:
-    """A candidate: the reference's sentences, some dropped, some rewritten, a few added."""
-    out = []
-    for s in reference.split("\n"):
-        roll = rng.random()
-        if roll < 0.15:
-            continue
-        words = s.split()
-        words = [rng.choice(WORDS) if rng.random() < 0.2 else w for w in words]
-        out.append(" ".join(words))
-        if roll > 0.9:
-            out.append(sentence(rng))
-    return "\n".join(out)
-
-
-def make_pairs(n: int, words: int = 300, references: int | None = None, seed: int = 0
-               ) -> list[tuple[str, str, str]]:
-    """(candidate, reference, source) triples; ``references`` distinct references (default n/5)."""
-    rng = random.Random(seed)
-    n_refs = references or max(1, n // 5)
-    refs = [text(rng, words) for _ in range(n_refs)]
-    sources = [r + "\n" + text(rng, words) for r in refs]
-    out = []
-    for i in range(n):
-        k = i % n_refs
-        out.append((perturb(rng, refs[k]), refs[k], sources[k]))
+    out: dict[str, list[list[str]]] = {}
+    for folder in ("records", "references"):
+        for path in sorted((ROOT / "data" / "demo" / folder).glob("*.txt")):
+            text = path.read_text(encoding="utf-8")
+            sents = [" ".join(s.split()) for block in text.split("\n") for s in sentences(block)]
+            sents = [s for s in sents if len(s.split()) >= 3 and "FICTICIO" not in s.upper()]
+            out.setdefault(path.name[:2], []).append(sents)
     return out
 
 
-def _flags() -> tuple[bool, bool]:
-    full = "--full" in sys.argv or os.environ.get("CLINSUM_BENCH_FULL") == "1"
-    quick = "--quick" in sys.argv or os.environ.get("CLINSUM_BENCH_QUICK") == "1"
-    return full, quick
+def _reword(rng: random.Random, sentence: str) -> str:
+    words = sentence.split()
+    out = []
+    for w in words:
+        roll = rng.random()
+        key = w.lower().strip(".,;:")
+        if roll < 0.08:
+            continue  # dropped word
+        if roll < 0.25 and key in _REWORD:
+            w = _REWORD[key]
+        elif roll < 0.30 and _NUMBER.search(w):
+            w = _NUMBER.sub(lambda m: str(int(float(m.group().replace(",", "."))) + rng.randint(1, 9)), w)
+        if w:
+            out.append(w)
+    return " ".join(out)
+
+
+def _candidate(rng: random.Random, reference: list[str], pool: list[str]) -> str:
+    out: list[str] = []
+    for s in reference:
+        roll = rng.random()
+        if roll < 0.15:
+            continue
+        if roll < 0.55:
+            s = _reword(rng, s)
+        elif roll < 0.65:
+            s = " ".join(s.split()[: max(3, len(s.split()) // 2)])
+        out.append(s)
+        if rng.random() < 0.08:
+            out.append(rng.choice(pool))
+    if len(out) > 2 and rng.random() < 0.3:
+        i = rng.randrange(len(out) - 1)
+        out[i:i + 2] = [out[i + 1], out[i]]
+    if len(out) > 2 and rng.random() < 0.3:
+        i = rng.randrange(len(out) - 1)
+        out[i:i + 2] = [out[i].rstrip(".") + "; " + out[i + 1][:1].lower() + out[i + 1][1:]]
+    if rng.random() < 0.2:
+        out = [s.lower() for s in out]
+    return "\n".join(out) or reference[0]
+
+
+def make_pairs(n: int = N_PAIRS, seed: int = 14) -> list[tuple[str, str, str]]:
+    """(candidate, reference, language) triples, ``CANDIDATES_PER_REFERENCE`` per reference."""
+    rng = random.Random(seed)
+    docs = _sentences()
+    shapes = (("radiology", 1, 4), ("assessment_plan", 5, 12), ("visit_note", 14, 24))
+    out: list[tuple[str, str, str]] = []
+    while len(out) < n:
+        language = "es" if rng.random() < 0.6 else "en"
+        doc = rng.choice(docs[language])
+        _, low, high = shapes[len(out) // CANDIDATES_PER_REFERENCE % 3]
+        size = min(rng.randint(low, high), len(doc))
+        start = rng.randrange(len(doc) - size + 1)
+        reference = doc[start:start + size]
+        pool = doc[:start] + doc[start + size:] or doc
+        for _ in range(CANDIDATES_PER_REFERENCE):
+            out.append((_candidate(rng, reference, pool), "\n".join(reference), language))
+    return out[:n]
 
 
 def line(name: str, value: float, goal: str, ok: bool, note: str = "") -> None:
@@ -109,104 +143,160 @@ def line(name: str, value: float, goal: str, ok: bool, note: str = "") -> None:
           flush=True)
 
 
-def bench_rouge(pairs: list[tuple[str, str, str]], baseline_n: int) -> None:
+def _differs(a: float | None, b: float) -> bool:
+    return a is None or abs(a - b) > TOLERANCE
+
+
+def bench_rouge(pairs: list[tuple[str, str, str]]) -> None:
     from rouge_score import rouge_scorer
 
     from clinsum.metrics import Pair, get_metric
+    from clinsum.metrics.rouge import ROUGE_TYPES, rouge_score_tokens
+    from clinsum.metrics.tokens import tokenize
 
-    types = ["rouge1", "rouge2", "rougeL"]
-    ours = get_metric("rouge", types=types)
+    items = [Pair(c, r) for c, r, _ in pairs]
     started = time.perf_counter()
-    results = ours.compute_many([Pair(c, r) for c, r, _ in pairs])
-    ours_rate = len(pairs) / (time.perf_counter() - started)
-    scorer = rouge_scorer.RougeScorer(types)
-    subset = pairs[:baseline_n]
+    ours = get_metric("rouge").compute_many(items)  # default config: 1/2/L/Lsum, no stemming
+    ours_s = time.perf_counter() - started
     started = time.perf_counter()
-    expected = [scorer.score(r, c) for c, r, _ in subset]
-    base_rate = len(subset) / (time.perf_counter() - started)
-    mismatches = sum(
-        result.values[f"{t}_{k}"] != getattr(exp[t], attr)
-        for result, exp in zip(results, expected, strict=False)
-        for t in types for k, attr in (("p", "precision"), ("r", "recall"), ("f", "fmeasure"))
-    )
-    ratio = ours_rate / base_rate
+    compatible = get_metric("rouge", tokenizer="rouge_score").compute_many(items)
+    compatible_s = time.perf_counter() - started
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES))
+    started = time.perf_counter()
+    expected = [scorer.score(r, c) for c, r, _ in pairs]
+    base_s = time.perf_counter() - started
+    fields = (("p", "precision"), ("r", "recall"), ("f", "fmeasure"))
+    mismatches, agreeing = 0, 0
+    for (c, r, _), mine, comp, exp in zip(pairs, ours, compatible, expected, strict=True):
+        same_tokens = all(tokenize(t) == rouge_score_tokens(t) for t in (c, r))
+        agreeing += same_tokens
+        for t in ROUGE_TYPES:
+            for k, attr in fields:
+                mismatches += _differs(comp.values[f"{t}_{k}"], getattr(exp[t], attr))
+                if same_tokens:
+                    mismatches += _differs(mine.values[f"{t}_{k}"], getattr(exp[t], attr))
+    ratio = base_s / ours_s
     line("rouge_speedup", ratio, ">=10", ratio >= 10,
-         f"clinsum {ours_rate:.0f} pairs/s on {len(pairs)}; rouge-score {base_rate:.1f} pairs/s on {len(subset)}")
-    line("rouge_mismatches", mismatches, "==0", mismatches == 0, f"{len(subset) * 9} values compared")
+         f"{len(pairs)} pairs, rouge1/2/L/Lsum: clinsum {ours_s:.2f} s, rouge-score {base_s:.2f} s; "
+         f"tokenizer=rouge_score mode {compatible_s:.2f} s ({base_s / compatible_s:.1f}x)")
+    line("rouge_mismatches", mismatches, "==0", mismatches == 0,
+         f"{len(pairs) * 12} values in rouge_score-tokenizer mode + {agreeing * 12} in default mode "
+         f"({agreeing} pairs whose tokens agree)")
 
 
-def child(n_pairs: int, bert_pairs: int) -> None:
-    """Fresh process: every local metric over the pairs; prints timings and a few values."""
-    from clinsum.metrics import Pair
-    from clinsum.metrics.bertscore import scorer
-    from clinsum.metrics.scoring import LOCAL_METRICS, build_metrics
+def bench_bleu(pairs: list[tuple[str, str, str]]) -> None:
+    from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu, sentence_bleu
 
-    pairs = [Pair(c, r, s, "en") for c, r, s in make_pairs(n_pairs)]
-    seconds: dict[str, float] = {}
-    scorer()  # load the model outside the timing (the baseline's load is what plain calls repeat)
-    first_bert: list[list[float]] = []
-    for metric in build_metrics(LOCAL_METRICS):
-        batch = pairs[:bert_pairs] if metric.name == "bertscore" else pairs
-        started = time.perf_counter()
-        for start in range(0, len(batch), 256):
-            out = metric.compute_many(batch[start:start + 256])
-            if metric.name == "bertscore" and not first_bert:
-                first_bert = [[r.values["bertscore_p"], r.values["bertscore_r"], r.values["bertscore_f1"]]
-                              for r in out]
-        seconds[metric.name] = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "bert": first_bert}))
+    from clinsum.metrics import Pair, get_metric
+    from clinsum.metrics import bleu as B
+    from clinsum.metrics.tokens import tokenize
+
+    started = time.perf_counter()
+    ours = get_metric("bleu").compute_many([Pair(c, r) for c, r, _ in pairs])
+    ours_s = time.perf_counter() - started
+    smoothing = SmoothingFunction().method1
+    started = time.perf_counter()
+    tokens = [(tokenize(c), tokenize(r)) for c, r, _ in pairs]
+    expected = [sentence_bleu([r], c, smoothing_function=smoothing) for c, r in tokens]
+    base_s = time.perf_counter() - started
+    mismatches = sum(_differs(m.values["bleu"], e) for m, e in zip(ours, expected, strict=True))
+    for method in range(5):
+        fn = getattr(SmoothingFunction(), f"method{method}")
+        refs, hyps = [[r] for _, r in tokens], [c for c, _ in tokens]
+        mismatches += _differs(B.corpus_bleu(refs, hyps, smoothing=method),
+                               corpus_bleu(refs, hyps, smoothing_function=fn))
+        mismatches += _differs(B.corpus_bleu_from_details([m.details for m in ours], smoothing=method),
+                               corpus_bleu(refs, hyps, smoothing_function=fn))
+    line("bleu_mismatches", mismatches, "==0", mismatches == 0,
+         f"{len(pairs)} sentence BLEU + 10 corpus BLEU (methods 0-4, direct and from stored counts)")
+    line("bleu_speedup", base_s / ours_s, "info", True, f"clinsum {ours_s:.2f} s, nltk {base_s:.2f} s")
 
 
-def bench_bert_and_memory(n_pairs: int, bert_pairs: int, call_pairs: int) -> None:
+def bench_meteor(pairs: list[tuple[str, str, str]]) -> None:
+    from nltk.stem.porter import PorterStemmer
+    from nltk.stem.snowball import SnowballStemmer
+    from nltk.translate.meteor_score import meteor_score
+
+    from clinsum.metrics import Pair, get_metric, wordnet
+    from clinsum.metrics.meteor import nltk_tokens
+
+    class NoSynonyms:
+        def synsets(self, word: str) -> list:
+            return []
+
+    wn = wordnet.reader()
+    started = time.perf_counter()
+    ours = get_metric("meteor").compute_many([Pair(c, r, language=lang) for c, r, lang in pairs])
+    ours_s = time.perf_counter() - started
+    porter, spanish = PorterStemmer(), SnowballStemmer("spanish")
+    started = time.perf_counter()
+    expected = []
+    for c, r, lang in pairs:
+        stemmer, syn = (porter, wn or NoSynonyms()) if lang == "en" else (spanish, NoSynonyms())
+        expected.append(meteor_score([nltk_tokens(r)], nltk_tokens(c), stemmer=stemmer, wordnet=syn))
+    base_s = time.perf_counter() - started
+    mismatches = sum(_differs(m.values["meteor"], e) for m, e in zip(ours, expected, strict=True))
+    english = sum(lang == "en" for _, _, lang in pairs)
+    line("meteor_mismatches", mismatches, "==0", mismatches == 0,
+         f"{len(pairs)} pairs ({english} English, WordNet {'on' if wn else 'absent'})")
+    line("meteor_speedup", base_s / ours_s, "info", True, f"clinsum {ours_s:.2f} s, nltk {base_s:.2f} s")
+
+
+def bench_bertscore(pairs: list[tuple[str, str, str]]) -> None:
     import bert_score
+    import torch
+
+    full = "--full" in sys.argv or os.environ.get("CLINSUM_BENCH_FULL") == "1"
+    if not (full or torch.cuda.is_available()):
+        quick = len(pairs) <= N_QUICK
+        pairs = pairs[:BERT_QUICK_PAIRS if quick else BERT_CPU_PAIRS]
 
     from clinsum.embeddings import bundled_model_path
+    from clinsum.metrics import Pair, get_metric
+    from clinsum.metrics.bertscore import scorer
 
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(n_pairs), str(bert_pairs)],
-        capture_output=True, text=True, check=True,
-    )
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    ours_s = result["seconds"]["bertscore"]
-    pairs = make_pairs(n_pairs)[:bert_pairs]
     model = str(bundled_model_path())
-    diffs = []
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    cands, refs = [c for c, _, _ in pairs], [r for _, r, _ in pairs]
     started = time.perf_counter()
-    for (c, r, _), mine in zip(pairs[:call_pairs], result["bert"], strict=False):
-        P, R, F = bert_score.score([c], [r], model_type=model, num_layers=6)
-        diffs += [abs(a - b) for a, b in zip(mine, (P.item(), R.item(), F.item()), strict=True)]
-    per_call = (time.perf_counter() - started) / call_pairs
-    ratio = per_call * bert_pairs / ours_s
-    line("bertscore_speedup_vs_calls", ratio, ">=2", ratio >= 2,
-         f"clinsum {ours_s:.1f} s for {bert_pairs} pairs; one bert_score.score call per pair "
-         f"{per_call:.2f} s, timed on {call_pairs} and extrapolated")
-    worst = max(diffs) if diffs else 0.0
-    line("bertscore_max_diff", worst, "<=1e-4", worst <= 1e-4, f"on {call_pairs} pairs")
+    scorer.cache_clear()
+    ours = get_metric("bertscore", device=device).compute_many([Pair(c, r) for c, r in zip(cands, refs, strict=True)])
+    ours_s = time.perf_counter() - started
     started = time.perf_counter()
-    bert_score.score([c for c, _, _ in pairs], [r for _, r, _ in pairs], model_type=model, num_layers=6)
-    batch_s = time.perf_counter() - started
-    line("bertscore_speedup_vs_one_batch", batch_s / ours_s, "info", True,
-         f"one batched call {batch_s:.1f} s (includes its model load)")
-    line("metrics_peak_rss_mb", peak_mb, f"<={RSS_GOAL_MB}", peak_mb <= RSS_GOAL_MB,
-         f"every local metric, {n_pairs} pairs (BERTScore on {bert_pairs}); seconds per metric: "
-         + ", ".join(f"{k} {v:.1f}" for k, v in result["seconds"].items()))
+    P, R, F = bert_score.score(cands, refs, model_type=model, num_layers=6, device=device)
+    base_s = time.perf_counter() - started
+    tokenizer = scorer(None, None, device, False).tokenizer
+    worst, compared = 0.0, 0
+    for i, result in enumerate(ours):
+        if max(len(tokenizer(t)["input_ids"]) for t in (cands[i], refs[i])) > 512:
+            continue
+        compared += 1
+        for name, tensor in (("bertscore_p", P), ("bertscore_r", R), ("bertscore_f1", F)):
+            worst = max(worst, abs(result.values[name] - float(tensor[i])))
+    ratio = base_s / ours_s
+    line("bertscore_speedup", ratio, ">=2", ratio >= 2,
+         f"{len(pairs)} pairs on {device}: clinsum {ours_s:.1f} s, one bert_score.score call {base_s:.1f} s "
+         "(model load included on both sides)")
+    line("bertscore_max_diff", worst, "<=1e-4", worst <= 1e-4, f"{compared} pairs with texts <= 510 tokens")
+
+
+BENCHES = {"rouge": bench_rouge, "bleu": bench_bleu, "meteor": bench_meteor, "bertscore": bench_bertscore}
 
 
 def main() -> None:
     warnings.simplefilter("ignore")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    full, quick = _flags()
-    n = 300 if quick else N_PAIRS
-    pairs = make_pairs(n)
-    bench_rouge(pairs, 50 if quick else ROUGE_BASELINE_PAIRS)
-    bert_pairs = n if full else (10 if quick else BERT_PAIRS)
-    bench_bert_and_memory(n, bert_pairs, 2 if quick else BERT_CALL_PAIRS)
+    quick = "--quick" in sys.argv or os.environ.get("CLINSUM_BENCH_QUICK") == "1"
+    only = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--only=")), None)
+    pairs = make_pairs(N_QUICK if quick else N_PAIRS)
+    words = sorted(len(c.split()) + len(r.split()) for c, r, _ in pairs)
+    print(f"# {len(pairs)} pairs, words per pair (candidate + reference): median {words[len(words) // 2]}, "
+          f"max {words[-1]}", flush=True)
+    for name, bench in BENCHES.items():
+        if only is None or name in only.split(","):
+            bench(pairs)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 4 and sys.argv[1] == "--child":
-        child(int(sys.argv[2]), int(sys.argv[3]))
-    else:
-        main()
+    main()

@@ -55,15 +55,67 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-_ES = {"de", "la", "el", "que", "en", "los", "con", "por", "las", "del", "se", "una", "para",
-       "paciente", "sin", "al", "y", "no", "es", "presenta", "años"}
-_EN = {"the", "of", "and", "to", "in", "with", "for", "is", "was", "on", "patient", "no",
-       "at", "by", "as", "were", "history", "years", "an", "a"}
+# function words (weight 2) and frequent clinical words (weight 1) of each language; words
+# written the same in both ("no", "normal", "control") are in neither
+_ES_FUNCTION = {"de", "la", "el", "que", "en", "los", "con", "por", "las", "del", "se", "una",
+                "para", "sin", "al", "y", "es", "un", "lo", "como", "su", "sus", "pero", "muy",
+                "o", "e", "ni", "tras", "desde", "hasta", "entre", "sobre", "ha", "han", "fue", "si",
+                "durante", "cada", "más", "todos", "todas", "también", "bien", "le"}
+_EN_FUNCTION = {"the", "of", "and", "to", "in", "with", "for", "is", "was", "on", "at", "by",
+                "as", "were", "an", "a", "are", "or", "there", "this", "that", "from", "be",
+                "been", "has", "have", "not", "without", "which", "but", "it", "its", "per"}
+_ES_CLINICAL = {"paciente", "presenta", "años", "dolor", "derecho", "derecha", "izquierdo",
+                "izquierda", "agudo", "aguda", "leve", "hallazgos", "signos", "cambios", "pulmonar",
+                "torácico", "cardiaco", "cardíaco", "fiebre", "tratamiento", "ingreso", "alta",
+                "diagnóstico", "evolución", "imagen", "lesión", "derrame", "pleural", "estable",
+                "previo", "previa", "sugestivo", "compatible", "descartar", "hay", "tamaño", "vo",
+                "lpm", "afebril", "negativo", "negativos", "negativas", "positivo", "positivos",
+                "normales", "presentes", "conocidas", "edemas", "puntos", "dosis", "días"}
+_EN_CLINICAL = {"patient", "history", "years", "pain", "right", "left", "acute", "mild",
+                "findings", "evidence", "impression", "chest", "unchanged", "stable", "small",
+                "effusion", "fever", "treatment", "admission", "discharge", "diagnosis", "seen",
+                "noted", "significant", "lung", "lungs", "heart", "process", "prior", "likely",
+                "suggestive", "consistent", "compared", "size", "new", "bilateral", "mass", "bpm",
+                "afebrile", "negative", "positive", "known", "leg", "legs", "extremities"}
+_ES_ENDINGS = ("ción", "ciones", "mente", "idad", "ado", "ada", "ados", "adas", "ido", "ida",
+               "oso", "osa", "ico", "ica", "icos", "icas", "ía", "ón", "ente", "entes", "ales", "os",
+               "as")
+_EN_ENDINGS = ("tion", "tions", "ing", "ness", "ity", "ed", "ly", "ous", "ic", "ical", "ment",
+               "ies", "ive", "ful")
+_SHARED_ENDINGS = ("ema", "emia", "oma")  # Greek/Latin medical words in both
+_ES_LETTERS = set("áéíóúñü¿¡")
 
 
-def detect_language(text: str) -> str:
-    """``es`` or ``en`` by function-word counts (clinical text in this workbench is one of them)."""
-    tokens = words(text[:20000])
-    es = sum(t in _ES for t in tokens)
-    en = sum(t in _EN for t in tokens)
-    return "en" if en > es else "es"
+def language_scores(text: str) -> tuple[float, float]:
+    """(Spanish, English) evidence: function words 2, clinical words 1, a word ending like the
+    language 0.5 (any other word ending in -a/-o: 0.25 Spanish), a Spanish-only letter (á, ñ,
+    ¿, …) 1 per word."""
+    es = en = 0.0
+    for token in words(text[:20000]):
+        if token in _ES_FUNCTION:
+            es += 2
+        elif token in _EN_FUNCTION:
+            en += 2
+        elif token in _ES_CLINICAL:
+            es += 1
+        elif token in _EN_CLINICAL:
+            en += 1
+        elif not token.isdigit():
+            es += 0.5 * token.endswith(_ES_ENDINGS) or 0.25 * (
+                len(token) > 3 and token[-1] in "ao" and not token.endswith(_SHARED_ENDINGS))
+            en += 0.5 * token.endswith(_EN_ENDINGS)
+        if _ES_LETTERS.intersection(token):
+            es += 1
+    es += text.count("¿") + text.count("¡")
+    return es, en
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """``es`` or ``en`` by the evidence of :func:`language_scores` (clinical text in this
+    workbench is one of them). A tie — often a short text such as ``No acute process.`` or
+    nothing to go on — gives ``default``: English unless the caller knows better (a record's
+    stored language always wins over detection when scoring)."""
+    es, en = language_scores(text)
+    if es == en:
+        return default
+    return "es" if es > en else "en"

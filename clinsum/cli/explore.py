@@ -34,6 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--temperature", action="append", type=float, default=[], help="only this temperature")
     p.add_argument("--since", type=date.fromisoformat, default=None, help="from this date (YYYY-MM-DD)")
     p.add_argument("--until", type=date.fromisoformat, default=None, help="up to this date, inclusive")
+    p.add_argument("--ci", action="store_true",
+                   help="summary: add ci_low/ci_high, the bootstrap interval of each mean "
+                        "(rouge-score's BootstrapAggregator scheme)")
+    p.add_argument("--ci-samples", type=int, default=1000, help="bootstrap samples (default 1000)")
+    p.add_argument("--ci-seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
     _output_args(p)
     p.set_defaults(func=lambda a: _explore(open_store(a), a))
 
@@ -68,7 +74,14 @@ def view_frame(store, args: argparse.Namespace) -> pd.DataFrame:
     if view in ("matrix", "pareto", "histogram") and not args.metric:
         raise InputError(f"The {view} view needs --metric.", hint="For example --metric rouge1_f.")
     if view == "summary":
-        return ex.summary(store, by, names, f)
+        frame = ex.summary(store, by, names, f)
+        if getattr(args, "ci", False) and not frame.empty:
+            from clinsum.metrics.bootstrap import summary_intervals
+
+            ci = summary_intervals(ex.long_view(store, f, names), by, args.ci_samples,
+                                   args.confidence, args.ci_seed)
+            frame = frame.merge(ci[[*by, "name", "ci_low", "ci_high"]], on=[*by, "name"], how="left")
+        return frame
     if view == "temperature":
         return ex.temperature_table(store, names, f)
     if view == "matrix":

@@ -1,12 +1,14 @@
 """BERTScore (Zhang et al. 2020) through ``bert-score``'s model loading, with the bundled MiniLM
 by default or any local model folder.
 
-Same numbers as ``bert_score.score`` (greedy cosine matching of token embeddings, special
-tokens matchable but not averaged, no idf, no baseline rescaling), faster for a workspace: the
-model loads once per process, texts are embedded once per batch (sorted by length, fast
-tokenizer), and repeated references come from a bounded cache. Texts longer than the model's
-window are not truncated: they are embedded window by window and the pair is flagged in the
-details (``chunked``), where ``bert_score`` would silently cut them.
+Same numbers as ``bert_score.score`` (greedy cosine matching of token embeddings, every token
+weighted 1 except [CLS]/[SEP], no idf, no baseline rescaling; ``ignore_unk=True`` also gives
+[UNK] weight 0), faster: the model loads once per process and stays resident, on the GPU where
+there is one; the texts of a batch are tokenized in one call, deduplicated, and run in groups
+of (almost) equal token length, so the forward passes hold next to no padding; repeated
+references come from a bounded cache. Texts longer than the model's window are not truncated:
+they are embedded window by window and the pair is flagged in the details (``chunked``), where
+``bert_score`` would silently cut them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from clinsum.errors import ConfigError
 from clinsum.metrics.base import HIGHER, METRICS, Metric, MetricResult, Pair, fmeasure
 
 CACHE_BYTES = 256 * 2**20  # embeddings of repeated references kept between batches
-PAIRS_PER_BATCH = 256
+PAIRS_PER_BATCH = 1024  # pairs embedded together (more texts: tighter length groups)
 
 
 class Embedded:
@@ -37,11 +39,22 @@ class Embedded:
         self.windows = windows
 
 
+def default_device() -> str:
+    """``cuda`` where torch sees a GPU, else ``cpu``."""
+    try:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return "cpu"
+
+
 class BertScorer:
     """A loaded model and tokenizer; ``score(candidates, references)`` -> (P, R, F, windows)."""
 
     def __init__(self, model: str | None = None, num_layers: int | None = None,
-                 device: str = "cpu", batch_size: int = 64) -> None:
+                 device: str = "auto", ignore_unk: bool = False,
+                 batch_tokens: int | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
@@ -55,21 +68,26 @@ class BertScorer:
             raise ConfigError(f"Cannot tell how many layers the model at {path} has.",
                               hint="Give num_layers explicitly.")
         self.path = path
+        self.device = default_device() if device in (None, "", "auto") else device
         self.tokenizer = get_tokenizer(path, use_fast=True)
-        self.model = get_model(path, self.num_layers).to(device)
-        self.device = device
-        self.batch_size = batch_size
+        self.model = get_model(path, self.num_layers).to(self.device).eval()
+        # padded tokens per forward pass: whole length groups on a GPU, cache-sized on a CPU
+        self.batch_tokens = batch_tokens or (65536 if self.device.startswith("cuda") else 8192)
         limit = getattr(config, "max_position_embeddings", 512) or 512
         self.window = int(min(self.tokenizer.model_max_length or limit, limit))
         self._torch = torch
         self._prefix, self._suffix = self._special_frame()
+        # bert-score's weighting: every token 1 except [CLS] and [SEP] (0); ignore_unk: [UNK] 0 too
+        self.zero_weight = {i for i in (self.tokenizer.cls_token_id, self.tokenizer.sep_token_id)
+                            if i is not None}
+        if ignore_unk and self.tokenizer.unk_token_id is not None:
+            self.zero_weight.add(self.tokenizer.unk_token_id)
         self._cache: OrderedDict[str, Embedded] = OrderedDict()
         self._cache_bytes = 0
         self._lock = threading.Lock()
 
     # -- embedding ---------------------------------------------------------------------------
-    def _windows(self, text: str) -> list[list[int]]:
-        ids = self.tokenizer(text.strip(), add_special_tokens=False, verbose=False)["input_ids"]
+    def _windows(self, ids: list[int]) -> list[list[int]]:
         size = self.window - len(self._prefix) - len(self._suffix)
         chunks = [ids[i:i + size] for i in range(0, len(ids), size)] or [[]]
         return [self._prefix + c + self._suffix for c in chunks]
@@ -83,6 +101,23 @@ class BertScorer:
                 return full[:i], full[i + len(bare):]
         return [], []
 
+    def batches(self, lengths: Sequence[int]) -> list[list[int]]:
+        """Indices of ``lengths`` in forward batches: longest first, a batch holding pieces of
+        (almost) one length, so next to nothing is padding, within ``batch_tokens``."""
+        order = sorted(range(len(lengths)), key=lambda k: -lengths[k])
+        out: list[list[int]] = []
+        width = 0
+        for k in order:
+            n = lengths[k]
+            batch = out[-1] if out else None
+            if (batch is None or (len(batch) + 1) * width > self.batch_tokens
+                    or n < width - max(8, width // 16)):
+                out.append([k])
+                width = n
+            else:
+                batch.append(k)
+        return out
+
     def embed(self, texts: Sequence[str]) -> dict[str, Embedded]:
         """Embeddings of each distinct text (cached ones reused)."""
         torch = self._torch
@@ -95,38 +130,41 @@ class BertScorer:
                 out[text] = hit
             else:
                 todo.append(text)
-        pieces: list[tuple[int, int, list[int]]] = []  # (text index, window index, ids)
-        windows_of: list[int] = []
-        for t, text in enumerate(todo):
-            wins = self._windows(text)
-            windows_of.append(len(wins))
-            pieces.extend((t, w, ids) for w, ids in enumerate(wins))
-        pieces.sort(key=lambda p: len(p[2]), reverse=True)
-        special = set(self.tokenizer.all_special_ids)
-        parts: dict[tuple[int, int], Any] = {}
+        if not todo:
+            return out
+        encoded = self.tokenizer([t.strip() for t in todo], add_special_tokens=False,
+                                 verbose=False)["input_ids"]
+        pieces: list[list[int]] = []
+        owner: list[int] = []  # text index of each piece
+        for t, ids in enumerate(encoded):
+            for window in self._windows(ids):
+                pieces.append(window)
+                owner.append(t)
+        hidden: list[Any] = [None] * len(pieces)
         pad = self.tokenizer.pad_token_id or 0
         with torch.inference_mode():
-            for start in range(0, len(pieces), self.batch_size):
-                batch = pieces[start:start + self.batch_size]
-                width = len(batch[0][2])
+            for batch in self.batches([len(p) for p in pieces]):
+                width = len(pieces[batch[0]])
                 ids = torch.full((len(batch), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, (_, _, seq) in enumerate(batch):
-                    ids[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
-                    mask[row, :len(seq)] = 1
-                hidden = self.model(ids.to(self.device), attention_mask=mask.to(self.device))[0]
-                hidden = hidden.float().cpu()
-                for row, (t, w, seq) in enumerate(batch):
-                    parts[(t, w)] = (hidden[row, :len(seq)].clone(), seq)
+                for row, k in enumerate(batch):
+                    ids[row, :len(pieces[k])] = torch.tensor(pieces[k], dtype=torch.long)
+                    mask[row, :len(pieces[k])] = 1
+                states = self.model(ids.to(self.device), attention_mask=mask.to(self.device))[0]
+                states = states / states.norm(dim=-1, keepdim=True)
+                for row, k in enumerate(batch):
+                    hidden[k] = states[row, :len(pieces[k])].float().clone()
+        vectors: list[list[Any]] = [[] for _ in todo]
+        weights: list[list[float]] = [[] for _ in todo]
+        windows = [0] * len(todo)
+        zero = self.zero_weight
+        for k, t in enumerate(owner):
+            vectors[t].append(hidden[k])
+            weights[t].extend(0.0 if i in zero else 1.0 for i in pieces[k])
+            windows[t] += 1
         for t, text in enumerate(todo):
-            vecs, weights = [], []
-            for w in range(windows_of[t]):
-                vec, seq = parts[(t, w)]
-                vecs.append(vec)
-                weights.extend(0.0 if i in special else 1.0 for i in seq)
-            vectors = torch.cat(vecs)
-            vectors = vectors / vectors.norm(dim=-1, keepdim=True)
-            out[text] = Embedded(vectors, torch.tensor(weights), windows_of[t])
+            vecs = vectors[t][0] if len(vectors[t]) == 1 else torch.cat(vectors[t])
+            out[text] = Embedded(vecs, torch.tensor(weights[t], device=vecs.device), windows[t])
         return out
 
     def remember(self, items: dict[str, Embedded]) -> None:
@@ -180,30 +218,36 @@ def resolve_model(model: str | None) -> str:
 
 
 @cache
-def scorer(model: str | None = None, num_layers: int | None = None, device: str = "cpu") -> BertScorer:
-    """One loaded scorer per (model, layers, device) in this process."""
-    return BertScorer(model, num_layers, device)
+def scorer(model: str | None = None, num_layers: int | None = None, device: str = "auto",
+           ignore_unk: bool = False) -> BertScorer:
+    """One loaded scorer per (model, layers, device, weighting), resident in this process."""
+    return BertScorer(model, num_layers, device, ignore_unk)
 
 
 @METRICS.register("bertscore")
 class BertScore(Metric):
     """``bertscore_p``, ``bertscore_r``, ``bertscore_f1``; options ``model`` (local folder,
-    default the bundled MiniLM), ``num_layers`` (default: all) and ``device``."""
+    default the bundled MiniLM), ``num_layers`` (default: all), ``device`` (auto: the GPU where
+    torch sees one) and ``ignore_unk`` (False: bert-score's weighting, every token 1 but
+    [CLS]/[SEP]; True: [UNK] tokens weigh 0 too, so unknown words neither help nor hurt)."""
 
     name = "bertscore"
-    base_version = "1"
+    base_version = "2"
     directions = {"bertscore_p": HIGHER, "bertscore_r": HIGHER, "bertscore_f1": HIGHER}
     needs = ("reference",)
 
     def __init__(self, model: str | None = None, num_layers: int | None = None,
-                 device: str = "cpu", **options: Any) -> None:
-        super().__init__(model=model, num_layers=num_layers, device=device, **options)
+                 device: str = "auto", ignore_unk: bool = False, **options: Any) -> None:
+        super().__init__(model=model, num_layers=num_layers, device=device, ignore_unk=ignore_unk,
+                         **options)
         self.model = resolve_model(model) if model else None
         self.num_layers = int(num_layers) if num_layers else None
-        self.device = device
+        self.device = device or "auto"
+        self.ignore_unk = bool(ignore_unk)
 
     def version_options(self) -> dict[str, Any]:
-        return {"model": Path(self.model).name if self.model else None, "layers": self.num_layers}
+        return {"model": Path(self.model).name if self.model else None, "layers": self.num_layers,
+                "unk": "0" if self.ignore_unk else None}
 
     def compute(self, candidate: str, reference: str | None = None, source: str | None = None,
                 language: str | None = None) -> MetricResult:
@@ -211,7 +255,7 @@ class BertScore(Metric):
 
     def compute_many(self, pairs: Sequence[Pair],
                      progress: Callable[[int], None] | None = None) -> list[MetricResult]:
-        engine = scorer(self.model, self.num_layers, self.device)
+        engine = scorer(self.model, self.num_layers, self.device, self.ignore_unk)
         out: list[MetricResult] = []
         for start in range(0, len(pairs), PAIRS_PER_BATCH):
             batch = pairs[start:start + PAIRS_PER_BATCH]

@@ -33,19 +33,27 @@ class BleuStats:
         self.ref_len = 0
 
     def add(self, hypothesis: Sequence[str], references: Sequence[Sequence[str]]) -> BleuStats:
+        max_n = len(self.numerators)
+        return self.add_counts(ngram_counts(hypothesis, max_n), len(hypothesis),
+                               [ngram_counts(r, max_n) for r in references], [len(r) for r in references])
+
+    def add_counts(self, hyp: list[Counter], hyp_len: int, refs: Sequence[list[Counter]],
+                   ref_lens: Sequence[int]) -> BleuStats:
+        """:meth:`add` from precomputed :func:`ngram_counts` (texts repeated across pairs)."""
         for n in range(1, len(self.numerators) + 1):
-            counts = Counter(ngrams(list(hypothesis), n))
-            max_ref: dict[tuple[str, ...], int] = {}
-            for ref in references:
-                ref_counts = Counter(ngrams(list(ref), n))
-                for gram in counts:
-                    max_ref[gram] = max(max_ref.get(gram, 0), ref_counts.get(gram, 0))
-            self.numerators[n - 1] += sum(min(c, max_ref[g]) for g, c in counts.items())
-            self.denominators[n - 1] += max(1, sum(counts.values()))
-        hyp_len = len(hypothesis)
+            counts = hyp[n - 1]
+            if not refs:
+                hits = 0
+            elif len(refs) == 1:
+                ref_counts = refs[0][n - 1]
+                hits = sum(min(c, ref_counts[g]) for g, c in counts.items() if g in ref_counts)
+            else:
+                hits = sum(min(c, max(r[n - 1].get(g, 0) for r in refs)) for g, c in counts.items())
+            self.numerators[n - 1] += hits
+            self.denominators[n - 1] += max(1, hyp_len - n + 1)
         self.hyp_len += hyp_len
-        if references:
-            self.ref_len += min((len(r) for r in references), key=lambda r: (abs(r - hyp_len), r))
+        if ref_lens:
+            self.ref_len += min(ref_lens, key=lambda r: (abs(r - hyp_len), r))
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +74,12 @@ class BleuStats:
         self.hyp_len += other.hyp_len
         self.ref_len += other.ref_len
         return self
+
+
+def ngram_counts(tokens: Sequence[str], max_n: int) -> list[Counter]:
+    """Counters of the 1- … ``max_n``-grams of ``tokens``."""
+    tokens = list(tokens)
+    return [Counter(ngrams(tokens, n)) for n in range(1, max_n + 1)]
 
 
 def brevity_penalty(ref_len: int, hyp_len: int) -> float:
@@ -170,19 +184,20 @@ class Bleu(Metric):
         return self.compute_many([Pair(candidate, reference, source, language)])[0]
 
     def compute_many(self, pairs: Sequence[Pair], progress=None) -> list[MetricResult]:
-        cache: dict[str, list[str]] = {}
+        cache: dict[str, tuple[list[Counter], int]] = {}
 
-        def toks(text: str | None) -> list[str]:
+        def counts(text: str | None) -> tuple[list[Counter], int]:
             text = text or ""
             if text not in cache:
-                cache[text] = tokenize(text)
+                tokens = tokenize(text)
+                cache[text] = (ngram_counts(tokens, self.max_n), len(tokens))
             return cache[text]
 
         weights = (1 / self.max_n,) * self.max_n
         out = []
         for k, pair in enumerate(pairs):
-            hyp, ref = toks(pair.candidate), toks(pair.reference)
-            stats = BleuStats(self.max_n).add(hyp, [ref])
+            (hyp, hyp_len), (ref, ref_len) = counts(pair.candidate), counts(pair.reference)
+            stats = BleuStats(self.max_n).add_counts(hyp, hyp_len, [ref], [ref_len])
             values: dict[str, float | None] = {"bleu": bleu_from_stats(stats, weights, self.smoothing)}
             for n in range(1, 5):
                 values[f"bleu_p{n}"] = (

@@ -3,13 +3,18 @@
 Looked for in ``$CLINSUM_WORDNET``, then nltk's data folders (``corpora/wordnet``), then
 ``/usr/share/wordnet`` (Debian/Ubuntu package ``wordnet-base``). Debian's copy lacks the
 ``lexnames`` table that nltk's reader insists on; it is the fixed list of WordNet 3.0's 45
-lexicographer files, so a copy of the files nltk reads (28 MB, once) plus that table is made in the
-user's cache. Without WordNet, METEOR runs with exact and stem matching only and
+lexicographer files, so the reader serves it from memory and reads every other file where it is
+installed: nothing is copied. Only where nltk refuses to read that folder in place (its
+path-security checks) is one copy made, in ``~/.cache/clinsum/wordnet-<sha256 of the files>``
+(built in a temporary folder and renamed into place, so concurrent processes share one copy and
+never see a half-written one). Without WordNet, METEOR runs with exact and stem matching only and
 :func:`status` says so.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -55,37 +60,74 @@ def find_dir() -> Path | None:
     return None
 
 
-def _overlay(folder: Path) -> Path:
-    """``folder`` itself when complete, else a cache folder with a copy of it plus ``lexnames``."""
-    if (folder / "lexnames").is_file():
-        return folder
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    for root in (base, Path(tempfile.gettempdir())):
-        target = root / "clinsum" / f"wordnet-{abs(hash(str(folder.resolve()))) % 10**8}"
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-            for name in _REQUIRED + _EXCEPTIONS:
-                if (folder / name).is_file() and not (target / name).exists():
-                    _copy((folder / name).resolve(), target / name)
-            lexnames = target / "lexnames"
-            if not lexnames.exists():
-                tmp = target / f"lexnames.{os.getpid()}.tmp"
-                tmp.write_text(
-                    "".join(f"{i:02d}\t{n.split()[0]}\t{n.split()[1]}\n" for i, n in enumerate(_LEXNAMES)),
-                    encoding="utf-8",
-                )
-                os.replace(tmp, lexnames)
+def _lexnames_text() -> str:
+    return "".join(f"{i:02d}\t{n.split()[0]}\t{n.split()[1]}\n" for i, n in enumerate(_LEXNAMES))
+
+
+def content_hash(folder: Path) -> str:
+    """sha256 over the names and bytes of the WordNet files nltk reads (first 16 hex digits)."""
+    digest = hashlib.sha256()
+    for name in _REQUIRED + _EXCEPTIONS:
+        path = folder / name
+        if path.is_file():
+            digest.update(name.encode() + b"\0")
+            with path.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clinsum"
+
+
+def cached_copy(folder: Path) -> Path:
+    """One copy of ``folder`` (plus ``lexnames``) per content, shared by every process."""
+    for root in (cache_root(), Path(tempfile.gettempdir()) / "clinsum"):
+        target = root / f"wordnet-{content_hash(folder)}"
+        if (target / "lexnames").is_file():
             return target
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=root))
+            for name in _REQUIRED + _EXCEPTIONS:
+                if (folder / name).is_file():
+                    shutil.copyfile((folder / name).resolve(), tmp / name)
+            (tmp / "lexnames").write_text(_lexnames_text(), encoding="utf-8")
+            os.chmod(tmp, 0o755)
+            try:
+                os.rename(tmp, target)  # atomic; fails when another process got there first
+            except OSError:
+                shutil.rmtree(tmp, ignore_errors=True)
+            if (target / "lexnames").is_file():
+                return target
         except OSError:
             continue
     raise OSError(f"cannot prepare a WordNet folder for {folder}")
 
 
-def _copy(src: Path, dst: Path) -> None:
-    """An atomic copy (nltk refuses symbolic and hard links that could leave its folder)."""
-    tmp = dst.with_name(f"{dst.name}.{os.getpid()}.tmp")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
+def _open_reader(folder: Path):
+    import nltk.data
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    in_memory = not (folder / "lexnames").is_file()
+
+    class EnglishWordNet(WordNetCorpusReader):
+        def open(self, file):
+            if file == "lexnames" and in_memory:
+                return io.StringIO(_lexnames_text())
+            return super().open(file)
+
+        def map_wn(self, version: str = "wordnet") -> None:
+            return None  # the version map only serves other languages' wordnets
+
+    if str(folder) not in nltk.data.path:
+        nltk.data.path.append(str(folder))  # nltk only opens files under its data paths
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "multilingual functions are not available"
+        wn = EnglishWordNet(str(folder), None)
+    wn.synsets("dog")  # reads index and data files: fails here, not in the middle of scoring
+    return wn
 
 
 @cache
@@ -94,23 +136,15 @@ def reader():
     folder = find_dir()
     if folder is None:
         return None
+    folder = folder.resolve()
     with _lock:
         try:
-            import nltk.data
-            from nltk.corpus.reader.wordnet import WordNetCorpusReader
-
-            ready = _overlay(folder)
-            for allowed in (str(ready), str(folder.resolve())):
-                if allowed not in nltk.data.path:
-                    nltk.data.path.append(allowed)  # nltk only opens files under its data paths
-            class EnglishWordNet(WordNetCorpusReader):
-                def map_wn(self, version: str = "wordnet") -> None:
-                    return None  # the version map only serves other languages' wordnets
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "multilingual functions are not available"
-                return EnglishWordNet(str(ready), None)
-        except (OSError, ValueError, PermissionError, LookupError):
+            return _open_reader(folder)
+        except (OSError, ValueError, LookupError):
+            pass  # nltk refuses to read it in place: use the shared copy
+        try:
+            return _open_reader(cached_copy(folder))
+        except (OSError, ValueError, LookupError):
             return None
 
 
