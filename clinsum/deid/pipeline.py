@@ -33,7 +33,7 @@ def name_words(text: str, spans: list[Span]) -> list[Span]:
     (``Patient: Harold Brennan`` … ``Mr. Brennan``)."""
     out = []
     for s in spans:
-        if s.source == "fill" and s.type.startswith("NOMBRE_") and len(s.text.split()) <= 4:
+        if s.source in ("fill", "field") and s.type.startswith("NOMBRE_") and len(s.text.split()) <= 4:
             for word in set(re.findall(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{3,}\b", s.text)) - _NOT_NAMES:
                 out += [Span(m.start(), m.end(), s.type, word, "propagated")
                         for m in re.finditer(rf"(?<!\w){word}(?!\w)", text)]
@@ -69,12 +69,38 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
     found = trim_titles(default_tagger().spans(text), text)
     if language == "en":
         found = [s._replace(source="model-en") for s in found if _fits_english(s)]
+    else:
+        found = fix_tagger_spans(text, found)
     spans = list(found)
     if use_rules:
         rules = rule_spans(text, language)
         spans += rules
+        fields = [r for r in rules if r.source == "field"]
+        # what a label says wins: the tagger's other reading of a field is not copied elsewhere
+        found = [s for s in found if not any(s.start < f.end and f.start < s.end for f in fields)]
+        found += [f for f in fields if f.type.startswith("NOMBRE_")]
         if use_propagation:
             spans += name_words(text, rules)
     if use_propagation:
         spans += propagate(text, found)
     return tuple(remove_overlaps(spans))
+
+
+_TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
+_NOT_RELATIVE = re.compile(r"(?i)(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de\s+$")
+
+
+def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
+    """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
+    ``familia`` of ``médico de familia`` read as a relative."""
+    out = []
+    for s in spans:
+        m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
+        if m:
+            out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
+            out.append(Span(s.end - 4, s.end, "FECHAS", m.group(3), s.source))
+        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NOT_RELATIVE.search(text[max(0, s.start - 30):s.start]):
+            continue
+        else:
+            out.append(s)
+    return out
