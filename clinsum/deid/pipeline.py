@@ -74,6 +74,9 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
     spans = list(found)
     if use_rules:
         rules = rule_spans(text, language)
+        if language != "en":
+            found = extend_spans(found, rules)
+            spans = list(found)
         spans += rules
         fields = [r for r in rules if r.source == "field"]
         # what a label says wins: the tagger's other reading of a field is not copied elsewhere
@@ -88,6 +91,19 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
 
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
 _NOT_RELATIVE = re.compile(r"(?i)(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de\s+$")
+
+
+def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
+    """Tagger spans that a hospital rule continues into untagged words (``Hospital Comarcal`` of
+    ``Hospital Comarcal Ficticio de Valdeloma``) take the rule's end."""
+    out = []
+    for s in found:
+        for r in rules:
+            if (r.type == s.type == "HOSPITAL" and r.start == s.start and r.end > s.end
+                    and not any(o.start < r.end and o.end > s.end for o in found if o is not s)):
+                s = s._replace(end=r.end, text=r.text)
+        out.append(s)
+    return out
 
 
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:

@@ -113,9 +113,11 @@ STREET = re.compile(
     r"(?:,?[ \t]*(?:n[º°o.]*[ \t]*)?\d{1,4}(?!\d)[A-Za-z]?(?:[ \t]*[-–][ \t]*\d{1,3}(?!\d))?|,?[ \t]*s/n)?"
     r"(?:,?[ \t]*\d+[º°ªo]?[ \t]*(?:[A-H]|izq(?:uierda)?|dcha|der(?:echa)?)\b\.?)?")
 
+_NOT_IN_NAMES = (r"(?:Servicio|Unidad|Secci[óo]n|Departamento|E-?mail|Correo|Tel|Tfno|Telf|Fax|Edificio|Planta|"
+                 r"Consultorio|D[íi]a|Estructurada|Facultad|Universidad|Complejo)\b")
 HOSPITAL_TITLE = re.compile(
-    rf"\b(?:Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Clínica|Policlínica|Sanatorio)"
-    rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?:[A-ZÁÉÍÓÚÑ][\w'’-]*|\d+\s+de\s+[A-Z][a-z]+)){{1,6}}")
+    rf"(?<!Entrevista )\b(?:Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Clínica|Policlínica|Sanatorio)"
+    rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?:(?!{_NOT_IN_NAMES}){_NAME_WORD}|\d+\s+de\s+[A-Z][a-z]+)){{1,6}}")
 
 # ---------------------------------------------------------------- ages, dates, relatives, professions
 _PATIENT_NOUNS = (r"paciente|varón|var[oó]n|mujer|hombre|niñ[oa]|lactante|neonato|recién\s+nacid[oa]|puérpera|"
