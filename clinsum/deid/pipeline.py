@@ -58,6 +58,14 @@ def find_phi(text: str, *, language: str | None = None, use_rules: bool = True,
     return list(_find_phi(text, language, use_rules, use_propagation))
 
 
+def clear_cache() -> None:
+    """Forget cached results and the loaded tagger (after retraining the shipped model)."""
+    from clinsum.deid.tagger import default_tagger as tagger
+
+    _find_phi.cache_clear()
+    tagger.cache_clear()
+
+
 @lru_cache(maxsize=512)
 def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation: bool) -> tuple[Span, ...]:
     """PHI spans of ``text`` (MEDDOCAN types), sorted, without overlaps.

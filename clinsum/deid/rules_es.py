@@ -83,7 +83,7 @@ _PHONE_BODY = (r"[6789]\d{8}|[6789]\d{2}[ .-]\d{3}[ .-]\d{3}|[6789]\d{2}[ .-]\d{
                r"[6789]\d[ .-]\d{3}[ .-]\d{2}[ .-]\d{2}|[6789]\d{2}[ .-]\d{6}")
 PHONE = re.compile(
     rf"(?<![\w,/+-])(?<!\d\.)(?P<v>(?:(?:00|\+)[ ]?34[ .-]*)?(?:{_PHONE_BODY})(?:[ ,]*(?:ext|extensión|ext\.)[ .:]*\d{{2,5}})?)"
-    r"(?![\w,/-]|\.\d)")
+    r"(?!\w|[.,/-]\d)")
 _PHONE_LABEL = re.compile(r"(?i)\b(?:tel[eé]fonos?|tel|telf|tfno|tf|m[oó]vil|fax|llamar|contacto)\b")
 _FAX_LABEL = re.compile(r"(?i)\bfax\b")
 _GROUPED = re.compile(r"[ .-]")
@@ -109,7 +109,7 @@ _STREET_TYPES = (r"C/|c/|Calle|C\.|Avda\.?|Avd\.|Av\.|Avenida|Avinguda|Ctra\.?|C
                  r"Paseo|Camino|Ronda|Travesía|Trav\.|Rúa|Urb\.|Urbanización|Glorieta|Callejón|Pasaje|Polígono|"
                  r"Pol\.|Bulevar|Boulevard|Carrer|Rambla|Via|Vía|Passeig|Plaça|Kalea|Pasealekua")
 STREET = re.compile(
-    rf"(?<![\w/])(?:{_STREET_TYPES})[ \t]*(?:{_CONNECT}[ \t]+)*{_NAME}"
+    rf"(?<![\w/.])(?:{_STREET_TYPES})[ \t]*(?:{_CONNECT}[ \t]+)*{_NAME}"
     r"(?:,?[ \t]*(?:n[º°o.]*[ \t]*)?\d{1,4}(?!\d)[A-Za-z]?(?:[ \t]*[-–][ \t]*\d{1,3}(?!\d))?|,?[ \t]*s/n)?"
     r"(?:,?[ \t]*\d+[º°ªo]?[ \t]*(?:[A-H]|izq(?:uierda)?|dcha|der(?:echa)?)\b\.?)?")
 
@@ -180,7 +180,7 @@ def _header_spans(text: str) -> list[Span]:
             start, value = m.start("v"), m.group("v")
             value = _SEGMENT_END.split(_NEXT_LABEL.sub("", value), maxsplit=1)[0].rstrip(" .")
             value = re.sub(r"\s+[A-Z]$", "", value)  # "Nikolaos Antoniadis P." ends at the surname
-            if _NAME_VALUE.fullmatch(value):
+            if _NAME_VALUE.fullmatch(value) and not re.match(_NOT_IN_NAMES, value):
                 out.append(Span(start, start + len(value), kind, value, "field"))
     for kind, pattern in CARD_FIELDS:
         out += [_span(m, kind, "field") for m in pattern.finditer(text)]

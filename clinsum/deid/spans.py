@@ -15,8 +15,8 @@ class Span(NamedTuple):
     source: str = "model"
 
 
-#: lower wins: labelled fields and fixed shapes, then the tagger, then rules, then copies
-PRIORITY = {"field": -1, "form": -1, "gold": 0, "model": 0, "rule": 1, "fill": 1, "model-en": 2, "propagated": 3}
+#: lower wins: labelled fields and fixed shapes, then the tagger, then rules, gap fillers, copies
+PRIORITY = {"field": -1, "form": -1, "gold": 0, "model": 0, "rule": 1, "fill": 1.5, "model-en": 2, "propagated": 3}
 _TRIM = " \t,;:.-–(/"
 
 
@@ -50,14 +50,16 @@ def remove_overlaps(spans: list[Span]) -> list[Span]:
     """Non-overlapping spans: by :data:`PRIORITY`, then the longer.
 
     A rule span that contains a shorter tagger span of its type is the fuller reading of it and
-    replaces every tagger span inside it; a tagger span cut at one end by a field or a fixed
-    form keeps the part outside it.
+    replaces every tagger span inside it; a tagger span that holds two rule spans of its type
+    is read as those; a tagger span cut at one end by a field or a fixed form keeps the part
+    outside it.
     """
     rules = [s for s in spans if s.source == "rule"]
     fuller = [r for r in rules if any(
         s.source.startswith("model") and s.type == r.type and _inside(s, r) and (r.end - r.start) > (s.end - s.start)
         for s in spans)]
-    spans = [s for s in spans if not s.source.startswith("model") or not any(_inside(s, r) for r in fuller)]
+    spans = [s for s in spans if not s.source.startswith("model") or not any(_inside(s, r) for r in fuller)
+             and sum(r.type == s.type and _inside(r, s) for r in rules) < 2]
     ranked = sorted(spans, key=lambda s: (PRIORITY.get(s.source, 3), -(s.end - s.start), s.start))
     kept: list[Span] = []
     for span in ranked:
