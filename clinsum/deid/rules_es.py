@@ -102,6 +102,25 @@ HEALTH_SERVICES = re.compile(
     r"Vasco|Valenciano|Castellano-Leonés|de\s+Salud\s+de\s+Castilla-La\s+Mancha)\s+de\s+Salud|"
     r"Servei\s+Català\s+de\s+la\s+Salut|Institut\s+Català\s+de\s+la\s+Salut|Osakidetza|SERGAS|SESCAM|SACYL|"
     r"Servicio\s+de\s+Salud\s+del\s+Principado\s+de\s+Asturias|SESPA|IB-Salut|ONCE|SAMUR|SUMMA\s*112|INSS)\b")
+_NOT_IN_NAMES = (r"(?:Servicio|Unidad|Secci[óo]n|Departamento|E-?mail|Correo|Tel|Tfno|Telf|Fax|Edificio|Planta|"
+                 r"Consultorio|D[íi]a|Estructurada|Facultad|Universidad|Complejo)\b")
+# drug and device makers (MEDDOCAN's INSTITUCION); names that are also surnames are left to the tagger
+COMPANIES = re.compile(
+    r"\b(?:Pfizer|Merck|MSD|Allergan|Eli\s+Lilly|Lilly(?:\s+y\s+Dista)?|Schering-Plough|Roche|Novartis|"
+    r"Sanofi(?:[\s-]Aventis)?|Bayer|Abbott(?:\s+Diagnostics)?|Alcon(?:[\s-]Cus[ií](?:\s+SA)?)?|Bausch\s+(?:&|and)\s+Lomb|"
+    r"Baush\s+and\s+Lomb|Carl\s+Zeiss(?:\s+Meditec)?|Humphrey\s+Zeiss\s+Instruments|Johnson\s+&\s+Johnson|"
+    r"Boston\s+Scientific(?:\s+Corporation)?|Medtronic|Septodont|Chiesi|Biogen|Bristol-Myers\s+Squibb|"
+    r"GlaxoSmithKline|Glaxo\s+Smith\s+Kline|AstraZeneca|Boehringer\s+Ingelheim|Janssen(?:-Cilag)?|Almirall|"
+    r"Grifols|Cinfa|Normon|Kern\s+Pharma|Angelini(?:\s+Farmacéutica)?|Nestlé(?:\s+Healthcare\s+Nutrition)?|"
+    r"Fresenius(?:\s+Kabi)?|Baxter|B\.\s?Braun|Olympus|Stryker|Smith\s+&\s+Nephew|Dräger(?:\s+Medizintechnik)?|"
+    r"Hewlett\s+Packard|McGhan(?:®)?(?:\s+Medical\s+Corporation)?|Medelec(?:®)?(?:\s+Synergy)?|Geistlich|"
+    r"Straumann|Nobel\s+Biocare|Dentsply|Ivoclar|Coloplast|ConvaTec|Menarini|Lundbeck|Otsuka|Takeda|Gilead|"
+    r"Amgen|Servier|Pierre\s+Fabre|Galderma|Ipsen|Leo\s+Pharma|Galimplant|Medartis|Polytech)\b"
+    r"(?:\s+(?:Co|Corp|Inc|Ltd|GmbH|SA)\b)?")
+ORGANISATION = re.compile(
+    rf"\b(?:Universidad|Universitat|Facultad|Instituto|Institut|Fundación|Fundació|Centro\s+Penitenciario|"
+    rf"Centro\s+Nacional|Residencia|Juzgado|Asociación|Sociedad|Laboratorios?|Colegio\s+Oficial|Escuela)"
+    rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?!{_NOT_IN_NAMES}){_NAME_WORD}){{1,6}}")
 PLATE = re.compile(r"\b\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b")
 NASS = re.compile(r"\b\d{2}[ /-]\d{8}[ /-]\d{2}\b")
 
@@ -113,8 +132,6 @@ STREET = re.compile(
     r"(?:,?[ \t]*(?:n[º°o.]*[ \t]*)?\d{1,4}(?!\d)[A-Za-z]?(?:[ \t]*[-–][ \t]*\d{1,3}(?!\d))?|,?[ \t]*s/n)?"
     r"(?:,?[ \t]*\d+[º°ªo]?[ \t]*(?:[A-H]|izq(?:uierda)?|dcha|der(?:echa)?)\b\.?)?")
 
-_NOT_IN_NAMES = (r"(?:Servicio|Unidad|Secci[óo]n|Departamento|E-?mail|Correo|Tel|Tfno|Telf|Fax|Edificio|Planta|"
-                 r"Consultorio|D[íi]a|Estructurada|Facultad|Universidad|Complejo)\b")
 HOSPITAL_TITLE = re.compile(
     rf"(?<!Entrevista )\b(?:Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Clínica|Policlínica|Sanatorio)"
     rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?:(?!{_NOT_IN_NAMES}){_NAME_WORD}|\d+\s+de\s+[A-Z][a-z]+)){{1,6}}")
@@ -218,6 +235,8 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out = _header_spans(text) + _phone_spans(text)
     out += [_trimmed(m, "CENTRO_SALUD", "form") for m in CENTRO_SALUD.finditer(text)]
     out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "form") for m in HEALTH_SERVICES.finditer(text)]
+    out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "form") for m in COMPANIES.finditer(text)]
+    out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "fill") for m in ORGANISATION.finditer(text)]
     out += [Span(m.start(), m.end(), "IDENTIF_VEHICULOS_NRSERIE_PLACAS", m.group(), "form")
             for m in PLATE.finditer(text)]
     out += [Span(m.start(), m.end(), "ID_ASEGURAMIENTO", m.group(), "fill") for m in NASS.finditer(text)]
