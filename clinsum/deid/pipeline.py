@@ -98,7 +98,19 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
 
 
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
-_NOT_RELATIVE = re.compile(r"(?i)(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de\s+$")
+_NOT_RELATIVE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de|vesículas?|células?)\s+$")
+# "madre Carmen", "hermano Juan de 2 años", "hija de 50 años de nombre Natalia Ruiz": MEDDOCAN
+# marks the relative, the relative's name and the age as separate spans
+_RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
+                            r"(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*)(?:\s+de\s+(?P<age>\d+\s+\w+))?")
+
+
+def _split_relative(span: Span) -> list[Span]:
+    m = _RELATIVE_NAME.fullmatch(span.text)
+    if not m or not m.group("head")[:1].islower():
+        return [span]
+    return [Span(span.start + m.start(g), span.start + m.end(g), span.type, m.group(g), span.source)
+            for g in ("head", "name", "age") if m.group(g)]
 
 
 def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
@@ -116,7 +128,7 @@ def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
 
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
-    ``familia`` of ``médico de familia`` read as a relative."""
+    ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one."""
     out = []
     for s in spans:
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
@@ -125,6 +137,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
             out.append(Span(s.end - 4, s.end, "FECHAS", m.group(3), s.source))
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NOT_RELATIVE.search(text[max(0, s.start - 30):s.start]):
             continue
+        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA":
+            out += _split_relative(s)
         else:
             out.append(s)
     return out
