@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("deid", help="de-identification: evaluate, apply, train")
     dsub = p.add_subparsers(dest="deid_command", metavar="ACTION", required=True)
 
-    q = dsub.add_parser("eval", help="strict span precision/recall/F1 per type on a BRAT folder")
+    q = dsub.add_parser("eval", help="strict and span-only precision/recall/F1 per type on a BRAT folder")
     q.add_argument("folder")
     q.add_argument("--no-rules", action="store_true", help="the tagger alone")
     q.add_argument("--no-propagation", action="store_true")
@@ -36,14 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _eval(args: argparse.Namespace) -> int:
     from clinsum.deid.brat import read_folder
-    from clinsum.deid.evaluate import evaluate, format_table
+    from clinsum.deid.evaluate import evaluate_both, format_table, worst_type
     from clinsum.deid.pipeline import find_phi
 
     docs = read_folder(args.folder)
-    scores = evaluate(docs, lambda text: find_phi(
+    strict, span_only = evaluate_both(docs, lambda text: find_phi(
         text, use_rules=not args.no_rules, use_propagation=not args.no_propagation))
-    print(f"{len(docs)} documents, strict span match (type, start, end)")
-    print(format_table(scores))
+    print(f"{len(docs)} documents; P/R/F1: strict span match (type, start, end); "
+          "span P/R/F1: any overlap, any type (span R per gold type, span P per predicted type)")
+    print(format_table(strict, span_only))
+    name, f1 = worst_type(strict)
+    if name:
+        print(f"worst type with >= 20 gold spans: {name} (strict F1 {f1:.4f})")
     return 0
 
 

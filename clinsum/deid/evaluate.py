@@ -1,4 +1,7 @@
-"""Strict span evaluation (same type, same start and end), per type and overall."""
+"""Span evaluation per type and overall: strict (same type, start and end) and span-only
+(a gold span counts as found when any predicted span overlaps it, whatever its type; a
+predicted span is right when it overlaps any gold span) — the measure that matters for
+what leaves the machine."""
 
 from __future__ import annotations
 
@@ -49,17 +52,57 @@ def strict_scores(pairs: list[tuple[list[Span], list[Span]]]) -> dict[str, Score
     return out
 
 
+def _overlaps(span: Span, others: list[Span]) -> bool:
+    return any(o.start < span.end and span.start < o.end for o in others)
+
+
+def span_scores(pairs: list[tuple[list[Span], list[Span]]]) -> dict[str, Scores]:
+    """Type-agnostic overlap scores: recall per gold type, precision per predicted type."""
+    tp: Counter = Counter()
+    fp: Counter = Counter()
+    fn: Counter = Counter()
+    for gold, pred in pairs:
+        for g in gold:
+            (tp if _overlaps(g, pred) else fn)[g.type] += 1
+        for p in pred:
+            if not _overlaps(p, gold):
+                fp[p.type] += 1
+    out = {t: Scores(tp[t], fp[t], fn[t]) for t in sorted(set(tp) | set(fp) | set(fn))}
+    out["ALL"] = Scores(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return out
+
+
 def evaluate(docs: list[BratDocument], find: Callable[[str], list[Span]]) -> dict[str, Scores]:
-    """Run ``find`` on every document's text and score it against the gold spans."""
+    """Run ``find`` on every document's text and score it strictly against the gold spans."""
     return strict_scores([(doc.spans, find(doc.text)) for doc in docs])
 
 
-def format_table(scores: dict[str, Scores]) -> str:
-    rows = [f"{'type':<34} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5} {'pred':>5}"]
-    for name, s in scores.items():
-        if name == "ALL":
-            continue
-        rows.append(f"{name:<34} {s.precision:6.4f} {s.recall:6.4f} {s.f1:6.4f} {s.tp + s.fn:5d} {s.tp + s.fp:5d}")
-    s = scores["ALL"]
-    rows.append(f"{'ALL (micro)':<34} {s.precision:6.4f} {s.recall:6.4f} {s.f1:6.4f} {s.tp + s.fn:5d} {s.tp + s.fp:5d}")
+def evaluate_both(docs: list[BratDocument], find: Callable[[str], list[Span]]) -> tuple[dict[str, Scores],
+                                                                                         dict[str, Scores]]:
+    """(strict, span-only) scores, each document tagged once."""
+    pairs = [(doc.spans, find(doc.text)) for doc in docs]
+    return strict_scores(pairs), span_scores(pairs)
+
+
+def worst_type(scores: dict[str, Scores], min_gold: int = 20) -> tuple[str, float]:
+    """The type with the lowest F1 among those with at least ``min_gold`` gold spans."""
+    ranked = sorted((s.f1, name) for name, s in scores.items() if name != "ALL" and s.tp + s.fn >= min_gold)
+    return (ranked[0][1], ranked[0][0]) if ranked else ("", 1.0)
+
+
+def format_table(scores: dict[str, Scores], span_only: dict[str, Scores] | None = None) -> str:
+    """Per-type table; with ``span_only``, its P/R/F1 stand beside the strict ones."""
+    head = f"{'type':<34} {'P':>6} {'R':>6} {'F1':>6} {'gold':>5} {'pred':>5}"
+    if span_only is not None:
+        head += f"   {'span P':>6} {'span R':>6} {'span F1':>7}"
+    rows = [head]
+    empty = Scores()
+    for name in [n for n in scores if n != "ALL"] + ["ALL"]:
+        s = scores[name]
+        label = "ALL (micro)" if name == "ALL" else name
+        row = f"{label:<34} {s.precision:6.4f} {s.recall:6.4f} {s.f1:6.4f} {s.tp + s.fn:5d} {s.tp + s.fp:5d}"
+        if span_only is not None:
+            o = span_only.get(name, empty)
+            row += f"   {o.precision:6.4f} {o.recall:6.4f} {o.f1:7.4f}"
+        rows.append(row)
     return "\n".join(rows)

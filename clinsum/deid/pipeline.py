@@ -33,7 +33,7 @@ def name_words(text: str, spans: list[Span]) -> list[Span]:
     (``Patient: Harold Brennan`` … ``Mr. Brennan``)."""
     out = []
     for s in spans:
-        if s.source == "fill" and s.type.startswith("NOMBRE_") and len(s.text.split()) <= 4:
+        if s.source in ("fill", "field") and s.type.startswith("NOMBRE_") and len(s.text.split()) <= 4:
             for word in set(re.findall(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{3,}\b", s.text)) - _NOT_NAMES:
                 out += [Span(m.start(), m.end(), s.type, word, "propagated")
                         for m in re.finditer(rf"(?<!\w){word}(?!\w)", text)]
@@ -58,6 +58,14 @@ def find_phi(text: str, *, language: str | None = None, use_rules: bool = True,
     return list(_find_phi(text, language, use_rules, use_propagation))
 
 
+def clear_cache() -> None:
+    """Forget cached results and the loaded tagger (after retraining the shipped model)."""
+    from clinsum.deid.tagger import default_tagger as tagger
+
+    _find_phi.cache_clear()
+    tagger.cache_clear()
+
+
 @lru_cache(maxsize=512)
 def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation: bool) -> tuple[Span, ...]:
     """PHI spans of ``text`` (MEDDOCAN types), sorted, without overlaps.
@@ -69,12 +77,68 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
     found = trim_titles(default_tagger().spans(text), text)
     if language == "en":
         found = [s._replace(source="model-en") for s in found if _fits_english(s)]
+    else:
+        found = fix_tagger_spans(text, found)
     spans = list(found)
     if use_rules:
         rules = rule_spans(text, language)
+        if language != "en":
+            found = extend_spans(found, rules)
+            spans = list(found)
         spans += rules
+        fields = [r for r in rules if r.source == "field"]
+        # what a label says wins: the tagger's other reading of a field is not copied elsewhere
+        found = [s for s in found if not any(s.start < f.end and f.start < s.end for f in fields)]
+        found += [f for f in fields if f.type.startswith("NOMBRE_")]
         if use_propagation:
             spans += name_words(text, rules)
     if use_propagation:
         spans += propagate(text, found)
     return tuple(remove_overlaps(spans))
+
+
+_TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
+_NOT_RELATIVE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de|vesículas?|células?)\s+$")
+# "madre Carmen", "hermano Juan de 2 años", "hija de 50 años de nombre Natalia Ruiz": MEDDOCAN
+# marks the relative, the relative's name and the age as separate spans
+_RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
+                            r"(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*)(?:\s+de\s+(?P<age>\d+\s+\w+))?")
+
+
+def _split_relative(span: Span) -> list[Span]:
+    m = _RELATIVE_NAME.fullmatch(span.text)
+    if not m or not m.group("head")[:1].islower():
+        return [span]
+    return [Span(span.start + m.start(g), span.start + m.end(g), span.type, m.group(g), span.source)
+            for g in ("head", "name", "age") if m.group(g)]
+
+
+def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
+    """Tagger spans that a hospital rule continues into untagged words (``Hospital Comarcal`` of
+    ``Hospital Comarcal Ficticio de Valdeloma``) take the rule's end."""
+    out = []
+    for s in found:
+        for r in rules:
+            if (r.type == s.type == "HOSPITAL" and r.start == s.start and r.end > s.end
+                    and not any(o.start < r.end and o.end > s.end for o in found if o is not s)):
+                s = s._replace(end=r.end, text=r.text)
+        out.append(s)
+    return out
+
+
+def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
+    """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
+    ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one."""
+    out = []
+    for s in spans:
+        m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
+        if m:
+            out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
+            out.append(Span(s.end - 4, s.end, "FECHAS", m.group(3), s.source))
+        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NOT_RELATIVE.search(text[max(0, s.start - 30):s.start]):
+            continue
+        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA":
+            out += _split_relative(s)
+        else:
+            out.append(s)
+    return out

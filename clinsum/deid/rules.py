@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from clinsum.deid.rules_es import spanish_rule_spans
 from clinsum.deid.spans import Span
 
 _MONTHS = (
@@ -110,6 +111,7 @@ def rule_spans(text: str, language: str = "es") -> list[Span]:
     if language != "en":  # the tagger knows Spanish hospitals; these only fill its gaps
         out += [Span(m.start(), m.end(), kind, m.group(), "fill")
                 for kind, pattern in SPANISH_PATTERNS for m in pattern.finditer(text)]
+        out += spanish_rule_spans(text)
     for m in _TITLED.finditer(text):
         kind = "NOMBRE_SUJETO_ASISTENCIA" if m.group("t") in ("Mr", "Mrs", "Ms") else "NOMBRE_PERSONAL_SANITARIO"
         out.append(Span(m.start("v"), m.end("v"), kind, m.group("v"), "rule"))

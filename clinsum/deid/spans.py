@@ -10,20 +10,63 @@ class Span(NamedTuple):
     end: int
     type: str
     text: str
-    source: str = "model"  # model | model-en (tagger on English text) | rule | field | propagated | gold
+    # model | model-en (tagger on English text) | field (labelled value, letterhead) | form (fixed shape)
+    # | rule | fill | propagated | gold
+    source: str = "model"
+
+
+#: lower wins: labelled fields and fixed shapes, then the tagger, then rules, gap fillers, copies
+PRIORITY = {"field": -1, "form": -1, "gold": 0, "model": 0, "rule": 1, "fill": 1.5, "model-en": 2, "propagated": 3}
+_TRIM = " \t,;:.-–(/"
+
+
+def _inside(inner: Span, outer: Span) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _rest(span: Span, kept: list[Span]) -> Span | None:
+    """What is left of a tagger span cut at one end by a field or form span of another type
+    (``Hospital General`` of ``Hospital General Servicio Castellano-Leonés de Salud``), or None."""
+    hits = [k for k in kept if k.start < span.end and span.start < k.end]
+    if len(hits) != 1 or hits[0].source not in ("field", "form") or hits[0].type == span.type \
+            or _inside(span, hits[0]):
+        return None
+    cut = hits[0]
+    if cut.start > span.start and cut.end >= span.end:
+        start, end = span.start, cut.start
+    elif cut.start <= span.start and cut.end < span.end:
+        start, end = cut.end, span.end
+    else:
+        return None
+    piece = span.text[start - span.start:end - span.start]
+    left = len(piece) - len(piece.lstrip(_TRIM))
+    piece = piece.strip(_TRIM)
+    if len(piece) < 3 or not any(c.isalnum() for c in piece):
+        return None
+    return span._replace(start=start + left, end=start + left + len(piece), text=piece)
 
 
 def remove_overlaps(spans: list[Span]) -> list[Span]:
-    """Keep, among overlapping spans, the tagger's, then rules, then propagated; then the longer."""
-    priority = {"gold": 0, "model": 0, "rule": 1, "fill": 1, "model-en": 2, "propagated": 3}
+    """Non-overlapping spans: by :data:`PRIORITY`, then the longer.
+
+    A rule span that contains a shorter tagger span of its type is the fuller reading of it and
+    replaces every tagger span inside it; a tagger span that holds two rule spans of its type
+    is read as those; a tagger span cut at one end by a field or a fixed form keeps the part
+    outside it.
+    """
     rules = [s for s in spans if s.source == "rule"]
-    # a rule span of the same type that contains a tagger span is the fuller reading of it
-    spans = [s for s in spans if not s.source.startswith("model") or not any(
-        r.type == s.type and r.start <= s.start and s.end <= r.end and (r.end - r.start) > (s.end - s.start)
-        for r in rules)]
-    ranked = sorted(spans, key=lambda s: (priority.get(s.source, 3), -(s.end - s.start), s.start))
+    fuller = [r for r in rules if any(
+        s.source.startswith("model") and s.type == r.type and _inside(s, r) and (r.end - r.start) > (s.end - s.start)
+        for s in spans)]
+    spans = [s for s in spans if not s.source.startswith("model") or not any(_inside(s, r) for r in fuller)
+             and sum(r.type == s.type and _inside(r, s) for r in rules) < 2]
+    ranked = sorted(spans, key=lambda s: (PRIORITY.get(s.source, 3), -(s.end - s.start), s.start))
     kept: list[Span] = []
     for span in ranked:
         if all(span.end <= k.start or span.start >= k.end for k in kept):
             kept.append(span)
+        elif span.source.startswith("model"):
+            rest = _rest(span, kept)
+            if rest and all(rest.end <= k.start or rest.start >= k.end for k in kept):
+                kept.append(rest)
     return sorted(kept)

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from clinsum.deid.brat import BratDocument
-from clinsum.deid.features import sequence_features
+from clinsum.deid.features import FEATURE_VERSION, section_key, sequence_features
 from clinsum.deid.gazetteer import DATA, GAZETTEER_TYPES, Gazetteer, load_gazetteer
 from clinsum.deid.spans import Span
 from clinsum.deid.tokens import Token, numbered_lines, phrase_key, word_key
 from clinsum.errors import ConfigError
 
 MODEL_NAME = "crf_model.crfsuite.gz"
+VERSION_NAME = "crf_features.txt"  # the feature version the model was trained with (absent: 1)
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
@@ -63,7 +64,7 @@ def decode(toks: list[Token], labels: Iterable[str], text: str) -> list[Span]:
 class CrfTagger:
     """A trained CRF plus the gazetteers its features use."""
 
-    def __init__(self, model_bytes: bytes, gazetteer: Gazetteer) -> None:
+    def __init__(self, model_bytes: bytes, gazetteer: Gazetteer, version: int = 1) -> None:
         import pycrfsuite
 
         self._model = model_bytes  # the tagger reads this buffer in place: keep it alive
@@ -71,15 +72,24 @@ class CrfTagger:
         self._tagger.open_inmemory(self._model)
         self._lock = threading.Lock()  # one crfsuite tagger is not safe across threads
         self.gazetteer = gazetteer
+        self.version = version
 
     def spans(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for line_no, toks in numbered_lines(text):
-            features = sequence_features(toks, self.gazetteer, line_no)
+        for line_no, toks, section in _lines_with_sections(text):
+            features = sequence_features(toks, self.gazetteer, line_no, self.version, section)
             with self._lock:
                 labels = self._tagger.tag(features)
             out.extend(decode(toks, labels, text))
         return out
+
+
+def _lines_with_sections(text: str):
+    """(line number, tokens, heading above) of each non-empty line."""
+    section = ""
+    for line_no, toks in numbered_lines(text):
+        yield line_no, toks, section
+        section = section_key(toks, section)
 
 
 def load_tagger(folder: str | Path) -> CrfTagger:
@@ -88,7 +98,9 @@ def load_tagger(folder: str | Path) -> CrfTagger:
     if not path.exists():
         raise ConfigError(f"No de-identification model in {folder}.",
                           hint="Rebuild it with `clinsum deid train TRAIN_DIR`.")
-    return CrfTagger(gzip.decompress(path.read_bytes()), load_gazetteer(str(folder)))
+    version_path = Path(folder) / VERSION_NAME
+    version = int(version_path.read_text().strip()) if version_path.exists() else 1
+    return CrfTagger(gzip.decompress(path.read_bytes()), load_gazetteer(str(folder)), version)
 
 
 @cache
@@ -149,7 +161,8 @@ def build_gazetteers(docs: list[BratDocument], min_share: float = 0.5) -> tuple[
 
 
 def train(docs: list[BratDocument], out_dir: str | Path = DATA, *, c1: float = 0.03, c2: float = 0.02,
-          max_iterations: int = 250, log=print) -> dict[str, Any]:
+          max_iterations: int = 250, version: int = FEATURE_VERSION, verbose: bool = False,
+          log=print) -> dict[str, Any]:
     """Train the CRF and the gazetteers on ``docs``; write them to ``out_dir``; return stats.
 
     The defaults are the settings of the shipped model (chosen on MEDDOCAN dev; trained on train).
@@ -160,11 +173,12 @@ def train(docs: list[BratDocument], out_dir: str | Path = DATA, *, c1: float = 0
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     gazetteer, per_doc = build_gazetteers(docs)
-    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer = pycrfsuite.Trainer(verbose=verbose)
     n_seq = 0
     for doc, doc_gazetteer in zip(docs, per_doc, strict=True):
-        for line_no, toks in numbered_lines(doc.text):
-            trainer.append(sequence_features(toks, doc_gazetteer, line_no), bio_labels(toks, doc.spans))
+        for line_no, toks, section in _lines_with_sections(doc.text):
+            trainer.append(sequence_features(toks, doc_gazetteer, line_no, version, section),
+                           bio_labels(toks, doc.spans))
             n_seq += 1
     trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
                         "feature.possible_transitions": True})
@@ -174,6 +188,7 @@ def train(docs: list[BratDocument], out_dir: str | Path = DATA, *, c1: float = 0
         trainer.train(str(model_path))
         raw = model_path.read_bytes()
     (out_dir / MODEL_NAME).write_bytes(gzip.compress(raw, 9))
+    (out_dir / VERSION_NAME).write_text(f"{version}\n")
     gazetteer.write(out_dir)
     default_tagger.cache_clear()
     load_gazetteer.cache_clear()

@@ -1,0 +1,255 @@
+"""Fixed-form PHI of Spanish records that the tagger misses or mistypes.
+
+Each rule yields spans with a ``source`` that says how far to trust it against the tagger
+(see :func:`clinsum.deid.spans.remove_overlaps`):
+
+- ``field``: the value of a labelled header line (``Paciente:``, ``Médico responsable:``,
+  ``NASS:``, ``Cama:``) or a letterhead in capitals; the label decides the type, whatever
+  the tagger read there.
+- ``form``: a shape that is PHI wherever it appears (grouped phone numbers, ``Centro de Salud
+  …``, vehicle plates, regional health services).
+- ``rule``: a reading that replaces a shorter tagger span of the same type inside it
+  (street names after ``Avda.``/``C/``, hospital names in title case).
+- ``fill``: used only where the tagger found nothing (ages and dates in words, month/year
+  dates, years next to events, relatives, professions).
+"""
+
+from __future__ import annotations
+
+import re
+
+from clinsum.deid.spans import Span
+
+# ---------------------------------------------------------------- words and numbers
+_UNITS = ("un|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|"
+          "dieciséis|dieciseis|diecisiete|dieciocho|diecinueve|veinte|veintiun|veintiuno|veintiuna|veintidós|"
+          "veintidos|veintitrés|veintitres|veinticuatro|veinticinco|veintiséis|veintiseis|veintisiete|"
+          "veintiocho|veintinueve")
+_TENS = "treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa"
+#: a number from one to one hundred and nineteen written in Spanish words
+NUMBER_WORDS = rf"(?:(?:cien(?:to)?(?:\s+y)?\s+)?(?:(?:{_TENS})(?:\s+y\s+(?:{_UNITS}))?|{_UNITS})|cien)"
+_MONTHS = ("enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|"
+           "diciembre")
+_DAY_WORDS = rf"(?:primero|{_UNITS}|treinta(?:\s+y\s+uno)?)"
+_YEAR_WORDS = rf"(?:mil\s+novecientos(?:\s+{NUMBER_WORDS})?|dos\s+mil(?:\s+{NUMBER_WORDS})?)"
+_AGE_UNIT = r"(?:años|año|meses|mes|semanas|días)"
+_NUM = rf"(?:\d{{1,3}}|{NUMBER_WORDS})"
+
+# ---------------------------------------------------------------- header fields
+_PATIENT_LABELS = r"paciente|nombre(?:\s+y\s+apellidos)?|apellidos|nombre\s+del\s+paciente|usuari[oa]"
+_STAFF_LABELS = (r"(?:médic[oa]|facultativ[oa]|doctor[a]?|enfermer[oa]|pediatra|cirujan[oa]|matrona|"
+                 r"psiquiatra|[a-záéíóúñ]+(?:log[oa]|atra))"
+                 r"(?:\s+(?:responsable|de\s+planta|adjunt[oa]|tratante|de\s+guardia|residente|"
+                 r"que\s+(?:informa|firma|atiende)))?|responsable\s+clínico|firmado\s+por|fdo\.?")
+_FIELD_VALUE = r"[ \t]*:[ \t]*(?:(?:Dr|Dra|Sr|Sra|D|Dña)\.?[ \t]+)?(?P<v>[^\n(,;]*[^\s\n(,;.])"
+HEADER_FIELDS: list[tuple[str, re.Pattern[str]]] = [
+    ("NOMBRE_SUJETO_ASISTENCIA", re.compile(rf"(?im)^[ \t]*(?:{_PATIENT_LABELS}){_FIELD_VALUE}")),
+    ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"(?im)^[ \t]*(?:{_STAFF_LABELS}){_FIELD_VALUE}")),
+]
+# the value of a name field stops before the next label on the same line ("Ana Ruiz NºCol: …")
+_NEXT_LABEL = re.compile(r"\s*(?:N[ºo°]\s*Col|NHC|NASS|DNI|Edad|Sexo|E-?mail|Correo|Tel)\b.*$|"
+                         r"\s+(?:Servicio|Unidad|Departamento|Secci[óo]n|Hospital|Cl[íi]nica|Centro|Instituto|"
+                         r"Facultad|Universidad|Complejo|Fundaci[óo]n|[ÁA]rea|Av|Avda|Avenida|Calle|C/|Plaza|Paseo)\b.*$")
+
+# a name: up to five capitalized words and connectors, ending before ". " that ends a segment
+_SEGMENT_END = re.compile(r"(?<=[^\W\d_]{2})\.\s")
+_NAME_VALUE = re.compile(r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*(?:[ \t]+(?:(?:de|del|la|las|los|y|i|da|van|von)[ \t]+)*"
+                         r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*){0,4}")
+
+_CARD_LABELS = (r"NASS|NSS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
+                r"n[úu]mero\s+de\s+(?:la\s+)?seguridad\s+social|CIP(?:-SNS)?|TSI|"
+                r"tarjeta\s+sanitaria(?:\s+individual)?|c[óo]digo\s+de\s+identificaci[óo]n\s+personal")
+CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
+    ("ID_ASEGURAMIENTO", re.compile(
+        rf"(?i)\b(?:{_CARD_LABELS})\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>[A-Z]{{0,4}}[ \t-]?\d[\dA-Z /-]{{4,}}[\dA-Z])")),
+    ("ID_SUJETO_ASISTENCIA", re.compile(
+        r"(?i)\b(?:pasaporte|passport)\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>[A-Z]{1,3}[ -]?\d{6,9}|\d{6,9}[A-Z]?)\b")),
+    ("OTROS_SUJETO_ASISTENCIA", re.compile(
+        r"(?i)\b(?:cama|hab\.|habitaci[óo]n|box)[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>\d{1,4}(?:[.-]\d{1,3})?[A-Z]?)\b")),
+    ("IDENTIF_DISPOSITIVOS_NRSERIE", re.compile(
+        r"(?i)\b(?:n[ºo°.]*|n[úu]mero)\s+de\s+serie\b[ \t]*:?[ \t]*(?P<v>[A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])")),
+    ("IDENTIF_VEHICULOS_NRSERIE_PLACAS", re.compile(
+        r"(?i)\bmatr[íi]cula\b[ \t]*:?[ \t]*(?P<v>\d{4}[ -]?[A-Z]{3}|[A-Z]{1,2}[ -]?\d{4}[ -]?[A-Z]{1,2})\b")),
+]
+
+# a line in capitals that names a hospital or clinic (a letterhead)
+_CAPS_WORD = r"[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*"
+LETTERHEAD = re.compile(
+    rf"(?m)\b(?:HOSPITAL|CL[IÍ]NICA|COMPLEJO\s+HOSPITALARIO|COMPLEXO\s+HOSPITALARIO|SANATORIO|POLICL[IÍ]NICA|"
+    rf"CENTRO\s+HOSPITALARIO|CENTRO\s+DE\s+SALUD|CONSORCIO\s+HOSPITALARIO)(?:[ \t]+(?:{_CAPS_WORD}|\d+))+")
+
+# ---------------------------------------------------------------- fixed forms
+_PHONE_BODY = (r"[6789]\d{8}|[6789]\d{2}[ .-]\d{3}[ .-]\d{3}|[6789]\d{2}[ .-]\d{2}[ .-]\d{2}[ .-]\d{2}|"
+               r"[6789]\d[ .-]\d{3}[ .-]\d{2}[ .-]\d{2}|[6789]\d{2}[ .-]\d{6}")
+PHONE = re.compile(
+    rf"(?<![\w,/+-])(?<!\d\.)(?P<v>(?:(?:00|\+)[ ]?34[ .-]*)?(?:{_PHONE_BODY})(?:[ ,]*(?:ext|extensión|ext\.)[ .:]*\d{{2,5}})?)"
+    r"(?!\w|[.,/-]\d)")
+_PHONE_LABEL = re.compile(r"(?i)\b(?:tel[eé]fonos?|tel|telf|tfno|tf|m[oó]vil|fax|llamar|contacto)\b")
+_FAX_LABEL = re.compile(r"(?i)\bfax\b")
+_GROUPED = re.compile(r"[ .-]")
+
+_CONNECT = r"(?:de|del|la|las|los|el|y|d'|l'|i|da|do|dos)"
+_STREET_WORDS = (r"(?:C|Calle|Avda|Avd|Av|Avenida|Avinguda|Ctra|Carretera|Pza|Plaza|Pl|Paseo|Camino|Ronda|Travesía|Rúa|"
+                 r"Urb|Urbanización|Glorieta|Pasaje|Polígono|Bulevar|Boulevard|Carrer|Rambla|Vía|Passeig|Plaça)")
+# a capitalized word that does not start a street (``Centro de Salud Norte. C/ …`` ends at ``Norte``)
+_NAME_WORD = rf"(?!{_STREET_WORDS}\b|P[º°])[A-ZÁÉÍÓÚÑÜ][\w'’ª-]*(?![/\w])"
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_CONNECT}[ \t]+)*{_NAME_WORD}){{0,5}}"
+CENTRO_SALUD = re.compile(
+    rf"\b(?:Centro\s+de\s+Salud|Centro\s+de\s+Atenci[óo]n\s+Primaria|C\.\s?S\.|CAP|ABS|EAP|Consultorio\s+Local|"
+    rf"Ambulatorio)[ \t]+(?:{_CONNECT}[ \t]+)*{_NAME}")
+HEALTH_SERVICES = re.compile(
+    r"\b(?:Servicio\s+(?:Madrileño|Andaluz|Canario|Cántabro|Gallego|Murciano|Navarro|Riojano|Aragonés|Extremeño|"
+    r"Vasco|Valenciano|Castellano-Leonés|de\s+Salud\s+de\s+Castilla-La\s+Mancha)\s+de\s+Salud|"
+    r"Servei\s+Català\s+de\s+la\s+Salut|Institut\s+Català\s+de\s+la\s+Salut|Osakidetza|SERGAS|SESCAM|SACYL|"
+    r"Servicio\s+de\s+Salud\s+del\s+Principado\s+de\s+Asturias|SESPA|IB-Salut|ONCE|SAMUR|SUMMA\s*112|INSS)\b")
+_NOT_IN_NAMES = (r"(?:Servicio|Unidad|Secci[óo]n|Departamento|E-?mail|Correo|Tel|Tfno|Telf|Fax|Edificio|Planta|"
+                 r"Consultorio|D[íi]a|Estructurada|Facultad|Universidad|Complejo)\b")
+# drug and device makers (MEDDOCAN's INSTITUCION); names that are also surnames are left to the tagger
+COMPANIES = re.compile(
+    r"\b(?:Pfizer|Merck|MSD|Allergan|Eli\s+Lilly|Lilly(?:\s+y\s+Dista)?|Schering-Plough|Roche|Novartis|"
+    r"Sanofi(?:[\s-]Aventis)?|Bayer|Abbott(?:\s+Diagnostics)?|Alcon(?:[\s-]Cus[ií](?:\s+SA)?)?|Bausch\s+(?:&|and)\s+Lomb|"
+    r"Baush\s+and\s+Lomb|Carl\s+Zeiss(?:\s+Meditec)?|Humphrey\s+Zeiss\s+Instruments|Johnson\s+&\s+Johnson|"
+    r"Boston\s+Scientific(?:\s+Corporation)?|Medtronic|Septodont|Chiesi|Biogen|Bristol-Myers\s+Squibb|"
+    r"GlaxoSmithKline|Glaxo\s+Smith\s+Kline|AstraZeneca|Boehringer\s+Ingelheim|Janssen(?:-Cilag)?|Almirall|"
+    r"Grifols|Cinfa|Normon|Kern\s+Pharma|Angelini(?:\s+Farmacéutica)?|Nestlé(?:\s+Healthcare\s+Nutrition)?|"
+    r"Fresenius(?:\s+Kabi)?|Baxter|B\.\s?Braun|Olympus|Stryker|Smith\s+&\s+Nephew|Dräger(?:\s+Medizintechnik)?|"
+    r"Hewlett\s+Packard|McGhan(?:®)?(?:\s+Medical\s+Corporation)?|Medelec(?:®)?(?:\s+Synergy)?|Geistlich|"
+    r"Straumann|Nobel\s+Biocare|Dentsply|Ivoclar|Coloplast|ConvaTec|Menarini|Lundbeck|Otsuka|Takeda|Gilead|"
+    r"Amgen|Servier|Pierre\s+Fabre|Galderma|Ipsen|Leo\s+Pharma|Galimplant|Medartis|Polytech)\b"
+    r"(?:\s+(?:Co|Corp|Inc|Ltd|GmbH|SA)\b)?")
+ORGANISATION = re.compile(
+    rf"\b(?:Universidad|Universitat|Facultad|Instituto|Institut|Fundación|Fundació|Centro\s+Penitenciario|"
+    rf"Centro\s+Nacional|Residencia|Juzgado|Asociación|Sociedad|Laboratorios?|Colegio\s+Oficial|Escuela)"
+    rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?!{_NOT_IN_NAMES}){_NAME_WORD}){{1,6}}")
+PLATE = re.compile(r"\b\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b")
+NASS = re.compile(r"\b\d{2}[ /-]\d{8}[ /-]\d{2}\b")
+
+_STREET_TYPES = (r"C/|c/|Calle|C\.|Avda\.?|Avd\.|Av\.|Avenida|Avinguda|Ctra\.?|Carretera|Pza\.?|Plaza|Pl\.|P[º°]\.?|P\.[º°]|"
+                 r"Paseo|Camino|Ronda|Travesía|Trav\.|Rúa|Urb\.|Urbanización|Glorieta|Callejón|Pasaje|Polígono|"
+                 r"Pol\.|Bulevar|Boulevard|Carrer|Rambla|Via|Vía|Passeig|Plaça|Kalea|Pasealekua")
+STREET = re.compile(
+    rf"(?<![\w/.])(?:{_STREET_TYPES})[ \t]*(?:{_CONNECT}[ \t]+)*{_NAME}"
+    r"(?:,?[ \t]*(?:n[º°o.]*[ \t]*)?\d{1,4}(?!\d)[A-Za-z]?(?:[ \t]*[-–][ \t]*\d{1,3}(?!\d))?|,?[ \t]*s/n)?"
+    r"(?:,?[ \t]*\d+[º°ªo]?[ \t]*(?:[A-H]|izq(?:uierda)?|dcha|der(?:echa)?)\b\.?)?")
+
+HOSPITAL_TITLE = re.compile(
+    rf"(?<!Entrevista )\b(?:Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Clínica|Policlínica|Sanatorio)"
+    rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?:(?!{_NOT_IN_NAMES}){_NAME_WORD}|\d+\s+de\s+[A-Z][a-z]+)){{1,6}}")
+
+# ---------------------------------------------------------------- ages, dates, relatives, professions
+_PATIENT_NOUNS = (r"paciente|varón|var[oó]n|mujer|hombre|niñ[oa]|lactante|neonato|recién\s+nacid[oa]|puérpera|"
+                  r"gestante|primigesta|secundigesta|multípara|chic[oa]|joven|adolescente|ancian[oa]|señora?|bebé|"
+                  r"preescolar|escolar|sujeto|enferm[oa]")
+AGES: list[re.Pattern[str]] = [
+    re.compile(rf"(?i)\b(?:{_PATIENT_NOUNS})(?:[ \t]+[\wáéíóúñ]+)?[ \t]+de[ \t]+(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"
+               rf"(?![ \t]+de[ \t]+(?:evoluci[óo]n|seguimiento|duraci[óo]n|tratamiento|ingreso))"),
+    re.compile(rf"(?i)\b(?P<v>{_NUM}[ \t]+{_AGE_UNIT})[ \t]+de[ \t]+(?:edad|vida)\b"),
+    re.compile(rf"(?i)\ba[ \t]+la[ \t]+edad[ \t]+de[ \t]+(?P<v>{_NUM}(?:[ \t]+{_AGE_UNIT})?)\b"),
+    re.compile(rf"(?i)\b(?:cuando|mientras)[ \t]+tenía[ \t]+(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"),
+    re.compile(rf"(?i)\bedad[ \t]*:?[ \t]*(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"),
+]
+DATES: list[re.Pattern[str]] = [
+    # 03/2024, 3-2024, 04.2023
+    re.compile(r"(?<![\d/.-])(?:0?[1-9]|1[0-2])[/.-](?:19\d\d|20[0-3]\d)\b(?![/.-]\d)"),
+    # cinco de abril de dos mil veinte, primero de mayo
+    re.compile(rf"(?i)\b{_DAY_WORDS}[ \t]+de[ \t]+(?:{_MONTHS})(?:[ \t]+de(?:l)?[ \t]+(?:(?:19|20)\d\d|{_YEAR_WORDS}))?\b"),
+    re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+de(?:l)?[ \t]+{_YEAR_WORDS}\b"),
+    # febrero y abril de 2002, Marzo y Abril de 2000
+    re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+y[ \t]+(?:{_MONTHS})[ \t]+de(?:l)?[ \t]+(?:19|20)\d\d\b"),
+    # mes de abril
+    re.compile(rf"(?i)\bmes[ \t]+de[ \t]+(?:{_MONTHS})\b"),
+]
+# a year or a lower-case month next to words that place an event in time
+YEAR_NEAR_EVENT = re.compile(
+    r"(?i)\b(?:en|desde|hasta|del|año|años|durante|entre|hacia|antes\s+de|después\s+de|a\s+finales\s+de|"
+    r"a\s+principios\s+de|a\s+mediados\s+de|y)[ \t]+(?:el[ \t]+)?(?:año[ \t]+)?(?P<v>(?:19|20)\d\d)\b"
+    r"(?![ \t]*(?:mg|ml|g|UI|cc|mcg|µg|kg|mm|cm|%|x|/|[.,]\d|-\d))")
+MONTH_NEAR_EVENT = re.compile(rf"\b(?:en|desde|hasta|de|entre|a)[ \t]+(?P<v>{_MONTHS})\b(?![ \t]+de[ \t]+\d)")
+
+_RELATIVES = (r"esposa|esposo|marido|mujer|pareja|novi[oa]|madre|padre|padres|hij[oa]s?|herman[oa]s?|abuel[oa]s?|"
+              r"ti[oa]s?|prim[oa]s?|sobrin[oa]s?|niet[oa]s?|cuñad[oa]|suegr[oa]|yerno|nuera|progenitor(?:a|es)?|"
+              r"familiares?|cuidador(?:a)?|tutor(?:a)?(?:\s+legal)?")
+RELATIVE = re.compile(rf"(?i)\b(?:su|sus|el|la|los|las)[ \t]+(?P<v>{_RELATIVES})\b(?![ \t]+(?:de[ \t]+)?(?:familia|cabecera))")
+
+_PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|polic[ií]a|guardia\s+civil|bombero|"
+                r"azafata|camarer[oa]|cociner[oa]|carpinter[oa]|electricista|fontaner[oa]|mecánic[oa]|"
+                r"conductor(?:a)?|camioner[oa]|taxista|transportista|maestr[oa]|profesor(?:a)?|abogad[oa]|"
+                r"ingenier[oa]|arquitect[oa]|administrativ[oa]|dependient[ea]|comercial|vendedor(?:a)?|"
+                r"peluquer[oa]|minero|soldador(?:a)?|pintor(?:a)?|panader[oa]|carnicer[oa]|jardiner[oa]|"
+                r"estudiante|ama\s+de\s+casa|empleada\s+del\s+hogar|limpiador(?:a)?|veterinari[oa]|"
+                r"futbolista|deportista(?:\s+profesional)?|ciclista(?:\s+profesional)?|granjer[oa]|"
+                r"funcionari[oa]|informátic[oa]|periodista|músico|cantante|actor|actriz|modelo|"
+                r"trabajador(?:a)?\s+(?:de|en)\s+(?:la\s+|el\s+|una\s+|un\s+)?[\wáéíóúñ]+")
+PROFESSION = re.compile(
+    rf"(?i)(?:\b(?:de\s+profesión[ \t]*:?|(?:profesión|ocupación|oficio)[ \t]*:|trabaja(?:ba)?\s+(?:como|de)|ejerce\s+(?:como|de)|"
+    rf"jubilad[oa]\s+(?:de|como))[ \t]*:?[ \t]*(?P<v>[\wáéíóúñ]+(?:[ \t]+(?:de|en|del)[ \t]+[\wáéíóúñ]+)?)"
+    rf"|,[ \t]*(?P<w>{_PROFESSIONS})[ \t]*(?=[,.;]))")
+
+
+def _span(m: re.Match[str], kind: str, source: str, group: str | int = "v") -> Span:
+    return Span(m.start(group), m.end(group), kind, m.group(group), source)
+
+
+def _header_spans(text: str) -> list[Span]:
+    out = []
+    for kind, pattern in HEADER_FIELDS:
+        for m in pattern.finditer(text):
+            start, value = m.start("v"), m.group("v")
+            value = _SEGMENT_END.split(_NEXT_LABEL.sub("", value), maxsplit=1)[0].rstrip(" .")
+            value = re.sub(r"\s+[A-Z]$", "", value)  # "Nikolaos Antoniadis P." ends at the surname
+            if _NAME_VALUE.fullmatch(value) and not re.match(_NOT_IN_NAMES, value):
+                out.append(Span(start, start + len(value), kind, value, "field"))
+    for kind, pattern in CARD_FIELDS:
+        out += [_span(m, kind, "field") for m in pattern.finditer(text)]
+    for m in LETTERHEAD.finditer(text):
+        value = m.group().rstrip(" .-")
+        kind = "CENTRO_SALUD" if value.startswith("CENTRO DE SALUD") else "HOSPITAL"
+        out.append(Span(m.start(), m.start() + len(value), kind, value, "field"))
+    return out
+
+
+def _phone_spans(text: str) -> list[Span]:
+    out = []
+    for m in PHONE.finditer(text):
+        start, end, value = m.start("v"), m.end("v"), m.group("v")
+        line_start = text.rfind("\n", 0, start) + 1
+        before = text[max(line_start, start - 40):start]
+        labels = list(_PHONE_LABEL.finditer(before))
+        if not labels and not _GROUPED.search(value) and not value.startswith(("00", "+")):
+            continue  # nine bare digits with no phone label near: could be any identifier
+        kind = "NUMERO_FAX" if labels and _FAX_LABEL.fullmatch(labels[-1].group()) else "NUMERO_TELEFONO"
+        if value.startswith("+"):  # MEDDOCAN leaves the plus sign out of the number
+            value = value.lstrip("+ ")
+            start = end - len(value)
+        out.append(Span(start, end, kind, value, "form"))
+    return out
+
+
+def _trimmed(m: re.Match[str], kind: str, source: str) -> Span:
+    value = m.group().rstrip(" ,;.")
+    return Span(m.start(), m.start() + len(value), kind, value, source)
+
+
+def spanish_rule_spans(text: str) -> list[Span]:
+    """Spans of the Spanish rules (may overlap each other and the tagger; the caller resolves)."""
+    out = _header_spans(text) + _phone_spans(text)
+    out += [_trimmed(m, "CENTRO_SALUD", "form") for m in CENTRO_SALUD.finditer(text)]
+    out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "form") for m in HEALTH_SERVICES.finditer(text)]
+    out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "form") for m in COMPANIES.finditer(text)]
+    out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "fill") for m in ORGANISATION.finditer(text)]
+    out += [Span(m.start(), m.end(), "IDENTIF_VEHICULOS_NRSERIE_PLACAS", m.group(), "form")
+            for m in PLATE.finditer(text)]
+    out += [Span(m.start(), m.end(), "ID_ASEGURAMIENTO", m.group(), "fill") for m in NASS.finditer(text)]
+    out += [_trimmed(m, "CALLE", "rule") for m in STREET.finditer(text)]
+    out += [_trimmed(m, "HOSPITAL", "fill") for m in HOSPITAL_TITLE.finditer(text)]
+    for pattern in AGES:
+        out += [_span(m, "EDAD_SUJETO_ASISTENCIA", "fill") for m in pattern.finditer(text)]
+    for pattern in DATES:
+        out += [Span(m.start(), m.end(), "FECHAS", m.group(), "fill") for m in pattern.finditer(text)]
+    out += [_span(m, "FECHAS", "fill") for m in YEAR_NEAR_EVENT.finditer(text)]
+    out += [_span(m, "FECHAS", "fill") for m in MONTH_NEAR_EVENT.finditer(text)]
+    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
+    for m in PROFESSION.finditer(text):
+        group = "v" if m.group("v") else "w"
+        out.append(_span(m, "PROFESION", "fill", group))
+    return out
