@@ -95,7 +95,8 @@ def existing_placeholders(text: str, mapping: Mapping) -> Mapping:
 
 
 def protect(text: str, *, mapping: Mapping | None = None, keep: Iterable[str] = (), language: str | None = None,
-            forbidden: Iterable[str] = (), safe: Iterable[str] = (), deidentify: bool = True) -> Protected:
+            forbidden: Iterable[str] = (), safe: Iterable[str] = (), deidentify: bool = True,
+            kept: list[tuple[int, int, str]] | None = None) -> Protected:
     """``text`` de-identified (unless ``deidentify`` is False: it already is) and scanned for residues."""
     mapping = existing_placeholders(text, mapping if mapping is not None else Mapping())
     keep = set(keep)
@@ -106,7 +107,7 @@ def protect(text: str, *, mapping: Mapping | None = None, keep: Iterable[str] = 
         result = replace(text, spans, mapping, keep)
         out, placed, n, kept = result.text, result.placed, len(result.spans), result.kept_placed
     else:
-        out, n, kept = text, 0, []
+        out, n, kept = text, 0, list(kept or [])
         placed = [(m.start(), m.end(), LABEL_TO_TYPE.get(m.group(1), RESIDUE_TYPE)) for m in PLACEHOLDER_RE.finditer(text)]
     residues = [r for r in scan(out, forbidden=tuple(forbidden), safe=frozenset(safe))
                 if all(r.end <= a or r.start >= b for a, b, _t in kept)]
