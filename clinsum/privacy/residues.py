@@ -58,6 +58,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("location", re.compile(r"\b(?:cama|habitaci[oó]n|hab\.|box|bed|room|planta)\s*(?:n[º°o]\.?|#)?\s*:?\s*\d[\w.-]*",
                             re.I)),
     ("number", re.compile(r"\+?\(?\d[\d .()/-]{3,}\d")),
+    ("address", re.compile(r"\b(?:https?://|www\.)[^\s\x00<>\"]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("date", re.compile(r"(?<=\s)(?:0?[1-9]|1[0-2])/(?:1[3-9]|2\d|3[01])\b(?![/.,]\d)")),
     ("number", re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]+(?:-[A-Z0-9]+)+\b|\b[A-Z]{1,3}\d{5,}\b"
                           r"|\b\d{4}[\s-]?[B-DF-HJ-NP-TV-Z]{3}\b|\b[A-Z0-9]{10,17}\b(?<=\d\w)")),
 ]
@@ -102,15 +104,16 @@ def _numbers(text: str) -> list[Residue]:
         for m in pattern.finditer(text):
             value = m.group(0).rstrip(" .-/(")
             end = m.start() + len(value)
-            if kind == "number" and value[:1].isdigit() or value[:1] in "+(":
+            if kind == "number" and re.fullmatch(r"[+(]?\d[\d .()/-]*", value):
                 if _digits(value) < 5 or _is_measure(text, m.start(), end, value):
                     continue
-                if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?", value):  # 250.000 platelets
+                if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?", value):  # 250.000 platelets
                     continue
             if kind == "number" and (_CODE.match(value) or _digits(value) < 4):
                 continue
-            if kind == "date" and re.fullmatch(r"\d{1,2}[/.-]\d{1,2}", value) and _is_measure(text, m.start(), end, value):
-                continue
+            if kind == "date" and re.fullmatch(r"\d{1,2}[/.-]\d{1,2}", value) and (
+                    _UNIT_AFTER.match(text, end) or re.fullmatch(r"\d/\d", value)):
+                continue  # 4/5 strength, 3/5 criteria: a score, not a date
             out.append(Residue(m.start(), end, kind, value))
     return out
 
@@ -135,7 +138,8 @@ _INSTITUTION = {"hospital", "clinic", "clinica", "center", "centre", "centro", "
                 "ambulatorio", "residencia", "cap", "cs", "university", "universidad", "infirmary", "policlinica"}
 _GENERIC = _INSTITUTION | {"general", "universitario", "universitaria", "medical", "medico", "community", "regional",
                            "memorial", "cancer", "de", "del", "la", "el", "los", "las", "the", "of", "salud", "health",
-                           "fictional", "ficticio", "ficticia", "y", "and", "children", "infantil", "materno"}
+                           "fictional", "ficticio", "ficticia", "y", "and", "children", "infantil", "materno", "mental",
+                           "atencion", "primaria", "especialidades", "salud"}
 
 
 def _institution(words: list[str]) -> bool:

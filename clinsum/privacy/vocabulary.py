@@ -49,18 +49,27 @@ def vocabulary() -> frozenset[str]:
 
 
 def _wordnet_words() -> set[str]:
-    """Lower-case English WordNet lemmas where WordNet is installed (its proper nouns are capitalised)."""
+    """Lower-case English WordNet words where WordNet is installed. Read from the data files,
+    which keep proper nouns capitalised (the index files lower-case everything)."""
     from clinsum.metrics.wordnet import find_dir
 
     folder = find_dir()
     out: set[str] = set()
     for pos in ("noun", "verb", "adj", "adv") if folder else ():
-        index = Path(folder) / f"index.{pos}"
-        if index.exists():
-            for line in index.read_text(encoding="utf-8", errors="replace").splitlines():
-                lemma = line.split(" ", 1)[0]
-                if lemma.isalpha() and lemma.islower():
-                    out.add(fold(lemma))
+        data = Path(folder) / f"data.{pos}"
+        if not data.exists():
+            continue
+        for line in data.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith(" "):
+                continue  # the licence header
+            parts = line.split(" ", 4 + 2 * 60)
+            try:
+                count = int(parts[3], 16)
+            except (IndexError, ValueError):
+                continue
+            for word in parts[4:4 + 2 * count:2]:
+                if word.isalpha() and word.islower():
+                    out.add(fold(word))
     return out
 
 
