@@ -69,6 +69,13 @@ def shift_date(surface: str, days: int) -> str | None:
             yy = str(new.year) if len(m[4]) == 4 else f"{new.year % 100:02d}"
             return f"{a:0{len(m[1])}d}{sep}{b:0{len(m[3])}d}{sep}{yy}"
         return None
+    m = re.fullmatch(r"(\d{1,2})/(\d{4})", s)  # month/year
+    if m and 1 <= int(m[1]) <= 12:
+        new = dt.date(int(m[2]), int(m[1]), 15) + dt.timedelta(days=days)
+        return f"{new.month:0{len(m[1])}d}/{new.year}"
+    m = re.fullmatch(r"(\D*?)((?:19|20)\d\d)", s)  # a year, maybe after "desde", "en"
+    if m:
+        return f"{m[1]}{(dt.date(int(m[2]), 7, 1) + dt.timedelta(days=days)).year}"
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", s)
     if m:
         try:
@@ -124,7 +131,7 @@ def apply(text: str, mapping: Mapping, key: RecordKey) -> tuple[str, dict[str, s
     table: dict[str, str] = {}
     for n, (ph, (kind, surface)) in enumerate(mapping.entries.items()):
         fake = surrogate_for(kind, surface, n, key)
-        if fake and fake != surface:
+        if fake:
             table[ph] = fake
     return PLACEHOLDER_RE.sub(lambda m: table.get(m.group(0), m.group(0)), text), table
 
