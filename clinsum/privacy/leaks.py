@@ -36,8 +36,8 @@ def sanitize(text: str) -> str:
 
 
 def leaked(identifier: str, output: str) -> bool:
-    """``identifier`` (case-insensitive), or any of its 4+-digit groups, is still in ``output``."""
-    if identifier.lower() in output.lower():
+    """``identifier`` (as a whole word, any case), or any of its 4+-digit groups, is still in ``output``."""
+    if re.search(rf"(?<!\w){re.escape(identifier)}(?!\w)", output, re.I):
         return True
     return any(group in output for group in re.findall(r"\d{4,}", identifier))
 
