@@ -90,9 +90,11 @@ def test_plan_sends_only_deidentified_text_and_estimates(ws: Store) -> None:
         estimate_cost("gpt-4o-mini", [[{"role": "user", "content": "hola"}]], 100, workspace=ws.root)
 
 
-def test_plan_without_deid_sends_the_record_as_is(ws: Store) -> None:
+def test_plan_without_deid_sends_the_record_as_is_only_inside(ws: Store) -> None:
     record_id = _ids(ws, 1)[0]
-    plan = batch.plan_batch(ws, [record_id], deid=False)
+    with pytest.raises(InputError, match="outside the hospital"):
+        batch.plan_batch(ws, [record_id], deid=False)  # the OpenAI API is outside
+    plan = batch.plan_batch(ws, [record_id], deid=False, destination="http://127.0.0.1:9/v1")
     text = ws.scalar("SELECT text FROM records WHERE id = ?", [record_id])
     assert text in plan.items[0][2]["body"]["messages"][1]["content"]
     assert not plan.reidentify
@@ -100,12 +102,13 @@ def test_plan_without_deid_sends_the_record_as_is(ws: Store) -> None:
 
 def test_batch_flow_with_partial_failure_and_retry(ws: Store) -> None:
     ids = _ids(ws, 4)
-    failing = f"{ids[1]}::"
+    plan = batch.plan_batch(ws, ids, model="gpt-4o-mini", reidentify=True)
+    failing = next(cid for cid, out, _ in plan.items if out.record_id == ids[1])
+    assert not any(record_id in cid for cid, _, _ in plan.items for record_id in ids)  # opaque tokens
     with BatchServer(api_key=KEY, responder=_placeholder_responder,
-                     fail=lambda cid, body: "overloaded" if cid.startswith(failing) else None) as server:
+                     fail=lambda cid, body: "overloaded" if cid == failing else None) as server:
         client = _client(server)
-        plan = batch.plan_batch(ws, ids, model="gpt-4o-mini", reidentify=True)
-        batch_id = batch.create_batch(ws, plan, client, base_url=server.base_url)
+        batch_id = batch.create_batch(ws, plan, client, base_url=server.base_url, accept_residues=True)
         assert server.uploads == [plan.jsonl()]  # exactly what was previewed left
         row = _until_fetched(ws, batch_id, client)
         assert row["request_counts"] == {"total": 4, "completed": 3, "failed": 1}
@@ -150,7 +153,7 @@ def test_resume_after_restarts(ws: Store, monkeypatch: pytest.MonkeyPatch) -> No
 
         monkeypatch.setattr(batch, "_update", dying_update)
         with pytest.raises(KeyboardInterrupt):
-            batch.create_batch(ws, plan, _client(server), base_url=server.base_url)
+            batch.create_batch(ws, plan, _client(server), base_url=server.base_url, accept_residues=True)
         monkeypatch.setattr(batch, "_update", real_update)
         assert len(server.batches) == 1 and len(server.uploads) == 1
 
@@ -174,7 +177,7 @@ def test_invalid_batch_marks_every_item_failed(ws: Store) -> None:
         client = _client(server)
         plan = batch.plan_batch(ws, _ids(ws, 1))
         plan.items[0][2]["url"] = "/v1/wrong"
-        batch_id = batch.create_batch(ws, plan, client)
+        batch_id = batch.create_batch(ws, plan, client, accept_residues=True)
         row = _until_fetched(ws, batch_id, client)
         assert row["remote_status"] == "failed" and "line 1" in row["error"]
         assert [i["status"] for i in batch.batch_items(ws, batch_id)] == ["failed"]
@@ -191,7 +194,7 @@ def test_missing_or_wrong_key_is_a_clear_error(ws: Store, monkeypatch: pytest.Mo
         plan = batch.plan_batch(ws, _ids(ws, 1))
         wrong = batch.openai_client(api_key="sk-wrong-key-000000", base_url=server.base_url)
         with pytest.raises(BackendUnavailable, match="rejected the API key"):
-            batch.create_batch(ws, plan, wrong)
+            batch.create_batch(ws, plan, wrong, accept_residues=True)
         assert batch.list_batches(ws)[0]["status"] == "prepared"  # kept, ready to resume
 
 
@@ -242,7 +245,7 @@ def test_watch_job_follows_a_batch_to_the_end(ws: Store, monkeypatch) -> None:
     with BatchServer(api_key=KEY) as server:
         monkeypatch.setenv("OPENAI_API_KEY", KEY)
         plan = batch.plan_batch(ws, _ids(ws, 2))
-        batch_id = batch.create_batch(ws, plan, _client(server), base_url=server.base_url)
+        batch_id = batch.create_batch(ws, plan, _client(server), base_url=server.base_url, accept_residues=True)
         job_id = jobs.submit(ws, batch_job.KIND, {"batch_id": batch_id, "interval": 0.01}, spawn=False)
         assert jobs.run_job(ws, job_id) == "done"
         assert batch.get_batch(ws, batch_id)["status"] == "fetched"
@@ -253,7 +256,7 @@ def test_watch_job_follows_a_batch_to_the_end(ws: Store, monkeypatch) -> None:
 def test_cancelled_batch_items_can_be_retried(ws: Store) -> None:
     with BatchServer(api_key=KEY, polls_per_step=3) as server:
         client = _client(server)
-        batch_id = batch.create_batch(ws, batch.plan_batch(ws, _ids(ws, 2)), client)
+        batch_id = batch.create_batch(ws, batch.plan_batch(ws, _ids(ws, 2)), client, accept_residues=True)
         assert batch.cancel(ws, batch_id, client)["status"] == "cancelling"
         row = _until_fetched(ws, batch_id, client)
         assert row["remote_status"] == "cancelled"
@@ -280,7 +283,7 @@ def test_cli_generate_through_a_backend(ws: Store, capsys) -> None:
 def test_cancel_before_sending_sends_nothing(ws: Store) -> None:
     with BatchServer(api_key=KEY) as server:
         client = _client(server)
-        batch_id = batch.create_batch(ws, batch.plan_batch(ws, _ids(ws, 1)), client, submit_now=False)
+        batch_id = batch.create_batch(ws, batch.plan_batch(ws, _ids(ws, 1)), client, submit_now=False, accept_residues=True)
         assert batch.cancel(ws, batch_id, client)["status"] == "cancelled"
         assert batch.refresh(ws, batch_id, client)["status"] == "cancelled"
         assert server.uploads == [] and server.batches == {}

@@ -23,6 +23,7 @@ from clinsum.backends.base import (
     timed_result,
 )
 from clinsum.errors import BackendUnavailable
+from clinsum.privacy.gate import guard
 
 _NS = 1e-9
 
@@ -95,15 +96,17 @@ class OllamaBackend(Backend):
 
     # -- Backend API ------------------------------------------------------------------------
     def generate(self, messages: list[Message], options: GenerationOptions) -> GenerationResult:
-        kwargs, ignored = self._request(messages, options, stream=False)
+        gated = guard(self.host, messages, backend=self.name, model=self.model)  # privacy gate
+        kwargs, ignored = self._request(gated.messages, options, stream=False)
         started = time.perf_counter()
         with translate_errors(self.host, self.model, options.timeout):
             response = self._client(options.timeout).chat(**kwargs)
         raw = with_thinking(response.message.thinking, response.message.content or "")
-        return self._result(raw, started, None, response, kwargs["options"], ignored)
+        return gated.restored(self._result(raw, started, None, response, kwargs["options"], ignored))
 
     def stream(self, messages: list[Message], options: GenerationOptions) -> Stream:
-        kwargs, ignored = self._request(messages, options, stream=True)
+        gated = guard(self.host, messages, backend=self.name, model=self.model)  # privacy gate
+        kwargs, ignored = self._request(gated.messages, options, stream=True)
         state: dict[str, Any] = {"first": None, "final": None, "thinking": []}
         started = time.perf_counter()
 
@@ -121,8 +124,8 @@ class OllamaBackend(Backend):
 
         def finish(text: str) -> GenerationResult:
             raw = with_thinking("".join(state["thinking"]), text)
-            return self._result(raw, started, state["first"], state["final"],
-                                kwargs["options"], ignored)
+            return gated.restored(self._result(raw, started, state["first"], state["final"],
+                                               kwargs["options"], ignored))
 
         return Stream(pieces(), finish)
 

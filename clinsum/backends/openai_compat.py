@@ -31,6 +31,7 @@ from clinsum.backends.base import (
 )
 from clinsum.backends.ollama import with_thinking
 from clinsum.errors import BackendUnavailable
+from clinsum.privacy.gate import guard
 from clinsum.secrets import get_secret
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -131,7 +132,8 @@ class _OpenAIBase(Backend):
 
     # -- Backend API ------------------------------------------------------------------------
     def generate(self, messages: list[Message], options: GenerationOptions) -> GenerationResult:
-        body, ignored = self.request_body(messages, options, stream=False)
+        gated = guard(self.base_url, messages, backend=self.name, model=self.model)  # privacy gate
+        body, ignored = self.request_body(gated.messages, options, stream=False)
         started = time.perf_counter()
         with translate_errors(self.name, self.base_url, self.model, options.timeout):
             response = self._client(options.timeout).chat.completions.create(**body)
@@ -141,10 +143,11 @@ class _OpenAIBase(Backend):
         choice = response.choices[0]
         raw = with_thinking(getattr(choice.message, "reasoning_content", None),
                             choice.message.content or "")
-        return self._finish(raw, started, None, response.usage, choice.finish_reason, ignored)
+        return gated.restored(self._finish(raw, started, None, response.usage, choice.finish_reason, ignored))
 
     def stream(self, messages: list[Message], options: GenerationOptions) -> Stream:
-        body, ignored = self.request_body(messages, options, stream=True)
+        gated = guard(self.base_url, messages, backend=self.name, model=self.model)  # privacy gate
+        body, ignored = self.request_body(gated.messages, options, stream=True)
         state: dict[str, Any] = {"first": None, "usage": None, "finish": None, "thinking": []}
         started = time.perf_counter()
 
@@ -167,8 +170,8 @@ class _OpenAIBase(Backend):
 
         def finish(text: str) -> GenerationResult:
             raw = with_thinking("".join(state["thinking"]), text)
-            return self._finish(raw, started, state["first"], state["usage"], state["finish"],
-                                ignored)
+            return gated.restored(self._finish(raw, started, state["first"], state["usage"], state["finish"],
+                                               ignored))
 
         return Stream(pieces(), finish)
 

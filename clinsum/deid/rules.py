@@ -125,4 +125,7 @@ def rule_spans(text: str, language: str = "es") -> list[Span]:
                 start, value = start + title.end(), value[title.end():]
         if value:
             out.append(Span(start, start + len(value), kind, value, "fill"))
+    if language == "en":  # English-only rules (HIPAA Safe Harbor) live in rules_en
+        from clinsum.deid.rules_en import refine
+        out = refine(text, out)
     return out

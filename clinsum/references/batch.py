@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,8 @@ from typing import Any
 from clinsum.errors import BackendUnavailable, InputError, NotFound
 from clinsum.references import add_reference
 from clinsum.references.estimate import Estimate, estimate_cost
-from clinsum.references.outgoing import Outgoing, prepare_many, restore
+from clinsum.privacy.gate import PrivacyBlocked, guard_batch
+from clinsum.references.outgoing import Outgoing, clear, prepare_many, restore
 from clinsum.references.prompts import RefPrompt, resolve_prompt
 from clinsum.secrets import get_secret
 from clinsum.store import Store, from_json, new_id, to_json
@@ -81,11 +83,24 @@ def _message(exc: Any) -> str:
 @dataclass
 class BatchPlan:
     model: str
-    items: list[tuple[str, Outgoing, dict[str, Any]]]  # (custom_id, outgoing, JSONL line)
+    items: list[tuple[str, Outgoing, dict[str, Any]]]  # (opaque custom_id, outgoing, JSONL line)
     estimate: Estimate
     deid: bool
     reidentify: bool
     options: dict[str, Any] = field(default_factory=dict)
+    destination: str | None = None
+
+    @property
+    def gated(self) -> bool:
+        return any(o.gated for _, o, _ in self.items)
+
+    def residues(self) -> list[str]:
+        """The distinct residue texts no one has masked or marked safe yet (gated items only)."""
+        return sorted({r.text for _, o, _ in self.items if o.gated for r in o.residues})
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.residues())
 
     def jsonl(self) -> bytes:
         """The exact file that will be uploaded."""
@@ -94,34 +109,61 @@ class BatchPlan:
 
 def plan_batch(store: Store, record_ids: Iterable[str], prompts: Iterable[RefPrompt | str | None] = (None,), *,
                model: str = DEFAULT_MODEL, deid: bool = True, keep: Iterable[str] = (),
-               reidentify: bool = True, max_tokens: int = 700, temperature: float = 0.2) -> BatchPlan:
-    """Everything that would be sent, without sending: requests, preview material, estimate."""
+               reidentify: bool = True, max_tokens: int = 700, temperature: float = 0.2,
+               destination: str | None = None, mask: Iterable[str] | bool = (),
+               safe: Iterable[str] = ()) -> BatchPlan:
+    """Everything that would be sent, without sending: requests, preview material, estimate.
+
+    ``destination``: the server's URL (default: the OpenAI Batch API as configured); ``mask`` /
+    ``safe``: residue texts to mask or that a person marked safe (see the privacy gate).
+    Each request's ``custom_id`` is a random token: record ids never leave the machine.
+    """
     ids = list(dict.fromkeys(record_ids))
     prompts = list(prompts) or [None]
     if not ids:
         raise InputError("Choose at least one record.")
     keep = list(keep)
+    destination = destination or batch_url()
+    mask = mask if isinstance(mask, bool) else list(mask)
+    safe = list(safe)
     items = []
     for record_id in ids:
-        for out in prepare_many(store, record_id, prompts, deid=deid, keep=keep):
-            custom_id = f"{record_id}::{out.prompt.name}"
+        for out in prepare_many(store, record_id, prompts, deid=deid, keep=keep, destination=destination,
+                                mask=mask, safe=safe):
+            custom_id = f"req-{len(items) + 1:05d}-{secrets.token_hex(5)}"  # opaque, sorts in plan order
             line = {"custom_id": custom_id, "method": "POST", "url": ENDPOINT,
                     "body": {"model": model, "messages": out.messages, "temperature": temperature,
                              "max_tokens": max_tokens}}
             items.append((custom_id, out, line))
-    if len({cid for cid, _, _ in items}) != len(items):
+    if len({(o.record_id, o.prompt.name) for _, o, _ in items}) != len(items):
         raise InputError("The same prompt was chosen twice.", hint="Each record × prompt is sent once.")
     estimate = estimate_cost(model, [o.messages for _, o, _ in items], max_tokens, batch=True,
                              workspace=store.root)
     options = {"keep": keep, "max_tokens": max_tokens, "temperature": temperature,
                "prompts": sorted({o.prompt.name for _, o, _ in items})}
-    return BatchPlan(model, items, estimate, deid, reidentify and deid, options)
+    return BatchPlan(model, items, estimate, deid, reidentify and deid, options, destination)
+
+
+def batch_url(base_url: str | None = None) -> str:
+    """Where a batch goes: ``base_url``, else ``$OPENAI_BASE_URL``, else the OpenAI API."""
+    from clinsum.backends.openai_compat import OPENAI_URL
+
+    return base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
 
 
 # -- creating and submitting -----------------------------------------------------------------
 def create_batch(store: Store, plan: BatchPlan, client=None, *, base_url: str | None = None,
-                 submit_now: bool = True, retry_of: str | None = None) -> str:
-    """Record ``plan`` in the workspace, then (by default) upload and create it remotely."""
+                 submit_now: bool = True, retry_of: str | None = None, accept_residues: bool = False) -> str:
+    """Record ``plan`` in the workspace, then (by default) upload and create it remotely.
+
+    Refused (:class:`~clinsum.privacy.PrivacyBlocked`) while residues remain, unless
+    ``accept_residues``; each request a person approved is cleared for the gate.
+    """
+    if plan.blocked and not accept_residues:
+        raise PrivacyBlocked(plan.residues())
+    for _, out, _ in plan.items:
+        if out.gated:
+            clear(store, out, accept=True)
     batch_id = new_id("refb")
     with store.transaction() as con:
         con.execute(
@@ -152,8 +194,13 @@ def submit(store: Store, batch_id: str, client) -> dict[str, Any]:
     if batch["remote_id"] or batch["status"] == "cancelled":
         return batch
     if not batch["input_file_id"]:
+        items = batch_items(store, batch_id)
+        data = batch_jsonl(store, batch_id)
+        guard_batch(str(getattr(client, "base_url", "") or batch_url(batch["base_url"])),
+                    [i["request"] for i in items], store=store, records=[i["record_id"] for i in items],
+                    tokens=[i["custom_id"] for i in items], jsonl=data)
         uploaded = _call("upload the requests", client.files.create,
-                         file=(f"{batch_id}.jsonl", batch_jsonl(store, batch_id)), purpose="batch")
+                         file=(f"{batch_id}.jsonl", data), purpose="batch")
         _update(store, batch_id, input_file_id=uploaded.id, status="uploaded")
         batch["input_file_id"] = uploaded.id
     remote = _find_remote(client, batch_id)

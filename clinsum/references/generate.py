@@ -15,7 +15,8 @@ from typing import Any
 from clinsum.backends.base import GenerationOptions, get_backend
 from clinsum.errors import ClinsumError, InputError
 from clinsum.references import add_reference
-from clinsum.references.outgoing import Outgoing, prepare, restore
+from clinsum.privacy.gate import sending
+from clinsum.references.outgoing import Outgoing, clear, prepare, restore
 from clinsum.references.prompts import RefPrompt
 from clinsum.store import Store
 
@@ -27,6 +28,7 @@ class Outcome:
     text: str | None = None
     error: str | None = None
     hint: str | None = None
+    residues: list[str] | None = None  # set when the privacy gate refused to send it
 
 
 def generate_references(
@@ -42,19 +44,33 @@ def generate_references(
     options: GenerationOptions | None = None,
     backend_config: dict[str, Any] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
+    mask: Iterable[str] | bool = (),
+    safe: Iterable[str] = (),
+    accept_residues: bool = False,
 ) -> list[Outcome]:
-    """Generate and store one draft reference per record; return an outcome per record."""
+    """Generate and store one draft reference per record; return an outcome per record.
+
+    For a server outside the hospital each record passes the privacy gate: residues must be
+    masked (``mask``), marked safe (``safe``) or all accepted (``accept_residues``), else that
+    record is not sent and its outcome says why.
+    """
     ids = list(record_ids)
     if not ids:
         raise InputError("Choose at least one record.")
     options = options or GenerationOptions(temperature=0.2, max_new_tokens=700)
     engine = get_backend(backend, model, **(backend_config or {}))
+    destination = getattr(engine, "base_url", None) or getattr(engine, "host", None)
     outcomes = []
     for record_id in ids:
         outcome = Outcome(record_id)
         try:
-            out = prepare(store, record_id, prompt, deid=deid, keep=keep)
-            result = engine.generate(out.messages, options)
+            out = prepare(store, record_id, prompt, deid=deid, keep=keep, destination=destination,
+                          mask=mask, safe=safe)
+            accepted = [*out.safe, *(r.text for r in out.residues)] if out.gated else []
+            if out.gated:
+                clear(store, out, accept=accept_residues)
+            with sending(store, records=[record_id], purpose="reference", mode=out.mode, accepted=accepted):
+                result = engine.generate(out.messages, options)
             text = restore(store, record_id, result.text) if (deid and reidentify) else result.text
             outcome.text = text
             outcome.reference_id = add_reference(
@@ -65,6 +81,7 @@ def generate_references(
             )
         except ClinsumError as exc:
             outcome.error, outcome.hint = exc.message, exc.hint
+            outcome.residues = getattr(exc, "residues", None)
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)
@@ -78,4 +95,6 @@ def provenance(out: Outgoing, backend: str, model: str, reidentified: bool) -> d
         "source": "generated", "backend": backend, "model": model, "prompt_name": out.prompt.name,
         "deidentified": out.deid, "phi_replaced": out.n_phi, "kept_types": out.kept,
         "reidentified": reidentified, "sent_sha1": hashlib.sha1(sent.encode()).hexdigest(),
+        "privacy_mode": out.mode, "privacy_gate": out.gated, "residues_marked_safe": out.safe,
+        "residues_accepted": [r.text for r in out.residues] if out.gated else [],
     }

@@ -1,0 +1,93 @@
+"""Measured privacy: the leak suite reaches 0 leaks, the demo records leave with no identifier,
+and the English evaluation set is de-identified at recall >= 0.97."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from clinsum.config import DATA_DIR, DEMO_DIR
+from clinsum.deid.brat import read_folder
+from clinsum.deid.evaluate import evaluate
+from clinsum.deid.pipeline import find_phi
+from clinsum.privacy.leaks import find_leaks, leaked, load_suite, sanitize
+from clinsum.privacy.residues import _GENERIC
+from clinsum.privacy.vocabulary import fold
+
+
+def test_leak_suite_is_large_and_covers_the_issue_examples() -> None:
+    rows = load_suite()
+    assert len(rows) >= 80 and {r["lang"] for r in rows} == {"es", "en"}
+    assert sum(r["why"] for r in rows) >= 30  # every example of issue 12's "Why"
+    assert all(r["identifiers"] and all(i in r["text"] for i in r["identifiers"]) for r in rows)
+
+
+def test_leak_suite_has_no_leak_after_the_gate() -> None:
+    leaks = find_leaks()
+    assert leaks == [], "\n".join(f"{x.snippet_id}: {x.identifier!r} in {x.output!r}" for x in leaks)
+
+
+def test_leak_check_can_fail() -> None:
+    assert find_leaks(clean=lambda text: text)  # without the gate everything leaks
+    assert leaked("91.555.12.34", "llame al 91.555.12.34") and not leaked("Iturbe", "[NOMBRE_1]")
+
+
+_FIELDS = re.compile(r"^(Paciente|Patient|NHC|MRN|Edad|Age|Fecha de ingreso|Fecha de alta|Admission date|"
+                     r"Discharge date|Médico responsable|Attending|Primary care)\s*:\s*(.+)$", re.M | re.I)
+
+
+def _identifiers(record_id: str, text: str) -> list[str]:
+    """What identifies the demo record: header values (names, ids, ages, dates), narrative ages,
+    the letterhead's distinctive words, and the record id."""
+    out = [record_id]
+    for label, value in _FIELDS.findall(text):
+        label = label.lower()
+        if "fecha" in label or "date" in label:
+            out += re.findall(r"\d{2}/\d{2}/\d{4}", value)
+            continue
+        value = re.sub(r"\([^)]*(?:fictional|ficticio|ficticia)[^)]*\)", "", value, flags=re.I)
+        value = re.sub(r"^(?:Dr|Dra|Mr|Mrs|Ms)\.?\s+", "", value.split(",")[0].strip())
+        if label in ("nhc", "mrn", "edad", "age"):
+            out.append(value)
+        else:
+            out += [w for w in re.findall(r"[\w-]+", value) if len(w) >= 4]
+    out += re.findall(r"\b\d{1,3}-year-old\b|(?<!más )(?<!hace )\bde \d{1,3} (?:años|meses)\b(?! de evolución)", text)
+    letterhead = next((line for line in text.splitlines()[:4] if re.search(r"HOSPITAL|CENTER|INSTITUTE", line)), "")
+    lower = {fold(w) for w in re.findall(r"\b[a-záéíóúñ]+\b", text)}
+    out += [w for w in re.findall(r"[A-ZÁÉÍÓÚÑ]{4,}", letterhead) if fold(w) not in _GENERIC | lower]
+    return sorted({x for x in out if x.strip() and x.lower() not in {"years", "años", "male", "female"}})
+
+
+def test_gate_over_all_demo_records_leaves_no_identifier() -> None:
+    files = sorted((DEMO_DIR / "records").glob("*.txt"))
+    assert len(files) >= 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        sent = sanitize(text)
+        idents = _identifiers(path.stem, text)
+        assert len(idents) >= 5, (path.stem, idents)
+        left = [i for i in idents if leaked(i, sent)]
+        assert not left, f"{path.stem}: {left}"
+
+
+def test_english_set_recall() -> None:
+    docs = read_folder(DATA_DIR / "deid_en")
+    assert len(docs) >= 40
+    types = {s.type for d in docs for s in d.spans}
+    for needed in ("NOMBRE_SUJETO_ASISTENCIA", "FAMILIARES_SUJETO_ASISTENCIA", "CALLE", "TERRITORIO", "FECHAS",
+                   "EDAD_SUJETO_ASISTENCIA", "NUMERO_TELEFONO", "NUMERO_FAX", "CORREO_ELECTRONICO",
+                   "ID_ASEGURAMIENTO", "ID_SUJETO_ASISTENCIA", "NUMERO_BENEF_PLAN_SALUD", "OTRO_NUMERO_IDENTIF",
+                   "ID_TITULACION_PERSONAL_SANITARIO", "IDENTIF_VEHICULOS_NRSERIE_PLACAS",
+                   "IDENTIF_DISPOSITIVOS_NRSERIE", "URL_WEB", "DIREC_PROT_INTERNET"):
+        assert needed in types, f"the English set has no {needed}"
+    scores = evaluate(docs, lambda text: find_phi(text, language="en"))["ALL"]
+    assert scores.recall >= 0.97 and scores.precision >= 0.9
+
+
+@pytest.mark.parametrize("text, piece", [
+    ("Home: 1142 Larchmont Avenue, Toledo, OH 43613.", "Larchmont"),
+    ("She is 93 years old.", "93 years old"),
+])
+def test_english_rules_catch_safe_harbor_forms(text: str, piece: str) -> None:
+    assert any(piece in s.text for s in find_phi(text, language="en"))
