@@ -22,16 +22,7 @@ from clinsum.metrics.codes import find_codes
 from clinsum.text import sentences, strip_accents
 
 _WORD = re.compile(r"[^\W\d_]+")
-_STOP = set("""
-a al algo algun alguna algunas alguno algunos ante antes aun asi cada como con contra cual
-cuando de del desde donde dos durante e el ella ellas ellos en entre era es esa ese eso esta
-estaba este esto fue fueron ha habia han hasta hay la las le les lo los mas me mi muy nada ni
-no nos o os otra otras otro otros para pero poco por porque que quien se segun ser si sin
-sobre solo su sus tambien tan tanto te tiene tras tu un una uno unos unas y ya
-the of and to in with for is was on no at by as were an a or but not be been are from that
-this it its has had have which who into after before during than then there their his her
-also any all such these those
-""".split())
+_STOP = set(["a", "al", "algo", "algun", "alguna", "algunas", "alguno", "algunos", "ante", "antes", "aun", "asi", "cada", "como", "con", "contra", "cual", "cuando", "de", "del", "desde", "donde", "dos", "durante", "e", "el", "ella", "ellas", "ellos", "en", "entre", "era", "es", "esa", "ese", "eso", "esta", "estaba", "este", "esto", "fue", "fueron", "ha", "habia", "han", "hasta", "hay", "la", "las", "le", "les", "lo", "los", "mas", "me", "mi", "muy", "nada", "ni", "no", "nos", "o", "os", "otra", "otras", "otro", "otros", "para", "pero", "poco", "por", "porque", "que", "quien", "se", "segun", "ser", "si", "sin", "sobre", "solo", "su", "sus", "tambien", "tan", "tanto", "te", "tiene", "tras", "tu", "un", "una", "uno", "unos", "unas", "y", "ya", "the", "of", "and", "to", "in", "with", "for", "is", "was", "on", "no", "at", "by", "as", "were", "an", "a", "or", "but", "not", "be", "been", "are", "from", "that", "this", "it", "its", "has", "had", "have", "which", "who", "into", "after", "before", "during", "than", "then", "there", "their", "his", "her", "also", "any", "all", "such", "these", "those"])
 _NEG = re.compile(
     r"\b(no|sin|ni|niega|niegan|nego|negativ[oa]s?(?:\s+para)?|ausencia\s+de|se\s+descarta|"
     r"descarta|descartad[oa]s?|libre\s+de|not|no\s+longer|denies|denied|deny|without|"
