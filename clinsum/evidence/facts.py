@@ -22,7 +22,17 @@ from clinsum.metrics.codes import find_codes
 from clinsum.text import sentences, strip_accents
 
 _WORD = re.compile(r"[^\W\d_]+")
-_STOP = set(["a", "al", "algo", "algun", "alguna", "algunas", "alguno", "algunos", "ante", "antes", "aun", "asi", "cada", "como", "con", "contra", "cual", "cuando", "de", "del", "desde", "donde", "dos", "durante", "e", "el", "ella", "ellas", "ellos", "en", "entre", "era", "es", "esa", "ese", "eso", "esta", "estaba", "este", "esto", "fue", "fueron", "ha", "habia", "han", "hasta", "hay", "la", "las", "le", "les", "lo", "los", "mas", "me", "mi", "muy", "nada", "ni", "no", "nos", "o", "os", "otra", "otras", "otro", "otros", "para", "pero", "poco", "por", "porque", "que", "quien", "se", "segun", "ser", "si", "sin", "sobre", "solo", "su", "sus", "tambien", "tan", "tanto", "te", "tiene", "tras", "tu", "un", "una", "uno", "unos", "unas", "y", "ya", "the", "of", "and", "to", "in", "with", "for", "is", "was", "on", "no", "at", "by", "as", "were", "an", "a", "or", "but", "not", "be", "been", "are", "from", "that", "this", "it", "its", "has", "had", "have", "which", "who", "into", "after", "before", "during", "than", "then", "there", "their", "his", "her", "also", "any", "all", "such", "these", "those"])
+_STOP_WORDS = """
+a al algo algun alguna algunas alguno algunos ante antes aun asi cada como con contra cual
+cuando de del desde donde dos durante e el ella ellas ellos en entre era es esa ese eso esta
+estaba este esto fue fueron ha habia han hasta hay la las le les lo los mas me mi muy nada ni
+no nos o os otra otras otro otros para pero poco por porque que quien se segun ser si sin
+sobre solo su sus tambien tan tanto te tiene tras tu un una uno unos unas y ya
+the of and to in with for is was on no at by as were an a or but not be been are from that
+this it its has had have which who into after before during than then there their his her
+also any all such these those
+"""
+_STOP = set(_STOP_WORDS.split())
 _NEG = re.compile(
     r"\b(no|sin|ni|niega|niegan|nego|negativ[oa]s?(?:\s+para)?|ausencia\s+de|se\s+descarta|"
     r"descarta|descartad[oa]s?|libre\s+de|not|no\s+longer|denies|denied|deny|without|"
@@ -95,7 +105,22 @@ def stems(text: str) -> frozenset[str]:
 
 
 _LIST_SEP = re.compile(r",|\b(?:ni|nor|or|o|y|e|and)\b", re.I)
-_SCOPE_END = re.compile(r"[.;:\n()]|\b(?:pero|aunque|but|although|que|which|who)\b", re.I)
+_SCOPE_END = re.compile(r"[.;:\n()]|\b(?:pero|aunque|but|although|que|which|who|con|with|tras|after)\b",
+                        re.I)
+
+
+_LIST_CLOSE = re.compile(r"\b(?:ni|nor|or|o)\b", re.I)
+
+
+def _scope_end(text: str, start: int) -> int:
+    """Where a negation starting at ``start`` stops: the end of its clause, or its first comma
+    unless a list closes later (``sin ampollas, necrosis ni crepitación``)."""
+    stop = _SCOPE_END.search(text, start)
+    end = min(stop.start() if stop else len(text), start + 90)
+    comma = text.find(",", start, end)
+    if comma >= 0 and not _LIST_CLOSE.search(text, comma, end):
+        end = comma
+    return end
 
 
 def _negated_starts(text: str) -> set[int]:
@@ -104,8 +129,7 @@ def _negated_starts(text: str) -> set[int]:
     crepitación``)."""
     heads: set[int] = set()
     for m in _NEG.finditer(text):
-        stop = _SCOPE_END.search(text, m.end())
-        end = min(stop.start() if stop else len(text), m.end() + 90)
+        end = _scope_end(text, m.end())
         cuts = [m.end()] + [sep.end() for sep in _LIST_SEP.finditer(text, m.end(), end)]
         for cut in cuts:
             nxt = next((w for w in content_words(text[cut:end])
@@ -126,8 +150,7 @@ def polarity(text: str) -> dict[str, str]:
     heads = _negated_starts(text)
     scopes = []
     for m in _NEG.finditer(text):
-        stop = _SCOPE_END.search(text, m.end())
-        scopes.append((m.end(), min(stop.start() if stop else len(text), m.end() + 90)))
+        scopes.append((m.end(), _scope_end(text, m.end())))
     out: dict[str, str] = {}
     for start, _end, word in content_words(text):
         if fold(word) in _SIDE_WORDS or _NEG.fullmatch(word):

@@ -10,7 +10,7 @@ import streamlit as st
 
 from clinsum import ui
 from clinsum.evidence import LABELS, Alignment, get_alignment, label_reviews, review_label
-from clinsum.evidence.stored import target_texts
+from clinsum.evidence.stored import is_current, target_texts
 
 COLOURS = {"supported": "#d3f9d8", "partly_supported": "#fff3bf", "unsupported": "#ffe8cc",
            "contradicted": "#ffc9c9"}
@@ -78,8 +78,14 @@ def _option(alignment: Alignment, reviews: dict, i: int) -> str:
 
 
 def panel(store, target_kind: str, target_id: str, key: str, annotator: str | None = None,
-          height: int = 460) -> Alignment:
-    """The evidence review of one generation or reference version."""
+          height: int = 460) -> Alignment | None:
+    """The evidence review of one generation or reference version (aligned on request the
+    first time, then read from the workspace)."""
+    if not is_current(store, target_kind, target_id) and not st.session_state.get(f"{key}.go"):
+        st.caption(ui.t("evidence.not_aligned"))
+        if not st.button(ui.t("evidence.align"), key=f"{key}.align"):
+            return None
+        st.session_state[f"{key}.go"] = True
     with st.spinner(ui.t("evidence.computing")):
         alignment = get_alignment(store, target_kind, target_id)
     _, _, record = target_texts(store, target_kind, target_id)

@@ -40,6 +40,11 @@ STRINGS = {
     "evidence.saved.confirm": ("Etiqueta confirmada: {label}.", "Label confirmed: {label}."),
     "evidence.saved.overturn": ("Etiqueta cambiada a: {label}.", "Label overturned to: {label}."),
     "evidence.reviews": ("Revisiones: {items}", "Reviews: {items}"),
+    "evidence.not_aligned": (
+        "Este resumen aún no está alineado con su registro (unos segundos la primera vez).",
+        "This summary is not aligned with its record yet (a few seconds the first time).",
+    ),
+    "evidence.align": ("Alinear frases con el registro", "Align sentences with the record"),
     "evidence.computing": ("Alineando el resumen con el registro…", "Aligning the summary with the record…"),
     "evidence.candidate": ("Resumen a revisar", "Summary to review"),
     "evidence.expander": ("Evidencia frase a frase", "Sentence-by-sentence evidence"),
