@@ -21,8 +21,9 @@ def test_icc_kappa_spearman_by_hand():
     assert cal.icc_a1([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]) == pytest.approx(1.0)
     shifted = cal.icc_a1([1, 2, 3, 4, 5], [2, 3, 4, 5, 6])
     assert shifted == pytest.approx(5 / 6)  # MSR = 5, MSC = 2.5, MSE = 0: 5 / (5 + 2 · 2.5 / 5)
-    # two raters, 4 items: a = 1 2 3 4, b = 2 2 4 4 → MSR = 2.1667, MSC = 0.5, MSE = 0.1667
-    assert cal.icc_a1([1, 2, 3, 4], [2, 2, 4, 4]) == pytest.approx((13 / 6 - 1 / 6) / (13 / 6 + 1 / 6 + 2 * (0.5 - 1 / 6) / 4))
+    # two raters, 4 items: a = 1 2 3 4, b = 2 2 4 4 → MSR = 17/6, MSC = 1/2, MSE = 1/6
+    expected = (17 / 6 - 1 / 6) / (17 / 6 + 1 / 6 + 2 * (1 / 2 - 1 / 6) / 4)
+    assert cal.icc_a1([1, 2, 3, 4], [2, 2, 4, 4]) == pytest.approx(expected) == pytest.approx(16 / 19)
     assert cal.spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) == pytest.approx(0.8207826816681233)
     assert cal.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
     assert cal.weighted_kappa([1, 2, 3, 4, 5], [1.2, 2.4, 2.6, 4.4, 5]) == pytest.approx(1.0)

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from clinsum.annotation import pdsqi
+from clinsum.annotation.annotators import sign_in
 from clinsum.annotation.rubric import PDSQI9_NAMES
 from clinsum.store import Store
 
@@ -31,6 +32,7 @@ def workspace(tmp_path) -> Path:
                   " ('g1', 'r1', 'ollama', 'phi4', 'plain', ?)", [SUMMARY])
     store.execute("INSERT INTO reference_summaries (id, record_id, version, text) VALUES"
                   " ('ref-1', 'r1', 1, ?)", [SUMMARY])
+    sign_in(store, "ana")
     store.execute("INSERT INTO metrics (target_kind, target_id, metric, name, metric_version, value)"
                   " VALUES ('generation', 'g1', 'judge', 'judge_correctness', 'v', 4)")
     return store.root
@@ -107,7 +109,8 @@ def test_annotation_pdsqi_rated_and_agreement_shown(monkeypatch, workspace):
     assert pdsqi.get_pdsqi(store, "ref-1", "ana") == {n: 5 if n == "cited" else 4 for n in PDSQI9_NAMES}
     at.radio(key="annotate.section").set_value("agreement").run()
     _ok(at)
-    overall = at.dataframe(key="pdsqi.agreement.overall").value
+    assert "PDSQI-9 agreement per item" in " ".join(m.value for m in at.markdown)
+    overall = next(d.value for d in at.dataframe if "alpha_ordinal" in d.value and len(d.value) == 9)
     assert len(overall) == 9 and "Cited" in set(overall["criterion"])
     row = overall.set_index("criterion").loc["Accurate"]
     assert row["n_items"] == 1 and row["percent"] == 1.0
