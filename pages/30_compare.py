@@ -9,6 +9,7 @@ from clinsum import compare as cmp
 from clinsum import explorer as ex
 from clinsum import ui
 from clinsum.errors import ClinsumError
+from clinsum.ui import calibration_view, evidence_view
 
 ui.page("compare.title", "compare.intro")
 KEY = "compare."
@@ -91,6 +92,7 @@ def candidate_column(candidate: cmp.Candidate) -> None:
         st.caption(ui.t("compare.flags.none"))
     st.markdown(f"**{ui.t('compare.metrics')}**")
     metrics_table(candidate.metrics)
+    calibration_view.judge_mark(ui.store(), candidate.metrics)
 
 
 with ui.guard():
@@ -136,3 +138,4 @@ with ui.guard():
                                      strict=True):
             with column:
                 candidate_column(candidate)
+        evidence_view.compare_section(store, comparison.candidates)

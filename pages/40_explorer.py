@@ -11,6 +11,7 @@ from clinsum import explorer as ex
 from clinsum import ui
 from clinsum.errors import ClinsumError
 from clinsum.explorer.scoring_link import start_scoring
+from clinsum.ui import calibration_view
 
 ui.page("explorer.title", "explorer.intro")
 KEY = "explorer."
@@ -262,6 +263,7 @@ with ui.guard():
         correlation_tab(store, filters)
     with tabs[7]:
         ratings_tab(store, metric)
+        calibration_view.panel(store, KEY + "calibration")
     with tabs[8]:
         sql_tab(store)
     with st.expander(ui.t("explorer.table")):

@@ -18,6 +18,7 @@ from clinsum.errors import InputError
 from clinsum.records import get_record
 from clinsum.references import get_reference
 from clinsum.text import normalize
+from clinsum.ui import evidence_view, pdsqi_view
 
 ui.page("annotate.title", "annotate.intro")
 K = "annotate."
@@ -165,6 +166,10 @@ def review_section(s, who: str) -> None:
     st.caption(ui.t("annotate.scale_help"))
     st.radio(ui.t("annotate.verdict"), list(rubric.VERDICTS), index=None, horizontal=True,
              format_func=lambda v: rubric.label(rubric.VERDICTS[v], lang()), key=rkey(item_id, "verdict"), **save)
+    with st.expander(ui.t("evidence.expander")):
+        evidence_view.panel(s, "reference", item_id, rkey(item_id, "evidence"), annotator=who)
+    with st.expander(ui.t("pdsqi.title")):
+        pdsqi_view.rating_form(s, who, "reference", item_id, rkey(item_id, "pdsqi"))
     spans_editor(who, item_id, ref["text"], record.text)
     st.text_area(ui.t("annotate.comment"), key=rkey(item_id, "comment"), help=ui.t("annotate.comment_required"),
                  height=90, **save)
@@ -345,5 +350,5 @@ with ui.guard():
         section = st.radio(" ", SECTIONS, horizontal=True, key=K + "section", label_visibility="collapsed",
                            format_func=lambda v: ui.t("annotate.tab." + v))
         {"review": lambda: review_section(store, who), "pairwise": lambda: pairwise_section(store, who),
-         "agreement": lambda: agreement_section(store), "export": lambda: export_section(store),
+         "agreement": lambda: (agreement_section(store), pdsqi_view.agreement(store)), "export": lambda: export_section(store),
          "settings": lambda: settings_section(store)}[section]()

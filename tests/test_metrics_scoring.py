@@ -111,7 +111,8 @@ def test_generation_without_reference_gets_source_metrics_only(demo_copy):
 
 def test_all_local_metrics_end_to_end(scored_store):
     report = score_workspace(scored_store, targets=["generation"])
-    assert set(report.computed) == {"rouge", "bleu", "meteor", "bertscore", "lexical", "codes", "faithfulness"}
+    assert set(report.computed) == {"rouge", "bleu", "meteor", "bertscore", "lexical", "codes", "faithfulness",
+                                     "evidence"}
     assert all(n == 6 for n in report.computed.values())
     best = scored_store.fetch_dicts(
         "SELECT g.text, m.value FROM metrics m JOIN generations g ON g.id = m.target_id "

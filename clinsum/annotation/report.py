@@ -43,8 +43,16 @@ def ratings(store, kind: str = "reference") -> tuple[Table, dict[str, list]]:
         for pref in preferences(store):
             for criterion, value in pref["b_better"].items():
                 table.setdefault(criterion, {}).setdefault(pref["item_id"], {})[pref["annotator"]] = value
+    elif kind == "pdsqi":
+        from clinsum.annotation.rubric import PDSQI9_NAMES, PDSQI_MAX, PDSQI_MIN
+
+        scales = {c: list(range(PDSQI_MIN, PDSQI_MAX + 1)) for c in PDSQI9_NAMES}
+        for ann in list_annotations(store, "pdsqi"):
+            for criterion in scales:
+                if ann["scores"].get(criterion) is not None:
+                    table.setdefault(criterion, {}).setdefault(ann["item_id"], {})[ann["annotator"]] = ann["scores"][criterion]
     else:
-        raise InputError(f"Unknown item kind {kind!r}; use reference or pairwise.")
+        raise InputError(f"Unknown item kind {kind!r}; use reference, pairwise or pdsqi.")
     return table, scales
 
 

@@ -129,3 +129,58 @@ def check_scores(scores: dict[str, object], names: tuple[str, ...], low: int, hi
 def needs_comment(scores: dict[str, int], verdict: str | None) -> bool:
     """A comment is required when a score is low (≤ 2) or the verdict is reject."""
     return verdict == "reject" or any(v <= LOW_SCORE for v in scores.values())
+
+
+# -- PDSQI-9 ------------------------------------------------------------------------------------
+# The nine attributes of the Provider Documentation Summarization Quality Instrument (PDSQI-9,
+# Croxford et al. 2025), each rated 1–5 (5 best). Names follow the published item names; the
+# guidance and anchors are this project's own short wording, in Spanish and English.
+PDSQI_MIN, PDSQI_MAX = 1, 5
+PDSQI9: tuple[Criterion, ...] = (
+    Criterion("cited", ("Citado", "Cited"), (
+        "¿Se puede rastrear cada afirmación hasta el lugar del registro de donde sale? "
+        "5: todo es localizable; 3: parte no se encuentra; 1: casi nada es rastreable.",
+        "Can each statement be traced to the place in the record it comes from? 5: all of it; "
+        "3: some cannot be found; 1: almost nothing can be traced.")),
+    Criterion("accurate", ("Exacto", "Accurate"), (
+        "¿Lo que dice es correcto según el registro (datos, dosis, fechas, lado, negaciones)? "
+        "5: sin errores; 3: errores menores; 1: errores graves o datos inventados.",
+        "Is what it says correct according to the record (values, doses, dates, side, "
+        "negations)? 5: no errors; 3: minor errors; 1: serious errors or invented facts.")),
+    Criterion("thorough", ("Exhaustivo", "Thorough"), (
+        "¿Incluye todo lo relevante para la pregunta clínica? 5: no falta nada importante; "
+        "3: falta algo relevante; 1: faltan problemas principales.",
+        "Does it include everything relevant to the clinical question? 5: nothing important "
+        "missing; 3: something relevant missing; 1: main problems missing.")),
+    Criterion("useful", ("Útil", "Useful"), (
+        "¿Ayuda al médico que lo lee a decidir, sin información irrelevante? 5: muy útil; "
+        "3: útil en parte; 1: no aporta.",
+        "Does it help the reading physician decide, without irrelevant content? 5: very "
+        "useful; 3: partly useful; 1: of no help.")),
+    Criterion("organized", ("Organizado", "Organized"), (
+        "¿Sigue un orden lógico (por problemas, cronológico) fácil de recorrer? 5: muy bien "
+        "ordenado; 3: algo desordenado; 1: caótico.",
+        "Does it follow a logical order (by problem, chronological) that is easy to scan? "
+        "5: well ordered; 3: somewhat disordered; 1: chaotic.")),
+    Criterion("comprehensible", ("Comprensible", "Comprehensible"), (
+        "¿Se entiende con lenguaje claro y terminología correcta? 5: claro; 3: exige releer; "
+        "1: confuso o ambiguo.",
+        "Is it understood, in clear language with correct terminology? 5: clear; 3: needs "
+        "re-reading; 1: confusing or ambiguous.")),
+    Criterion("succinct", ("Conciso", "Succinct"), (
+        "¿Es breve, sin repeticiones ni relleno? 5: conciso; 3: algo redundante; 1: muy "
+        "repetitivo o extenso.",
+        "Is it brief, without repetition or filler? 5: succinct; 3: somewhat redundant; "
+        "1: very repetitive or long.")),
+    Criterion("synthesized", ("Sintetizado", "Synthesized"), (
+        "¿Integra la información en un juicio clínico en vez de copiarla? 5: buena síntesis; "
+        "3: sobre todo copia; 1: solo fragmentos copiados.",
+        "Does it integrate the information into clinical reasoning rather than copying it? "
+        "5: good synthesis; 3: mostly copied; 1: copied fragments only.")),
+    Criterion("stigmatizing", ("Sin lenguaje estigmatizante", "Free of stigmatizing language"), (
+        "¿Evita expresiones que culpan o etiquetan al paciente («no colaborador», «abusa»)? "
+        "5: ninguna; 3: alguna expresión dudosa; 1: lenguaje claramente estigmatizante.",
+        "Does it avoid wording that blames or labels the patient ('non-compliant', 'abuser')? "
+        "5: none; 3: some questionable wording; 1: clearly stigmatizing language.")),
+)
+PDSQI9_NAMES = tuple(c.name for c in PDSQI9)

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--judge-option", action="append", default=[], metavar="KEY=VALUE",
                    help="backend setting for the judge, e.g. host=http://127.0.0.1:11434 (repeatable)")
     p.add_argument("--judge-concurrency", type=int, default=1, help="judge calls at once")
+    p.add_argument("--judge-rubric", default="standard", choices=["standard", "pdsqi9"],
+                   help="judge rubric: standard (3 criteria) or pdsqi9 (the PDSQI-9 items)")
     p.add_argument("--batch-size", type=int, default=256, help="texts per batch")
     p.add_argument("--job", action="store_true", help="run as a background job and print its id")
     p.add_argument("--list", action="store_true", help="list the metric families and values")
@@ -55,7 +57,8 @@ def options_from_args(args: argparse.Namespace) -> tuple[list[str] | None, dict[
                 raise InputError(f"Bad --judge-option {item!r}.", hint="Write KEY=VALUE.")
             config[key.strip()] = value
         options["judge"] = {"backend": args.judge_backend, "model": args.judge_model,
-                            "backend_config": config, "concurrency": args.judge_concurrency}
+                            "backend_config": config, "concurrency": args.judge_concurrency,
+                            "rubric": getattr(args, "judge_rubric", "standard")}
         if names is not None and "judge" not in names:
             names.append("judge")
     elif names and "judge" in names:

@@ -2,7 +2,8 @@
 
 Ratings are the numeric fields of ``annotations.scores`` on rated references and generations
 (pairwise judgements are comparisons, not ratings, and are left out), averaged over
-annotators; ``overall_mean`` is the mean of an annotation's numeric criteria.
+annotators; ``overall_mean`` is the mean of an annotation's numeric criteria. PDSQI-9
+ratings count for the item they rate, as criteria ``pdsqi_<item>`` and ``pdsqi_mean``.
 """
 
 from __future__ import annotations
@@ -15,19 +16,23 @@ from clinsum.store import Store, from_json
 def ratings(store: Store) -> pd.DataFrame:
     """One row per rated item and criterion: item_kind, item_id, criterion, rating, n_annotators."""
     rows = store.fetch_dicts(
-        "SELECT item_kind, item_id, scores FROM annotations"
-        " WHERE item_kind IN ('reference', 'generation') AND scores IS NOT NULL"
+        "SELECT item_kind, item_id, scores, details FROM annotations"
+        " WHERE item_kind IN ('reference', 'generation', 'pdsqi') AND scores IS NOT NULL"
     )
     flat = []
     for row in rows:
         scores = from_json(row["scores"])
         if not isinstance(scores, dict):
             continue
-        numeric = {k: float(v) for k, v in scores.items()
+        kind, prefix, mean = row["item_kind"], "", "overall_mean"
+        if kind == "pdsqi":
+            kind = (from_json(row["details"]) or {}).get("target_kind", "reference")
+            prefix, mean = "pdsqi_", "pdsqi_mean"
+        numeric = {prefix + k: float(v) for k, v in scores.items()
                    if isinstance(v, int | float) and not isinstance(v, bool)}
         if numeric:
-            numeric["overall_mean"] = sum(numeric.values()) / len(numeric)
-        flat += [(row["item_kind"], row["item_id"], c, v) for c, v in numeric.items()]
+            numeric[mean] = sum(numeric.values()) / len(numeric)
+        flat += [(kind, row["item_id"], c, v) for c, v in numeric.items()]
     df = pd.DataFrame(flat, columns=["item_kind", "item_id", "criterion", "rating"])
     if df.empty:
         return df.assign(n_annotators=pd.Series(dtype=int))

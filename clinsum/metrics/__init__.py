@@ -10,6 +10,7 @@ from clinsum.metrics import (  # noqa: F401 - each module registers its metric
     bertscore,
     bleu,
     codes,
+    evidence,
     faithfulness,
     judge,
     lexical,

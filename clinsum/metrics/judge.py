@@ -1,7 +1,8 @@
-"""LLM-as-judge: a rubric (completeness, correctness, conciseness, 1–5 with a rationale each)
+"""LLM-as-judge: a rubric (completeness, correctness, conciseness, 1–5 with a rationale each;
+or, with ``rubric="pdsqi9"``, the nine PDSQI-9 items physicians rate on the Annotation page)
 answered by any configured backend.
 
-The prompt lives in ``prompts/judge_<lang>.txt`` (``version:`` header, ``=== system ===`` and
+The prompt lives in ``prompts/judge_<lang>.txt`` (PDSQI-9: ``judge_pdsqi9_<lang>.txt``) (``version:`` header, ``=== system ===`` and
 ``=== user ===`` parts, placeholders ``{source}``, ``{reference}``, ``{summary}``). A workspace
 may override it (``<workspace>/prompts/judge_<lang>.txt``, see :func:`save_prompt`); an edited
 prompt's version is the hash of its text, so its scores never mix with the built-in one's.
@@ -22,10 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clinsum.annotation.rubric import PDSQI9_NAMES
 from clinsum.errors import ClinsumError, InputError
 from clinsum.metrics.base import HIGHER, METRICS, Metric, MetricResult, Pair
 
 CRITERIA = ("completeness", "correctness", "conciseness")
+#: rubric -> (criteria, value-name prefix, name of the mean value)
+RUBRICS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "standard": (CRITERIA, "judge_", "judge_mean"),
+    "pdsqi9": (PDSQI9_NAMES, "judge_pdsqi_", "judge_pdsqi_mean"),
+}
 LANGUAGES = ("es", "en")
 PROMPT_DIR = Path(__file__).resolve().parent / "prompts"
 PLACEHOLDERS = ("{source}", "{reference}", "{summary}")
@@ -35,7 +42,21 @@ _ALIASES = {
     "corrección": "correctness", "exactitud": "correctness", "fidelidad": "correctness",
     "conciseness": "conciseness", "concision": "conciseness", "concisión": "conciseness",
     "brevedad": "conciseness",
+    **{name: name for name in PDSQI9_NAMES},
+    "citado": "cited", "exacto": "accurate", "exhaustivo": "thorough", "util": "useful",
+    "organizado": "organized", "comprensible": "comprehensible", "conciso": "succinct",
+    "sintetizado": "synthesized", "estigmatizante": "stigmatizing",
 }
+
+
+def _rubric(rubric: str) -> tuple[tuple[str, ...], str, str]:
+    if rubric not in RUBRICS:
+        raise InputError(f"Unknown judge rubric {rubric!r}.", hint=f"Use one of {', '.join(RUBRICS)}.")
+    return RUBRICS[rubric]
+
+
+def prompt_file(language: str, rubric: str = "standard") -> str:
+    return f"judge_{language}.txt" if rubric == "standard" else f"judge_{rubric}_{language}.txt"
 
 
 class JudgeError(ClinsumError):
@@ -73,30 +94,34 @@ def parse_prompt(text: str, language: str, custom: bool) -> JudgePrompt:
     return JudgePrompt(language, system.strip(), user.strip(), version, custom, text)
 
 
-def load_prompt(language: str, prompt_dir: str | Path | None = None) -> JudgePrompt:
+def load_prompt(language: str, prompt_dir: str | Path | None = None,
+                rubric: str = "standard") -> JudgePrompt:
     """The workspace's edited prompt for ``language`` if there is one, else the built-in one."""
     if language not in LANGUAGES:
         raise InputError(f"No judge prompt for language {language!r}.", hint="Use es or en.")
+    _rubric(rubric)
     if prompt_dir is not None:
-        custom = Path(prompt_dir) / f"judge_{language}.txt"
+        custom = Path(prompt_dir) / prompt_file(language, rubric)
         if custom.is_file():
             return parse_prompt(custom.read_text(encoding="utf-8"), language, custom=True)
-    text = (PROMPT_DIR / f"judge_{language}.txt").read_text(encoding="utf-8")
+    text = (PROMPT_DIR / prompt_file(language, rubric)).read_text(encoding="utf-8")
     return parse_prompt(text, language, custom=False)
 
 
-def save_prompt(prompt_dir: str | Path, language: str, text: str) -> JudgePrompt:
+def save_prompt(prompt_dir: str | Path, language: str, text: str, rubric: str = "standard") -> JudgePrompt:
     """Validate and store an edited prompt for ``language``; return it (with its new version)."""
+    _rubric(rubric)
     prompt = parse_prompt(text, language, custom=True)
     folder = Path(prompt_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"judge_{language}.txt").write_text(text, encoding="utf-8")
+    (folder / prompt_file(language, rubric)).write_text(text, encoding="utf-8")
     return prompt
 
 
-def reset_prompt(prompt_dir: str | Path, language: str) -> None:
+def reset_prompt(prompt_dir: str | Path, language: str, rubric: str = "standard") -> None:
     """Go back to the built-in prompt for ``language``."""
-    (Path(prompt_dir) / f"judge_{language}.txt").unlink(missing_ok=True)
+    _rubric(rubric)
+    (Path(prompt_dir) / prompt_file(language, rubric)).unlink(missing_ok=True)
 
 
 # -- reading answers ---------------------------------------------------------------------------
@@ -154,7 +179,7 @@ def _normal_key(key: str) -> str | None:
     return _ALIASES.get(k) or _ALIASES.get(strip_accents(k))
 
 
-def parse_judgment(raw: str) -> dict[str, tuple[float, str]]:
+def parse_judgment(raw: str, criteria: tuple[str, ...] = CRITERIA) -> dict[str, tuple[float, str]]:
     """``{criterion: (score 1–5, rationale)}`` from a judge's answer; raises :class:`JudgeError`."""
     from clinsum.backends.base import strip_reasoning
 
@@ -169,7 +194,7 @@ def parse_judgment(raw: str) -> dict[str, tuple[float, str]]:
         rationales = data.get("rationales") if isinstance(data.get("rationales"), dict) else {}
         for key, value in scores.items():
             criterion = _normal_key(str(key))
-            if criterion is None:
+            if criterion is None or criterion not in criteria:
                 continue
             if isinstance(value, dict):
                 score = _score(value.get("score", value.get("puntuacion", value.get("puntuación"))))
@@ -179,18 +204,18 @@ def parse_judgment(raw: str) -> dict[str, tuple[float, str]]:
                 why = rationales.get(key) or rationales.get(criterion) or ""
             if score is not None:
                 found[criterion] = (score, str(why))
-        if len(found) == len(CRITERIA):
+        if len(found) == len(criteria):
             break
-    if len(found) < len(CRITERIA):  # last resort: "completeness: 4" lines
+    if len(found) < len(criteria):  # last resort: "completeness: 4" lines
         for key, number in re.findall(r"([A-Za-zÁÉÍÓÚáéíóú]+)\"?\s*[:=]\s*\"?(\d(?:[.,]\d+)?)", text):
             criterion = _normal_key(key)
-            if criterion and criterion not in found:
+            if criterion in criteria and criterion not in found:
                 found[criterion] = (float(number.replace(",", ".")), "")
-    missing = [c for c in CRITERIA if c not in found]
+    missing = [c for c in criteria if c not in found]
     if missing:
         raise JudgeError(f"The judge's answer has no score for {', '.join(missing)}.",
                          hint="Try another judge model, or make the prompt ask more firmly for JSON.")
-    bad = [c for c in CRITERIA if not 1 <= found[c][0] <= 5]
+    bad = [c for c in criteria if not 1 <= found[c][0] <= 5]
     if bad:
         raise JudgeError(f"The judge gave scores outside 1–5 for {', '.join(bad)}.")
     return found
@@ -199,21 +224,25 @@ def parse_judgment(raw: str) -> dict[str, tuple[float, str]]:
 @METRICS.register("judge")
 class Judge(Metric):
     """Rubric scores from an LLM: ``judge_completeness``, ``judge_correctness``,
-    ``judge_conciseness`` and their mean ``judge_mean``. Options: ``backend``, ``model``,
+    ``judge_conciseness`` and their mean ``judge_mean`` (``rubric="pdsqi9"``:
+    ``judge_pdsqi_<item>`` and ``judge_pdsqi_mean``). Options: ``backend``, ``model``,
     ``backend_config`` (host, key, ...), ``language`` (auto/es/en), ``prompt_dir`` (workspace
     prompts), ``concurrency`` (calls at once), ``max_new_tokens``."""
 
     name = "judge"
     base_version = "1"
-    directions = {f"judge_{c}": HIGHER for c in CRITERIA} | {"judge_mean": HIGHER}
+    directions = ({f"judge_{c}": HIGHER for c in CRITERIA} | {"judge_mean": HIGHER}
+                  | {f"judge_pdsqi_{c}": HIGHER for c in PDSQI9_NAMES} | {"judge_pdsqi_mean": HIGHER})
     needs = ("source",)
     local = False
 
     def __init__(self, backend: str | None = None, model: str | None = None,
                  backend_config: dict[str, Any] | None = None, language: str = "auto",
                  prompt_dir: str | Path | None = None, concurrency: int = 1,
-                 max_new_tokens: int = 700, **options: Any) -> None:
+                 max_new_tokens: int = 700, rubric: str = "standard", **options: Any) -> None:
         super().__init__(backend=backend, model=model, language=language, **options)
+        self.rubric = rubric
+        self.criteria, self.prefix, self.mean_name = _rubric(rubric)
         if not backend or not model:
             raise InputError("The LLM judge needs a backend and a model.",
                              hint="For example: --judge-backend ollama --judge-model qwen2.5:7b")
@@ -227,8 +256,16 @@ class Judge(Metric):
 
     def version_options(self) -> dict[str, Any]:
         langs = LANGUAGES if self.language == "auto" else (self.language,)
-        prompts = "/".join(f"{lang}:{load_prompt(lang, self.prompt_dir).version}" for lang in langs)
-        return {"prompt": prompts, "by": f"{self.backend_name}/{self.model}"}
+        prompts = "/".join(f"{lang}:{load_prompt(lang, self.prompt_dir, self.rubric).version}"
+                           for lang in langs)
+        return {"prompt": prompts, "by": f"{self.backend_name}/{self.model}",
+                "rubric": None if self.rubric == "standard" else self.rubric}
+
+    def value_names(self) -> list[str]:
+        return [self.prefix + c for c in self.criteria] + [self.mean_name]
+
+    def empty(self) -> MetricResult:
+        return MetricResult({name: None for name in self.value_names()})
 
     def backend(self):
         if self._backend is None:
@@ -243,9 +280,9 @@ class Judge(Metric):
         from clinsum.text import detect_language
 
         if not (candidate or "").strip():
-            return MetricResult({k: None for k in self.directions}, {"note": "empty summary"})
+            return MetricResult({k: None for k in self.value_names()}, {"note": "empty summary"})
         lang = self.language if self.language != "auto" else (language or detect_language(source or candidate))
-        prompt = load_prompt(lang if lang in LANGUAGES else "es", self.prompt_dir)
+        prompt = load_prompt(lang if lang in LANGUAGES else "es", self.prompt_dir, self.rubric)
         messages = prompt.messages(candidate, source or "", reference)
         options = GenerationOptions(temperature=0.0, max_new_tokens=self.max_new_tokens)
         raws: list[str] = []
@@ -254,7 +291,7 @@ class Judge(Metric):
                 result = self.backend().generate(messages, options)
                 raws.append(result.raw)
                 try:
-                    parsed = parse_judgment(result.raw)
+                    parsed = parse_judgment(result.raw, self.criteria)
                     break
                 except JudgeError:
                     if attempt:
@@ -262,11 +299,12 @@ class Judge(Metric):
                     messages = [*messages, {"role": "assistant", "content": result.raw},
                                 {"role": "user", "content": "Answer ONLY with the JSON object, nothing else."}]
         except ClinsumError as exc:
-            return MetricResult({k: None for k in self.directions},
+            return MetricResult({k: None for k in self.value_names()},
                                 {"error": exc.message, "raw": raws[-1] if raws else None})
-        values: dict[str, float | None] = {f"judge_{c}": parsed[c][0] for c in CRITERIA}
-        values["judge_mean"] = sum(parsed[c][0] for c in CRITERIA) / len(CRITERIA)
-        details = {"rationales": {c: parsed[c][1] for c in CRITERIA}, "raw": raws[-1],
+        values: dict[str, float | None] = {self.prefix + c: parsed[c][0] for c in self.criteria}
+        values[self.mean_name] = sum(parsed[c][0] for c in self.criteria) / len(self.criteria)
+        details = {"rationales": {c: parsed[c][1] for c in self.criteria}, "raw": raws[-1],
+                   "rubric": self.rubric,
                    "prompt_version": prompt.version, "language": prompt.language,
                    "backend": self.backend_name, "model": self.model, "attempts": len(raws)}
         return MetricResult(values, details)

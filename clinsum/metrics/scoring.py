@@ -33,7 +33,7 @@ from clinsum.store import Store, from_json, to_json
 
 JOB_KINDS.register("score", "clinsum.metrics.scoring:run_score_job")
 
-LOCAL_METRICS = ("rouge", "bleu", "meteor", "bertscore", "lexical", "codes", "faithfulness")
+LOCAL_METRICS = ("rouge", "bleu", "meteor", "bertscore", "lexical", "codes", "faithfulness", "evidence")
 TARGET_KINDS = ("generation", "reference")
 BATCH_SIZE = 256
 
