@@ -189,8 +189,8 @@ def test_surrogates_keep_intervals_and_map_back(outside: Store, records: list[st
     first, second = re.findall(r"Fecha de (?:ingreso|alta): (\d\d/\d\d/\d{4})", original)
     gap = (date(*map(int, reversed(second.split("/")))) - date(*map(int, reversed(first.split("/"))))).days
     assert (shifted[1] - shifted[0]).days == gap  # the interval between admission and discharge survives
-    from clinsum.references.outgoing import restore
     from clinsum.privacy.surrogates import load_table
+    from clinsum.references.outgoing import restore
 
     fake = next(v for k, v in load_table(outside, spanish).items() if k.startswith("[SANITARIO") or
                 k.startswith("[NOMBRE") or k.startswith("[LUGAR"))

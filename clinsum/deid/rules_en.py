@@ -102,15 +102,15 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                         r"Germany|Canada|Guatemala|Honduras|Haiti|Philippines|Vietnam|Kenya|Peru|Colombia|"
                         r"Venezuela|Ukraine|Poland|Russia|Pakistan|Bangladesh|Egypt|Morocco|Thailand|Japan)\b")),
     # institutions named by capitalized words (St. Brigid's Regional Medical Center, Lakeshore General Hospital)
-    ("CENTRO_SALUD", re.compile(rf"\b(?:[A-Z][\w'’-]+[ \t]+){{1,4}}(?:Clinic|Health Center|Health Centre|Pharmacy|"
-                                rf"Pediatrics|Dental|Eye Care|Recovery Center|Family Practice|Associates)\b")),
+    ("CENTRO_SALUD", re.compile(r"\b(?:[A-Z][\w'’-]+[ \t]+){1,4}(?:Clinic|Health Center|Health Centre|Pharmacy|"
+                                r"Pediatrics|Dental|Eye Care|Recovery Center|Family Practice|Associates)\b")),
     ("HOSPITAL", re.compile(rf"\b(?:(?:St\.|Saint)[ \t]+)?[A-Z][\w'’-]+[ \t]+(?:(?:[A-Z][\w'’-]+|of|and|the)[ \t]+){{0,5}}"
                             rf"{_INSTITUTION_WORDS}\b")),
     ("HOSPITAL", re.compile(r"^[ \t]*(?P<v>(?:[A-Z][A-Z.'’&-]*[ \t]+){2,7}(?:HOSPITAL|MEDICAL CENTER|MEDICAL CENTRE|"
                             r"CLINIC|INSTITUTE|INFIRMARY|HEALTH CENTER))\b", re.M)),
-    ("INSTITUCION", re.compile(rf"\b(?!(?:Employer|Works|The|To|At|For|From)\b)(?:[A-Z][\w'’-]+[ \t]+){{1,4}}"
-                               rf"(?:University|College|School|Corporation|Company|Logistics|Insurance|Health|"
-                               rf"Senior Living|Auto Parts|Inc\.|LLC)\b")),
+    ("INSTITUCION", re.compile(r"\b(?!(?:Employer|Works|The|To|At|For|From)\b)(?:[A-Z][\w'’-]+[ \t]+){1,4}"
+                               r"(?:University|College|School|Corporation|Company|Logistics|Insurance|Health|"
+                               r"Senior Living|Auto Parts|Inc\.|LLC)\b")),
     # names: relatives after a kinship word, staff with credentials, Baby Boy/Girl <Surname>
     ("FAMILIARES_SUJETO_ASISTENCIA", re.compile(
         rf"(?i:\b{_RELATIVE})(?:[ \t]*\(|,?:?[ \t]+)(?P<v>{_FULL_NAME})(?=\)|,|\s|\.)")),

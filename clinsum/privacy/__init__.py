@@ -8,7 +8,15 @@
 - :mod:`~clinsum.privacy.audit`: the local log of every send, and cleared payloads.
 """
 
-from clinsum.privacy.gate import Guarded, PrivacyBlocked, Protected, guard, guard_batch, protect, sending
+from clinsum.privacy.gate import (
+           Guarded,
+           PrivacyBlocked,
+           Protected,
+           guard,
+           guard_batch,
+           protect,
+           sending,
+)
 from clinsum.privacy.residues import Residue, scan
 from clinsum.privacy.settings import PrivacySettings, is_inside, load_settings, save_settings
 

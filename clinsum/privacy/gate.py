@@ -20,12 +20,17 @@ from typing import Any
 from clinsum.config import workspace_path
 from clinsum.deid.pipeline import find_phi
 from clinsum.deid.placeholders import PLACEHOLDER_RE, Mapping, reidentify, replace
-from clinsum.deid.spans import Span
 from clinsum.deid.types import LABEL_TO_TYPE
 from clinsum.errors import InputError
 from clinsum.privacy import audit
 from clinsum.privacy.residues import Residue, scan
-from clinsum.privacy.settings import PrivacySettings, gate_applies, host_of, is_loopback, load_settings
+from clinsum.privacy.settings import (
+    PrivacySettings,
+    gate_applies,
+    host_of,
+    is_loopback,
+    load_settings,
+)
 from clinsum.store import Store
 
 RESIDUE_TYPE = "RESIDUO"  # placeholder label PHI: [PHI_1]

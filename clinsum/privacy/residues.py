@@ -139,7 +139,7 @@ _INSTITUTION = {"hospital", "clinic", "clinica", "center", "centre", "centro", "
 _GENERIC = _INSTITUTION | {"general", "universitario", "universitaria", "medical", "medico", "community", "regional",
                            "memorial", "cancer", "de", "del", "la", "el", "los", "las", "the", "of", "salud", "health",
                            "fictional", "ficticio", "ficticia", "y", "and", "children", "infantil", "materno", "mental",
-                           "atencion", "primaria", "especialidades", "salud"}
+                           "atencion", "primaria", "especialidades"}
 
 
 def _institution(words: list[str]) -> bool:

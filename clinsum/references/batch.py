@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clinsum.errors import BackendUnavailable, InputError, NotFound
+from clinsum.privacy.gate import PrivacyBlocked, guard_batch
 from clinsum.references import add_reference
 from clinsum.references.estimate import Estimate, estimate_cost
-from clinsum.privacy.gate import PrivacyBlocked, guard_batch
 from clinsum.references.outgoing import Outgoing, clear, prepare_many, restore
 from clinsum.references.prompts import RefPrompt, resolve_prompt
 from clinsum.secrets import get_secret

@@ -14,8 +14,8 @@ from typing import Any
 
 from clinsum.backends.base import GenerationOptions, get_backend
 from clinsum.errors import ClinsumError, InputError
-from clinsum.references import add_reference
 from clinsum.privacy.gate import sending
+from clinsum.references import add_reference
 from clinsum.references.outgoing import Outgoing, clear, prepare, restore
 from clinsum.references.prompts import RefPrompt
 from clinsum.store import Store
