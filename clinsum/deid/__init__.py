@@ -16,9 +16,10 @@ from clinsum.deid.spans import Span
 from clinsum.deid.types import CLINICAL_TYPES, PHI_TYPES
 
 
-def deidentify(text: str, keep: Iterable[str] = (), mapping: Mapping | None = None) -> Deidentified:
+def deidentify(text: str, keep: Iterable[str] = (), mapping: Mapping | None = None,
+               language: str | None = None) -> Deidentified:
     """``text`` with PHI (except types in ``keep``) replaced by placeholders."""
-    return replace(text, find_phi(text), mapping, keep)
+    return replace(text, find_phi(text, language=language), mapping, keep)
 
 
 __all__ = ["CLINICAL_TYPES", "PHI_TYPES", "Deidentified", "Mapping", "Span", "deidentify",
