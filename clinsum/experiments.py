@@ -514,7 +514,8 @@ def run_grid_job(ctx: JobContext) -> None:
             hint="Nothing stored was lost; resume the grid when the workspace is free "
                  "(`clinsum jobs resume` or the Grids page).",
             missing=report.missing, total=report.total)
-    ctx.check_stop()
+    if report.missing:  # a stop that came after the last cell was stored changes nothing
+        ctx.check_stop()
     raise_for_report(report)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from clinsum import jobs
+from clinsum import jobs, ui
 from clinsum.demo import load_demo
 from clinsum.finetune.adapters import list_adapters
 from clinsum.finetune.config import preset
@@ -73,7 +73,7 @@ def test_tiny_model_dataset_job_stop_resume_adapter_and_summary_from_the_pages(w
     no_errors(at)
     at.button(key="finetune.save_ds").click().run()
     no_errors(at)
-    assert any("Saved as demo@1" in s.value for s in at.success)
+    assert any(ui.plain("demo@1") in s.value and "Saved as" in s.value for s in at.success)
 
     # 3. the tiny-cpu preset points at the tiny model; a job launched from the page
     assert preset("tiny-cpu", workspace=workspace).base_model == str(tiny)

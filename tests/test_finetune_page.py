@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from clinsum import jobs
+from clinsum import jobs, ui
 from clinsum.demo import load_demo
 from clinsum.finetune.adapters import list_adapters
 from clinsum.store import Store
@@ -45,7 +45,7 @@ def test_page_builds_a_dataset_launches_a_job_and_shows_the_adapter(app) -> None
     assert any("training" in s.value and "template model" in s.value for s in at.success)
     at.button(key="finetune.save_ds").click().run()
     no_errors(at)
-    assert any("Saved as demo@1" in s.value for s in at.success)
+    assert any(ui.plain("demo@1") in s.value and "Saved as" in s.value for s in at.success)
 
     at.number_input(key="finetune.tiny-cpu.max_steps").set_value(6).run()
     at.number_input(key="finetune.tiny-cpu.eval_steps").set_value(3).run()

@@ -123,7 +123,7 @@ def test_ollama_grid_with_an_uploaded_toml_and_error_cells(monkeypatch, workspac
 
 
 def test_stop_and_resume_a_running_grid(monkeypatch, workspace):
-    with LLMServer(latency=0.6, capacity=1) as server:
+    with LLMServer(latency=2.0, capacity=1) as server:  # 6 cells ≈ 12 s: the stop lands mid-grid
         at = _app(monkeypatch, workspace, server.ollama_host)
         at.multiselect(key="grids.models.ollama").set_value(["llama3.2:1b"])
         at.multiselect(key="grids.models.extractive").set_value([])

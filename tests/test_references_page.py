@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def test_preview_confirm_send_refresh_results(page_ws, monkeypatch) -> None:
         at.button(key="references.preview").click().run()
         _ok(at)
         assert any("2 request(s) to gpt-4o-mini" in m.value for m in at.markdown)
-        preview = " ".join(m.value for m in at.markdown).replace("&#91;", "[").replace("&#93;", "]")
+        preview = html.unescape(" ".join(m.value for m in at.markdown))
         assert "[NOMBRE_1]" in preview or "[ID_PACIENTE_1]" in preview
         assert at.button(key="references.send").disabled  # not before confirming
         at.checkbox(key="references.follow").uncheck()  # no background process in this test
