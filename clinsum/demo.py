@@ -1,7 +1,12 @@
-"""The demo workspace: synthetic records and reference summaries written for this project."""
+"""The demo workspace: synthetic records and reference summaries written for this project.
+
+``load_demo(store, content=True)`` (what ``clinsum demo`` and the Home page do) also adds
+candidate summaries, their scores and synthetic annotations (:mod:`clinsum.demo_content`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from clinsum.config import DEMO_DIR
@@ -17,12 +22,19 @@ class DemoResult:
     records: int
     references: int
     skipped: bool
+    generations: int = 0
+    metric_values: int = 0
+    annotations: int = 0
 
 
-def load_demo(store: Store, only_if_empty: bool = True) -> DemoResult:
-    """Import ``data/demo`` records and their references (idempotent: duplicates are skipped)."""
+def load_demo(store: Store, only_if_empty: bool = True, content: bool = False,
+              progress: Callable[[str, int, int], None] | None = None) -> DemoResult:
+    """Import ``data/demo`` records and their references (idempotent: duplicates are skipped);
+    with ``content``, also demo candidates, scores and annotations (``progress(stage, i, n)``)."""
     if only_if_empty and store.scalar("SELECT count(*) FROM records"):
         return DemoResult(0, 0, True)
+    if progress:
+        progress("records", 0, 1)
     drafts, problems = read_sources([DEMO_DIR / "records"])
     for draft in drafts:
         draft.source = "demo"
@@ -41,4 +53,11 @@ def load_demo(store: Store, only_if_empty: bool = True) -> DemoResult:
                 status="validated",
             )
             n_refs += 1
-    return DemoResult(len(ids), n_refs, False)
+    result = DemoResult(len(ids), n_refs, False)
+    if content:
+        from clinsum.demo_content import add_demo_content
+
+        extra = add_demo_content(store, progress)
+        result.generations, result.metric_values = extra.generations, extra.metric_values
+        result.annotations = extra.annotations
+    return result

@@ -2,7 +2,10 @@
 
 Every error raised on purpose by clinsum is a :class:`ClinsumError`. The UI shows
 ``message`` (translated through ``key`` where a string exists) and ``hint``; the CLI prints
-them and exits with ``exit_code``. Nothing else should reach a user as a traceback.
+them and exits with ``exit_code``. A common error gets a key of its own,
+``raise InputError("The record is empty…", hint="…", key="error.record_empty")``, with
+``error.record_empty`` (and ``error.record_empty.hint``) in ``clinsum/ui/strings/errors.py``;
+keyword parameters fill the string's ``{placeholders}``. Nothing else should reach a user as a traceback.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ class ClinsumError(Exception):
     exit_code = 1
     key = "error.generic"
 
-    def __init__(self, message: str, hint: str | None = None, **params: object) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, key: str | None = None,
+                 **params: object) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.params = params
+        if key:
+            self.key = key  # a UI string of its own (``error.record_empty``), formatted with params
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} ({self.hint})"

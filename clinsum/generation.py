@@ -35,7 +35,7 @@ def record_from_text(text: str, language: str | None = None, title: str | None =
     text = normalize(text or "")
     if not text.strip():
         raise InputError("The record is empty: there is nothing to summarize.",
-                         hint="Paste or upload a clinical record with text.")
+                         hint="Paste or upload a clinical record with text.", key="error.record_empty")
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"The record has {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}.",
                          hint="Split it into several records.")
@@ -95,7 +95,7 @@ def make_context(
     rec = resolve_record(store, record)
     if not rec.text.strip():
         raise InputError("The record is empty: there is nothing to summarize.",
-                         hint="Pick or paste a record with text.")
+                         hint="Pick or paste a record with text.", key="error.record_empty")
     chosen = get_strategy(strategy, store)
     ctx = StrategyContext(
         record=rec, backend=make_backend(backend, model, adapter, backend_config),
@@ -163,6 +163,13 @@ def generation_row(
     opts = options.to_dict() if options else dict(meta.get("options") or {})
     decoding = options.decoding if options else meta.get("decoding")
     all_params = {"options": opts, **(params or meta.get("params") or {})}
+    if _extractive(result, backend):  # stored with what it used: no prompt, no temperature
+        strategy, decoding = "extractive", None
+        opts = {k: v for k, v in opts.items() if k == "max_new_tokens"}
+        all_params = {"options": opts, **{k: v for k, v in (params or meta.get("params") or {}).items()
+                                          if k in EXTRACTIVE_PARAMS}}
+        if result is not None:
+            result.strategy = "extractive"
     if result is not None:
         all_params["notes"] = result.notes
     return [
@@ -179,6 +186,19 @@ def generation_row(
         to_json(result.retrieval) if result and result.retrieval else None,
         error, grid_id, cell_key, result.slot_wait_seconds if result else None,
     ]
+
+
+#: the parameters an extractive row keeps (the backend's own, and the demo flag)
+EXTRACTIVE_PARAMS = ("max_words", "ratio", "dedup", "dedup_threshold", "demo")
+
+
+def _extractive(result: SummaryResult | None, backend: str | None) -> bool:
+    """Whether a row is an extractive summary (its sentences chosen, no prompt, no sampling)."""
+    if result is not None:
+        return bool(result.extractive)
+    from clinsum.backends import BACKENDS
+
+    return bool(backend) and backend in BACKENDS and not BACKENDS.get(backend).generative
 
 
 def save_generation(store: Store, record_id: str, result: SummaryResult | None = None,

@@ -17,6 +17,7 @@ PLUGIN_MODULES: list[str] = [
     "clinsum.rag.jobs",
     "clinsum.strategies.rag",
     "clinsum.records.jobs",
+    "clinsum.demo_content",
 ]
 
 for _name in PLUGIN_MODULES:

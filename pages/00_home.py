@@ -4,7 +4,9 @@ import streamlit as st
 
 from clinsum import ui
 from clinsum.demo import load_demo
+from clinsum.demo_content import latest_demo_job, start_demo_content
 from clinsum.doctor import run_checks
+from clinsum.jobs import ACTIVE
 
 ui.page("home.title", "home.intro")
 
@@ -19,9 +21,16 @@ with ui.guard():
     if counts["records"] == 0:
         st.info(ui.t("home.empty"))
         if st.button(ui.t("home.load_demo"), type="primary", key="home.load_demo"):
-            result = load_demo(store)
-            st.success(ui.t("home.demo_loaded", records=result.records, references=result.references))
+            with st.spinner(ui.t("home.demo_step.records")):
+                load_demo(store)
+            start_demo_content(store)  # candidates, scores, annotations: a job with progress
             st.rerun()
+    elif store.scalar("SELECT count(*) FROM records WHERE source = 'demo'"):
+        demo_job = latest_demo_job(store)
+        if demo_job and demo_job["status"] in ACTIVE:
+            st.info(ui.t("home.demo_building"))
+            ui.job_panel(demo_job["id"])
+        ui.demo_tour()
 
     st.subheader(ui.t("home.what"))
     for name, page in ui.named_pages():
@@ -38,6 +47,7 @@ with ui.guard():
     for check in checks(str(store.root), ui.backend_env()):
         state = ui.t("home.check.ok") if check["ok"] else ui.t("home.check.missing")
         icon = ":green[●]" if check["ok"] else ":gray[○]"
-        st.markdown(f"{icon} **{ui.esc(check['name'])}** ({state}): {ui.esc(check['detail'])}")
-        if check["hint"] and not check["ok"]:
-            st.caption(ui.plain(check["hint"]))
+        name, detail, hint = ui.check_line(check)
+        st.markdown(f"{icon} **{ui.esc(name)}** ({state}): {ui.esc(detail)}")
+        if hint:
+            st.caption(ui.plain(hint))

@@ -29,8 +29,8 @@ def browse(store) -> None:
         st.info(ui.t("records.none"))
         return
     st.caption(ui.t("records.found", n=len(rows)))
-    st.dataframe(rows, hide_index=True, width="stretch",
-                 column_order=["id", "title", "language", "n_chars", "n_references", "n_generations"])
+    columns = ["id", "title", "language", "n_chars", "n_references", "n_generations"]
+    ui.table([{c: r.get(c) for c in columns} for r in rows], width="stretch")
     ids = [r["id"] for r in rows]
     chosen = st.selectbox(ui.t("records.pick"), ids, key=KEY + "pick",
                           format_func=lambda i: f"{i} — {next(r['title'] for r in rows if r['id'] == i)}")
@@ -43,8 +43,9 @@ def browse(store) -> None:
     with left:
         st.markdown(f"**{ui.t('records.sections', n=len(record.sections))}**")
         for section in record.sections:
-            title = section.title or section.kind
-            with st.expander(f"{ui.plain(title)} · {section.kind}", expanded=False):
+            kind = ui.t(f"section.{section.kind}")
+            title = section.title or kind
+            with st.expander(f"{ui.plain(title)} · {kind}" if title != kind else ui.plain(title), expanded=False):
                 ui.text_box(section.body(record.text), height=260)
         with st.expander(ui.t("records.full_text")):
             ui.text_box(record.text)
@@ -120,7 +121,7 @@ def _preview(plan) -> None:
         for draft in plan.new[:5]:
             sections = split_sections(draft.text)
             with st.expander(f"{ui.plain(draft.id)} · {draft.language} · {len(sections)} secciones/sections"):
-                st.text(", ".join(s.title or s.kind for s in sections))
+                st.text(", ".join(s.title or ui.t(f"section.{s.kind}") for s in sections))
                 ui.text_box(draft.text[:3000], height=200)
                 if draft.reference:
                     st.caption(ui.t("records.preview.reference", status=draft.reference_status or "draft",

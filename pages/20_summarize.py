@@ -71,7 +71,7 @@ with ui.guard():
         st.info(ui.t("summarize.no_llm"))
     left, right = st.columns(2)
     with left:
-        labels = {s["name"]: f"{ui.t('backends.' + s['name'] + '.label')} — {s['detail']}" for s in usable}
+        labels = {s["name"]: f"{ui.t('backends.' + s['name'] + '.label')} — {ui.backend_detail(s)}" for s in usable}
         names = list(labels)
         preferred = [n for n in ("ollama", "openai-compatible", "openai", "extractive") if n in names]
         default = names.index(preferred[0]) if preferred else 0
@@ -106,7 +106,8 @@ with ui.guard():
         language = st.selectbox(ui.t("summarize.language"), ["auto", "es", "en"], key=K + "language",
                                 format_func=lambda c: ui.t("summarize.language.auto") if c == "auto" else c)
     with right:
-        decoding = st.selectbox(ui.t("summarize.decoding"), DECODINGS, key=K + "decoding")
+        decoding = st.selectbox(ui.t("summarize.decoding"), DECODINGS, key=K + "decoding",
+                                format_func=lambda d: ui.value_label("decoding", d))
         temperature = st.slider(ui.t("summarize.temperature"), 0.0, 2.0, 0.2, 0.1, key=K + "temperature")
         top_k = st.number_input(ui.t("summarize.top_k"), 1, 500, 50, key=K + "top_k") if decoding == "top_k" else 50
         top_p = st.slider(ui.t("summarize.top_p"), 0.05, 1.0, 0.9, 0.05, key=K + "top_p") if decoding == "top_p" else 0.9
@@ -138,23 +139,38 @@ with ui.guard():
             x["name"] == backend and x["generative"] for x in usable):
         rag_view.show_preview(store, record, rag_params, K + "rag.")
     if st.button(ui.t("summarize.run"), type="primary", disabled=not ready, key=K + "run"):
-        progress = st.status(ui.t("summarize.running"), expanded=False)
+        st.session_state.pop(K + "result", None)
+        progress = st.status(ui.t("summarize.running"), expanded=True)
 
         on_stage = ui.OnScriptThread(lambda stage: progress.write(
             ui.t("summarize.stage_done", name=stage.name, seconds=stage.seconds)))
-        stream = summarize_stream(store, record, backend, model, strategy, options,
-                                  language=None if language == "auto" else language,
-                                  adapter=adapter, on_stage=on_stage, params=rag_params)
-        st.subheader(ui.t("summarize.summary"))
+        on_step = ui.OnScriptThread(lambda step, info: progress.update(
+            label=ui.t(f"summarize.step.{step}", **info)))
+        steps = {"progress": lambda step, **info: on_step(step, info)} if backend == "extractive" else None
+        live = st.empty()  # the streamed text, replaced by the result below once done
+        try:
+            stream = summarize_stream(store, record, backend, model, strategy, options,
+                                      language=None if language == "auto" else language,
+                                      adapter=adapter, on_stage=on_stage, params=rag_params,
+                                      backend_config=steps)
 
-        def pieces():
-            for piece in stream:
-                on_stage.flush()  # stages that finished on worker threads
-                yield piece
+            def pieces():
+                for piece in stream:
+                    on_stage.flush()  # stages that finished on worker threads
+                    on_step.flush()
+                    yield piece
 
-        ui.stream_text(pieces())  # the model's words as plain text, never Markdown
-        on_stage.flush()
-        progress.update(state="complete")
+            with live.container():
+                st.subheader(ui.t("summarize.summary"))
+                ui.stream_text(pieces())  # the model's words as plain text, never Markdown
+            on_stage.flush()
+        except BaseException:
+            progress.update(label=ui.t("summarize.failed"), state="error", expanded=False)
+            live.empty()
+            raise
+        live.empty()
+        progress.update(label=ui.t("summarize.done", seconds=stream.result.total_seconds),
+                        state="complete", expanded=False)
         st.session_state[K + "result"] = {"result": stream.result, "record": record,
                                           "options": options, "adapter": adapter, "saved": None}
 
@@ -164,25 +180,24 @@ with ui.guard():
         result, rec = last["result"], last["record"]
         if result.extractive:
             st.warning(ui.t("summarize.extractive_note"))
-        for note in result.notes:
-            st.caption(ui.plain(note))
+        ui.output_notes(result)
         in_ws = store.fetch_one("SELECT id FROM records WHERE content_hash = ?", [rec.content_hash])
         reference = latest_reference(store, in_ws["id"]) if in_ws else None
         col_sum, col_ref = st.columns(2)
         with col_sum:
             st.markdown(f"**{ui.t('summarize.summary')}** · {ui.esc(result.backend)} / {ui.esc(result.model)}"
-                        f" · {ui.esc(result.strategy)}")
+                        f" · {ui.esc(ui.value_label('strategy', result.strategy))}")
             ui.text_box(result.text, height=380)
         with col_ref:
             if reference:
-                st.markdown(f"**{ui.t('summarize.reference', version=reference['version'], status=reference['status'])}**")
+                st.markdown(f"**{ui.t('summarize.reference', version=reference['version'], status=ui.value_label('status', reference['status']))}**")
                 ui.text_box(reference["text"], height=380)
             else:
                 st.caption(ui.t("summarize.no_reference"))
         st.markdown(f"**{ui.t('summarize.timings')}**")
-        st.dataframe(pd.DataFrame([{"stage": s.name, "seconds": s.seconds, "prompt_tokens": s.prompt_tokens,
-                                    "completion_tokens": s.completion_tokens} for s in result.stages]),
-                     hide_index=True, width="stretch")
+        ui.table(pd.DataFrame([{"stage": s.name, "seconds": s.seconds, "prompt_tokens": s.prompt_tokens,
+                                "completion_tokens": s.completion_tokens} for s in result.stages]),
+                 width="stretch")
         st.caption(ui.t("summarize.total", seconds=result.total_seconds,
                         prompt=result.prompt_tokens or "-", completion=result.completion_tokens or "-"))
         with st.expander(ui.t("summarize.prompts")):

@@ -56,10 +56,11 @@ def model_picker() -> list[dict]:
         listed, error = ui.backend_models(name)
         if listed:
             picked = st.multiselect(label, listed, default=listed[:1] if name == preferred else [],
-                                    key=K + f"models.{name}", help=status["detail"])
+                                    key=K + f"models.{name}", help=ui.backend_detail(status),
+                                    placeholder=ui.choose())
         else:
             typed = st.text_input(f"{label} ({ui.t('grids.models_free')})", key=K + f"models_free.{name}",
-                                  help=status["detail"])
+                                  help=ui.backend_detail(status))
             picked = [m.strip() for m in typed.split(",") if m.strip()]
         if error:
             st.caption(ui.t("summarize.models_error", error=ui.plain(error)))
@@ -92,7 +93,7 @@ def record_picker(store) -> list[str] | str | None:
         return "all"
     if mode == "selection":
         titles = {r["id"]: f"{r['id']} · {r['title'] or ''}"[:90] for r in rows}
-        return st.multiselect(ui.t("grids.records.pick"), list(titles), key=K + "records_pick",
+        return st.multiselect(ui.t("grids.records.pick"), list(titles), key=K + "records_pick", placeholder=ui.choose(),
                               format_func=lambda i: titles[i]) or None
     demo = [r["id"] for r in rows if r["source"] == "demo"]
     if not demo:
@@ -116,12 +117,14 @@ def build_form(store) -> dict | None:
     with left:
         chosen = st.multiselect(
             ui.t("grids.strategies"), list(strategies), default=["template"], key=K + "strategies",
+            placeholder=ui.choose(),
             format_func=lambda n: strategies[n]["label"] + ("" if strategies[n]["builtin"] else
                                                             f" ({ui.t('summarize.custom_tag')} v{strategies[n]['version']})"))
         temperatures = st.multiselect(ui.t("grids.temperatures"), TEMPERATURES, default=[0.2],
-                                      key=K + "temperatures")
+                                      key=K + "temperatures", placeholder=ui.choose())
         decodings = st.multiselect(ui.t("grids.decodings"), list(DECODINGS), default=["greedy"],
-                                   key=K + "decodings")
+                                   key=K + "decodings", placeholder=ui.choose(),
+                                   format_func=lambda d: ui.value_label("decoding", d))
     with right:
         max_tokens = st.number_input(ui.t("summarize.max_tokens"), 16, 8192, 768, 16, key=K + "max_tokens")
         seed = st.number_input(ui.t("summarize.seed"), 0, 2**31 - 1, 42, key=K + "seed")

@@ -51,7 +51,8 @@ def navigation(store, ids: list[str]) -> str:
     if names:
         j1, j2, j3, j4 = st.columns([3, 1, 1, 1])
         default = names.index("rouge1_f") if "rouge1_f" in names else 0
-        j1.selectbox(ui.t("compare.jump.metric"), names, index=default, key=KEY + "metric")
+        j1.selectbox(ui.t("compare.jump.metric"), names, index=default, key=KEY + "metric",
+                     format_func=ui.metric_label)
         for col, which in ((j2, "worst"), (j3, "best"), (j4, "random")):
             col.button(ui.t(f"compare.jump.{which}"), key=KEY + "jump." + which,
                        on_click=jump, args=(store, which))
@@ -62,7 +63,7 @@ def navigation(store, ids: list[str]) -> str:
     picked = st.session_state.get(KEY + "picked")
     if picked:
         which, metric, value = picked
-        st.caption(ui.t("compare.jumped", which=ui.t(f"compare.jump.{which}"), metric=metric,
+        st.caption(ui.t("compare.jumped", which=ui.t(f"compare.jump.{which}"), metric=ui.metric_label(metric),
                         value=f"{value:.4g}" if value is not None else "–"))
     return record_id
 
@@ -74,11 +75,12 @@ def metrics_table(values: dict) -> None:
     arrows = {1: "↑", -1: "↓", 0: ""}
     rows = [{"metric": name, "value": value, "": arrows[ex.direction(name)]}
             for name, value in sorted(values.items())]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, height=min(36 * len(rows) + 40, 420))
+    ui.table(pd.DataFrame(rows), height=min(36 * len(rows) + 40, 420))
+    ui.metric_glossary(sorted(values))
 
 
 def candidate_column(candidate: cmp.Candidate) -> None:
-    st.markdown(f"**{ui.esc(cmp.label(candidate.settings))}**")
+    st.markdown(f"**{ui.esc(ui.generation_label(candidate.settings))}**")
     st.caption(candidate.generation_id)
     boxed(ui.highlight(candidate.text, candidate.marks()))
     if candidate.flags_origin == "none":
@@ -104,13 +106,13 @@ with ui.guard():
     record_id = navigation(store, ids)
     generations = cmp.generations_for(store, record_id)
     options = [g["id"] for g in generations]
-    labels = {g["id"]: f"{cmp.label(g)} ({g['id']})" for g in generations}
+    labels = {g["id"]: f"{ui.generation_label(g)} ({g['id']})" for g in generations}
     cand_key = KEY + "cands." + record_id
     if cand_key not in st.session_state:
         st.session_state[cand_key] = options[:2]
     c1, c2 = st.columns([4, 1])
     chosen = c1.multiselect(ui.t("compare.candidates"), options, key=cand_key,
-                            format_func=labels.get, max_selections=4)
+                            format_func=labels.get, max_selections=4, placeholder=ui.choose())
     n = c2.number_input(ui.t("compare.ngram"), 1, 8, 3, key=KEY + "n")
     comparison = cmp.compare(store, record_id, chosen, n=int(n))
     st.caption(ui.t("compare.legend"))
@@ -124,12 +126,12 @@ with ui.guard():
         if ref is None:
             st.info(ui.t("compare.no_reference"))
         else:
-            st.markdown(f"**{ui.t('compare.reference', version=ref['version'], status=ref['status'])}**")
+            st.markdown(f"**{ui.t('compare.reference', version=ref['version'], status=ui.value_label('status', ref['status']))}**")
             focus = 0
             if len(comparison.candidates) > 1:
                 focus = st.radio(ui.t("compare.candidates"), range(len(comparison.candidates)), horizontal=True,
                                  key=KEY + "focus." + record_id, label_visibility="collapsed",
-                                 format_func=lambda i: ui.plain(cmp.label(comparison.candidates[i].settings)))
+                                 format_func=lambda i: ui.plain(ui.generation_label(comparison.candidates[i].settings)))
             boxed(ui.highlight(ref["text"], cmp.reference_marks(comparison, focus)))
     if not comparison.candidates:
         st.info(ui.t("compare.no_candidates"))

@@ -35,7 +35,7 @@ def score_section(store) -> None:
     job_id = st.session_state.get(KEY + "job")
     if job_id:
         st.caption(ui.t("explorer.score_started", job=job_id))
-        ui.job_status(job_id)
+        ui.job_panel(job_id)
 
 
 def sidebar_filters(opts: dict) -> ex.Filters:
@@ -45,7 +45,8 @@ def sidebar_filters(opts: dict) -> ex.Filters:
     def pick(column: str) -> list:
         if len(opts[column]) < 2:
             return []
-        return side.multiselect(ui.t(f"explorer.f.{column}"), opts[column], key=KEY + "f." + column)
+        return side.multiselect(ui.t(f"explorer.f.{column}"), opts[column], key=KEY + "f." + column,
+                                placeholder=ui.choose(), format_func=lambda v: ui.value_label(column, v))
 
     chosen = {c: pick(c) for c in ("model", "strategy", "temperature", "decoding", "backend", "source")}
     since = until = None
@@ -66,25 +67,30 @@ def groups_tab(store, metric: str, filters: ex.Filters) -> None:
     values = ex.long_view(store, filters, [metric])
     values[by] = values[by].astype(str)
     fig = px.box(values, x=by, y="value", points="all" if len(values) <= MAX_POINTS else "outliers",
-                 labels={"value": metric, by: dim_label(by)})
+                 labels={"value": ui.metric_label(metric), by: dim_label(by)})
     st.plotly_chart(fig, key=KEY + "chart.groups")
     st.caption(ui.t("explorer.groups.caption"))
     table = ex.summary(store, by, [metric], filters)
-    st.dataframe(table, hide_index=True)
+    ui.table(table)
     ui.download_buttons(table, f"{metric}_by_{by}")
     cli_hint(f"clinsum explore summary --by {by} --metric {metric}")
 
 
 def temperature_tab(store, metric: str, filters: ex.Filters) -> None:
     values = ex.long_view(store, filters, [metric])
+    if values["temperature"].dropna().nunique() < 1:
+        st.info(ui.t("explorer.temperature.none"))
+        return
+    values = values.dropna(subset=["temperature"])
     values["temperature"] = values["temperature"].astype(str)
     fig = px.box(values, x="temperature", y="value", color="model",
                  points="all" if len(values) <= MAX_POINTS else "outliers",
-                 labels={"value": metric, "temperature": dim_label("temperature")})
+                 labels={"value": ui.metric_label(metric), "temperature": dim_label("temperature"),
+                         "model": dim_label("model")})
     st.plotly_chart(fig, key=KEY + "chart.temperature")
     st.caption(ui.t("explorer.temperature.caption"))
     table = ex.temperature_table(store, None, filters)
-    st.dataframe(table, hide_index=True)
+    ui.table(table)
     ui.download_buttons(table, "mean_by_temperature")
     cli_hint("clinsum explore summary --by temperature")
 
@@ -95,7 +101,8 @@ def matrix_tab(store, metric: str, filters: ex.Filters) -> None:
         st.info(ui.t("explorer.no_generations"))
         return
     fig = px.imshow(table, text_auto=".3f", aspect="auto", color_continuous_scale="Viridis",
-                    labels={"x": dim_label("strategy"), "y": dim_label("model"), "color": metric})
+                    labels={"x": dim_label("strategy"), "y": dim_label("model"),
+                            "color": ui.metric_label(metric)})
     st.plotly_chart(fig, key=KEY + "chart.matrix")
     st.caption(ui.t("explorer.matrix.caption"))
     ui.download_buttons(table.reset_index(), f"{metric}_model_x_strategy")
@@ -107,11 +114,13 @@ def time_tab(store, filters: ex.Filters) -> None:
     if table.empty:
         st.info(ui.t("explorer.time.none"))
         return
-    fig = px.bar(table, x="model", y="mean_s", error_y="sd_s", text_auto=".2f",
+    below = table["sd_s"].fillna(0).clip(upper=table["mean_s"])  # a time is never below zero
+    fig = px.bar(table.assign(sd_below=below), x="model", y="mean_s", error_y="sd_s",
+                 error_y_minus="sd_below", text_auto=".2f",
                  labels={"mean_s": "s", "model": dim_label("model")})
     st.plotly_chart(fig, key=KEY + "chart.time")
     st.caption(ui.t("explorer.time.caption"))
-    st.dataframe(table, hide_index=True)
+    ui.table(table)
     ui.download_buttons(table, "time_by_model")
     cli_hint("clinsum explore time --by model")
 
@@ -126,13 +135,14 @@ def pareto_tab(store, metric: str, filters: ex.Filters) -> None:
                                             False: ui.t("explorer.pareto.other")})
     fig = px.scatter(table, x="seconds", y="quality", color="front", symbol="model",
                      hover_name="configuration", hover_data=["n"],
-                     labels={"seconds": "s", "quality": metric})
+                     labels={"seconds": "s", "quality": ui.metric_label(metric),
+                             "front": ui.t("explorer.pareto.front"), "model": dim_label("model")})
     front = table[table["on_front"]].sort_values("seconds")
     fig.add_scatter(x=front["seconds"], y=front["quality"], mode="lines", showlegend=False,
                     line={"dash": "dot", "color": "gray"})
     st.plotly_chart(fig, key=KEY + "chart.pareto")
     st.caption(ui.t("explorer.pareto.caption"))
-    st.dataframe(table.drop(columns=["front", "configuration"]), hide_index=True)
+    ui.table(table.drop(columns=["front", "configuration"]))
     ui.download_buttons(table.drop(columns=["front"]), f"pareto_{metric}")
     cli_hint(f"clinsum explore pareto --metric {metric}")
 
@@ -150,7 +160,7 @@ def distribution_tab(store, metric: str, filters: ex.Filters) -> None:
     if color:
         table[color] = table[color].astype(str)
     fig = px.bar(table, x="center", y="count", color=color, barmode="overlay", opacity=0.75,
-                 labels={"center": metric})
+                 labels={"center": ui.metric_label(metric), "count": ui.t("explorer.count")})
     fig.update_layout(bargap=0.02)
     st.plotly_chart(fig, key=KEY + "chart.hist")
     ui.download_buttons(table, f"histogram_{metric}")
@@ -164,6 +174,7 @@ def correlation_tab(store, filters: ex.Filters) -> None:
     if table.empty:
         st.info(ui.t("explorer.corr.few"))
         return
+    table = table.rename(index=ui.metric_label, columns=ui.metric_label)
     fig = px.imshow(table, zmin=-1, zmax=1, color_continuous_scale="RdBu", aspect="auto",
                     text_auto=".2f" if len(table) <= 12 else False)
     fig.update_layout(height=max(420, 22 * len(table) + 160))
@@ -180,7 +191,11 @@ def ratings_tab(store, metric: str) -> None:
     if table.empty:
         st.info(ui.t("explorer.ratings.none"))
         return
+    if table["spearman"].notna().sum() == 0:
+        st.info(ui.t("explorer.ratings.few", n=int(table["n"].max()) if "n" in table else 0))
+        return
     grid = table.pivot_table(index="name", columns="criterion", values="spearman", dropna=False)
+    grid = grid.rename(index=ui.metric_label, columns=lambda c: ui.value_label("criterion", c))
     fig = px.imshow(grid, zmin=-1, zmax=1, color_continuous_scale="RdBu", text_auto=".2f",
                     aspect="auto")
     st.plotly_chart(fig, key=KEY + "chart.ratings")
@@ -188,10 +203,12 @@ def ratings_tab(store, metric: str) -> None:
     pairs = ex.metric_rating_pairs(store)
     mine = pairs[pairs["name"] == metric]
     if not mine.empty:
+        mine = mine.assign(criterion=[ui.value_label("criterion", c) for c in mine["criterion"]])
         scatter = px.scatter(mine, x="value", y="rating", color="criterion", hover_data=["item_id"],
-                             labels={"value": metric, "criterion": ui.t("explorer.ratings.criterion")})
+                             labels={"value": ui.metric_label(metric), "rating": ui.column_label("rating"),
+                                     "criterion": ui.t("explorer.ratings.criterion")})
         st.plotly_chart(scatter, key=KEY + "chart.rating_scatter")
-    st.dataframe(table, hide_index=True)
+    ui.table(table)
     ui.download_buttons(table, "metric_vs_ratings")
     cli_hint("clinsum explore ratings")
 
@@ -236,11 +253,14 @@ with ui.guard():
     names = ex.metric_names(store)
     options = names["name"].tolist()
     default = options.index("rouge1_f") if "rouge1_f" in options else 0
-    metric = st.selectbox(ui.t("explorer.metric"), options, index=default, key=KEY + "metric")
+    metric = st.selectbox(ui.t("explorer.metric"), options, index=default, key=KEY + "metric",
+                          format_func=ui.metric_label)
     sign = ex.direction(metric)
     st.caption(ui.t({1: "explorer.direction.higher", -1: "explorer.direction.lower",
                      0: "explorer.direction.neutral"}[sign]) + " · "
-               + ui.t("explorer.n_scored", n=int(names.set_index("name").loc[metric, "n"])))
+               + ui.t("explorer.n_scored", n=int(names.set_index("name").loc[metric, "n"]))
+               + " · " + ui.metric_help(metric))
+    ui.metric_glossary(options)
     if not ex.records_with_generations(store, filters):
         st.info(ui.t("explorer.no_generations"))
         st.stop()
@@ -269,6 +289,6 @@ with ui.guard():
     with st.expander(ui.t("explorer.table")):
         wide = ex.wide_view(store, filters)
         st.caption(ui.t("explorer.sql.rows", n=len(wide)))
-        st.dataframe(wide.head(1000), hide_index=True)
+        ui.table(wide.head(1000))
         ui.download_buttons(wide, "scores_wide")
         cli_hint("clinsum explore wide")

@@ -102,7 +102,7 @@ with ui.guard():
     st.subheader(ui.t("references.step.choose"))
     if st.button(ui.t("references.only_missing"), key=K + "missing"):
         st.session_state[K + "records"] = [r["id"] for r in records if not r["n_references"]]
-    chosen = st.multiselect(ui.t("references.records"), list(titles), format_func=titles.get,
+    chosen = st.multiselect(ui.t("references.records"), list(titles), format_func=titles.get, placeholder=ui.choose(),
                             help=ui.t("references.records_help"), key=K + "records")
     prompts = _prompts()
 
@@ -110,7 +110,7 @@ with ui.guard():
     deid = st.checkbox(ui.t("references.deid"), value=True, key=K + "deid")
     keep, reidentify = [], False
     if deid:
-        keep = st.multiselect(ui.t("references.keep"), list(CLINICAL_TYPES), help=ui.t("references.keep_help"),
+        keep = st.multiselect(ui.t("references.keep"), list(CLINICAL_TYPES), help=ui.t("references.keep_help"), placeholder=ui.choose(),
                               key=K + "keep")
         reidentify = st.checkbox(ui.t("references.reidentify"), value=True, key=K + "reid")
     else:

@@ -49,7 +49,7 @@ def test_registered_as_honestly_extractive():
     cls = BACKENDS.get("extractive")
     assert cls.generative is False
     assert "extractive" in cls.label.lower() and "not a language model" in cls.label
-    assert cls.list_models() == ["minilm-mmr", "minilm-textrank"]
+    assert cls.list_models() == ["minilm-mmr", "minilm-textrank", "lead-k"]
     assert cls.status()[0] is True
 
 
@@ -135,3 +135,29 @@ def test_meddocan_case(meddocan_dir):
         if line.endswith(":") or not line.strip():
             continue
         assert line.strip()[:30] in text  # copied from the record
+
+
+def test_stored_with_only_the_settings_it_used(demo_store):
+    from clinsum.backends import GenerationOptions
+    from clinsum.generation import save_generation, summarize
+
+    record_id = demo_store.scalar("SELECT id FROM records ORDER BY length(text) LIMIT 1")
+    result = summarize(demo_store, record_id, "extractive", "lead-k", strategy="by_parts",
+                       options=GenerationOptions(temperature=0.7, max_new_tokens=300))
+    gen_id = save_generation(demo_store, record_id, result, params={"part_chars": 900})
+    row = demo_store.fetch_one("SELECT strategy, temperature, decoding, params FROM generations WHERE id = ?", [gen_id])
+    assert (row["strategy"], row["temperature"], row["decoding"]) == ("extractive", None, None)
+    assert "part_chars" not in row["params"] and "temperature" not in row["params"]
+
+
+def test_lead_k_takes_each_sections_first_sentences_and_reports_its_steps():
+    text = ("Motivo de consulta:\nDolor torácico opresivo desde ayer. Irradia al brazo izquierdo.\n\n"
+            "Plan:\nIngreso en cardiología para estudio. Control de troponinas seriadas.")
+    steps: list[str] = []
+    lead = get_backend("extractive", "lead-k", progress=lambda step, **info: steps.append(step))
+    out = lead.generate([{"role": "user", "content": text}], GenerationOptions(max_new_tokens=40))
+    assert out.text.startswith("Motivo de consulta:\nDolor torácico opresivo desde ayer.")
+    assert steps == ["select"]  # no embedding pass for the baseline
+    mmr = get_backend("extractive", "minilm-mmr", progress=lambda step, **info: steps.append(step))
+    mmr.generate([{"role": "user", "content": text + " Nueva línea distinta."}], GenerationOptions())
+    assert "embed" in steps and steps[-1] == "select"

@@ -30,6 +30,23 @@ def test_home_loads_the_demo_from_an_empty_workspace(workspace) -> None:
     no_errors(at)
     values = {m.label: m.value for m in at.metric}
     assert int(values["Registros"]) >= 20
+    from clinsum import jobs
+    from clinsum.demo_content import latest_demo_job
+    from clinsum.store import Store
+
+    store = Store.open(workspace)
+    job = latest_demo_job(store)  # the demo content is built by a job, with progress on Home
+    assert job is not None and job["kind"] == "demo_content"
+    assert any("Preparando el contenido" in i.value for i in at.info) or job["status"] not in jobs.ACTIVE
+    import time
+
+    for _ in range(600):  # stop it once it runs (the test needs the records, not the content)
+        if jobs.info(store, job["id"])["status"] != "queued":
+            break
+        time.sleep(0.2)
+    jobs.request_stop(store, job["id"])
+    final = jobs.wait(store, job["id"], timeout=300)
+    assert final["status"] in ("stopped", "done"), final.get("error")
 
 
 def test_home_speaks_english_when_switched(workspace) -> None:

@@ -6,12 +6,19 @@ it needs no server and no download, and the same record always gives the same su
 The record text is ``config["record_text"]`` when given, else the content of the last user
 message (strategies send the record itself as the only user message to a backend whose
 ``generative`` is False). Models: ``minilm-mmr`` (maximal marginal relevance against each
-section's centroid, the default) and ``minilm-textrank`` (PageRank over the section's
-sentence-similarity graph). Steps: split into sections (:func:`split_sections`), drop
+section's centroid, the default), ``minilm-textrank`` (PageRank over the section's
+sentence-similarity graph) and ``lead-k`` (the classic baseline: each section's first
+sentences, no embeddings). Steps: split into sections (:func:`split_sections`), drop
 sentences that repeat an earlier one (copy-paste redundancy: same words, or cosine ≥
 ``dedup_threshold``, default 0.92; ``dedup=False`` keeps them),
 rank each section's sentences, then share the word budget among sections in proportion to
 their length and write ``Heading:`` + the chosen sentences in record order.
+
+Only what the backend uses is stored with a summary: no strategy prompt, no temperature
+(see :func:`clinsum.generation.generation_row`). Speed: one embedding pass over the record's
+distinct sentences (the vectors of the last records are kept, so MMR and TextRank on the same
+record embed it once); ``config["progress"]``, when given, is called with a stage name
+(``load``, ``embed``, ``select``) and its details, so a page can say what is happening.
 
 Word budget: ``config["max_words"]``, else ``min(0.75 × max_new_tokens, max(80, ratio ×
 record words))`` with ``ratio`` (config, default 0.25); headings count towards it.
@@ -19,8 +26,11 @@ record words))`` with ``ratio`` (config, default 0.25); headings count towards i
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +48,7 @@ from clinsum.errors import BackendUnavailable, InputError
 from clinsum.records.sections import split_sections
 from clinsum.text import normalize, sentences, words
 
-METHODS = {"minilm-mmr": "mmr", "minilm-textrank": "textrank"}
+METHODS = {"minilm-mmr": "mmr", "minilm-textrank": "textrank", "lead-k": "lead"}
 DEFAULT_MODEL = "minilm-mmr"
 #: how much of the budget a section kind earns per word: the reason, the diagnosis and the
 #: plan matter most; identifiers, administration and signatures least
@@ -46,6 +56,8 @@ KIND_WEIGHTS = {"reason": 3.0, "assessment": 3.0, "plan": 1.5, "treatment": 1.5,
                 "patient_data": 0.3, "admin": 0.2, "report": 0.5, "signature": 0.0}
 
 
+_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()  # sentences digest → vectors
+_VECTORS_KEPT = 8
 _BULLET = re.compile(r"^\s*(?:[-•*·]|\d{1,2}[.)])\s")
 
 
@@ -60,6 +72,26 @@ class Candidate:
     order: int  # position in the record
     text: str
     n_words: int
+
+
+def sentence_vectors(texts: list[str], progress: Callable[..., None] | None = None) -> np.ndarray:
+    """Embeddings of ``texts`` (the bundled MiniLM), from the last few records' when known."""
+    from clinsum.embeddings import embed, encoder
+
+    digest = hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()
+    if digest in _VECTORS:
+        _VECTORS.move_to_end(digest)
+        return _VECTORS[digest]
+    if progress:
+        if encoder.cache_info().currsize == 0:
+            progress("load")
+            encoder()
+        progress("embed", sentences=len(texts))
+    vectors = embed(texts)
+    _VECTORS[digest] = vectors
+    while len(_VECTORS) > _VECTORS_KEPT:
+        _VECTORS.popitem(last=False)
+    return vectors
 
 
 def word_budget(record_words: int, options: GenerationOptions, config: dict[str, Any]) -> int:
@@ -106,7 +138,7 @@ def textrank_rank(vectors: np.ndarray, damping: float = 0.85, iterations: int = 
 @BACKENDS.register("extractive")
 class ExtractiveBackend(Backend):
     name = "extractive"
-    label = "Extractive (selected sentences, not a language model)"
+    label = "Extractive (selected sentences, not a language model)"  # ui: backends.extractive.label
     needs = "Nothing: it uses the bundled all-MiniLM-L6-v2 embeddings, offline."
     generative = False
 
@@ -123,13 +155,11 @@ class ExtractiveBackend(Backend):
         return users[-1] if users else ""
 
     def generate(self, messages: list[Message], options: GenerationOptions) -> GenerationResult:
-        from clinsum.embeddings import embed
-
         started = time.perf_counter()
         text = normalize(self.record_text(messages))
         if not text.strip():
             raise InputError("The record is empty: there is nothing to summarize.",
-                             hint="Paste or pick a record with text.")
+                             hint="Paste or pick a record with text.", key="error.record_empty")
         sections = split_sections(text)
         headed = any(s.kind != "block" for s in sections)
         found = [Candidate(i, 0, sentence, len(words(sentence)))
@@ -141,10 +171,15 @@ class ExtractiveBackend(Backend):
         candidates = self._drop_repeats(found)  # before embedding: copies cost nothing
         for order, cand in enumerate(candidates):
             cand.order = order
+        progress = self.config.get("progress")
         t_embed = time.perf_counter()
-        vectors = embed([c.text for c in candidates])
+        lead = METHODS[self.model] == "lead"
+        vectors = (np.zeros((len(candidates), 1), dtype=np.float32) if lead
+                   else sentence_vectors([c.text for c in candidates], progress))
         t_select = time.perf_counter()
-        keep = self._drop_near_duplicates(vectors)
+        if progress:
+            progress("select", sentences=len(candidates))
+        keep = list(range(len(candidates))) if lead else self._drop_near_duplicates(vectors)
         dropped = len(found) - len(keep)
         budget = word_budget(len(words(text)), options, self.config)
         chosen = self._select(sections, candidates, vectors, keep, budget, headed)
@@ -193,8 +228,9 @@ class ExtractiveBackend(Backend):
             members = [i for i in keep if candidates[i].section == s]
             if not members:
                 continue
-            rank = textrank_rank if METHODS[self.model] == "textrank" else mmr_rank
-            order = rank(vectors[members]) if len(members) > 1 else [0]
+            method = METHODS[self.model]
+            rank = {"textrank": textrank_rank, "mmr": mmr_rank}.get(method)
+            order = rank(vectors[members]) if rank and len(members) > 1 else list(range(len(members)))
             ranked[s] = [members[j] for j in order]
         weight = {s: sum(candidates[i].n_words for i in items)
                   * KIND_WEIGHTS.get(sections[s].kind, 1.0) for s, items in ranked.items()}

@@ -178,6 +178,7 @@ def translate_errors(host: str, model: str | None, timeout: float) -> Iterator[N
             raise BackendUnavailable(
                 f"The model '{model}' is not pulled on the Ollama server at {host}.",
                 hint=f"Run `ollama pull {model}` and try again.", command=f"ollama pull {model}",
+                key="error.ollama_model", model=model, host=host,
             ) from None
         raise BackendUnavailable(
             f"Ollama at {host} answered with an error ({exc.status_code}): {exc.error}",
@@ -185,14 +186,15 @@ def translate_errors(host: str, model: str | None, timeout: float) -> Iterator[N
         ) from None
     except ConnectionError:
         raise BackendUnavailable(f"The Ollama server is not reachable at {host}.",
-                                 hint=down_hint) from None
+                                 hint=down_hint, key="error.ollama_down", host=host) from None
     except httpx.ConnectError:
         raise BackendUnavailable(f"The Ollama server is not reachable at {host}.",
-                                 hint=down_hint) from None
+                                 hint=down_hint, key="error.ollama_down", host=host) from None
     except httpx.TimeoutException:
         raise BackendUnavailable(
             f"Ollama at {host} did not answer within {timeout:g} s.",
             hint="Raise the timeout, use a smaller model, or check that the server is not busy.",
+            key="error.timeout", server=f"Ollama ({host})", seconds=f"{timeout:g}",
         ) from None
     except httpx.TransportError as exc:
         raise BackendUnavailable(

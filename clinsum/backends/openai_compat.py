@@ -272,10 +272,12 @@ def translate_errors(backend: str, base_url: str, model: str | None, timeout: fl
             raise BackendUnavailable(
                 f"The server at {base_url} did not answer within {timeout:g} s.",
                 hint="Raise the timeout, use a smaller model, or check the server is not busy.",
+                key="error.timeout", server=str(base_url), seconds=f"{timeout:g}",
             ) from None
         raise BackendUnavailable(
             f"The server at {base_url} is not reachable.",
             hint="Check that it is running and the base URL is right (clinsum backends).",
+            key="error.server_down", server=str(base_url),
         ) from None
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
         raise BackendUnavailable(

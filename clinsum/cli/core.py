@@ -112,11 +112,16 @@ def _records_show(store, record_id: str, by_section: bool) -> int:
 
 
 def _demo(store, force: bool) -> int:
-    result = load_demo(store, only_if_empty=not force)
+    def progress(stage: str, done: int, total: int) -> None:
+        print(f"demo: {stage} {done}/{total}" if total > 1 else f"demo: {stage}", file=sys.stderr, flush=True)
+
+    result = load_demo(store, only_if_empty=not force, content=True, progress=progress)
     if result.skipped:
         print("the workspace already has records; demo not loaded (use --force to add it)")
     else:
-        print(f"demo loaded: {result.records} record(s), {result.references} reference summaries")
+        print(f"demo loaded: {result.records} record(s), {result.references} reference summaries, "
+              f"{result.generations} demo candidate summaries, {result.metric_values} metric values, "
+              f"{result.annotations} synthetic annotations")
     return 0
 
 

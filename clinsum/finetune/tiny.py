@@ -70,6 +70,17 @@ def is_tiny(folder: str | Path) -> bool:
     return (Path(folder) / MARKER).is_file()
 
 
+def is_tiny_output(backend: str | None, model: str | None) -> bool:
+    """True when a summary came from the tiny random-weight model (its text means nothing:
+    the pages label it as demonstration output)."""
+    if backend != "transformers" or not model:
+        return False
+    try:
+        return is_tiny(model)
+    except OSError:
+        return False
+
+
 def workspace_texts(store: Store, max_chars: int = 2_000_000) -> list[str]:
     """The workspace's record texts and reference summaries (up to ``max_chars`` in all)."""
     rows = store.fetch_dicts("SELECT text FROM records ORDER BY id")

@@ -277,7 +277,7 @@ class Strategy:
     def _final(self, ctx: StrategyContext) -> tuple[str, list[Message]]:
         if not ctx.record.text.strip():
             raise InputError("The record is empty: there is nothing to summarize.",
-                             hint="Paste or pick a record with text.")
+                             hint="Paste or pick a record with text.", key="error.record_empty")
         if not ctx.backend.generative:
             ctx.notes.append("extractive: the backend selects sentences; the strategy's prompts are not used")
             return EXTRACTIVE_STAGE, [{"role": "user", "content": ctx.record.text}]

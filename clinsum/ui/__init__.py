@@ -117,7 +117,31 @@ def missing_backends(statuses: list[dict], details: bool = False) -> None:
             name = status["name"]
             st.markdown(f"**{t(f'backends.{name}.label')}**: {t(f'backends.{name}.needs')}")  # catalogue text
             if details:
-                st.caption(plain(status["detail"]))
+                st.caption(plain(backend_detail(status)))
+
+
+def backend_detail(status: dict) -> str:
+    """A backend's availability line in the page's language (the library's is English)."""
+    from clinsum.ui.i18n import catalog
+
+    key = f"backends.{status['name']}.{'ok' if status.get('available') else 'down'}"
+    if key in catalog():
+        return t(key)
+    return status["detail"] if lang() == "en" else t("home.check.ok" if status.get("available")
+                                                     else "home.check.missing")
+
+
+def check_line(check: dict) -> tuple[str, str, str]:
+    """(name, detail, hint) of a ``clinsum doctor`` check in the page's language."""
+    from clinsum.ui.i18n import catalog
+
+    name, state = check["name"], "ok" if check["ok"] else "missing"
+    strings = catalog()
+    if f"doctor.{name}.{state}" not in strings:
+        return name, check["detail"], check.get("hint") or ""
+    path = check["detail"].split(" (", 1)[0]
+    hint = t(f"doctor.{name}.hint") if f"doctor.{name}.hint" in strings else ""
+    return t(f"doctor.{name}"), t(f"doctor.{name}.{state}", path=path), hint if not check["ok"] else ""
 
 
 # -- page frame and errors -------------------------------------------------------------------
@@ -149,9 +173,10 @@ def _use_app_navigation() -> None:
 def show_error(exc: BaseException) -> None:
     """A clear message for ``exc``; unexpected errors are logged to the workspace, not shown."""
     if isinstance(exc, ClinsumError):  # messages quote file names, titles, model names: plain
-        st.error(plain(exc.message))
-        if exc.hint:
-            st.info(plain(exc.hint))
+        message, hint = error_text(exc)
+        st.error(plain(message))
+        if hint:
+            st.info(plain(hint))
         return
     ref = uuid.uuid4().hex[:8]
     try:
@@ -161,6 +186,42 @@ def show_error(exc: BaseException) -> None:
     except Exception:  # noqa: BLE001 - logging must never break the page
         log.exception("could not write the UI error log")
     st.error(t("common.unexpected", ref=ref))
+
+
+def error_text(exc: ClinsumError) -> tuple[str, str | None]:
+    """(message, hint) of a library error in the page's language.
+
+    An error with its own key (``error.record_empty``) is shown from the catalogue, with its
+    ``params`` and ``<key>.hint``. Otherwise (library messages are English) the English page
+    shows the message and hint as raised; the Spanish page shows the Spanish line of the
+    error's class (``error.input`` ...) with the original as a labelled technical detail.
+    """
+    from clinsum.ui.i18n import catalog
+
+    strings = catalog()
+    key = getattr(exc, "key", None) or "error.generic"
+    params = dict(getattr(exc, "params", None) or {})
+    if key not in GENERIC_ERROR_KEYS and key in strings and _formats(strings[key], params):
+        hint_key = f"{key}.hint"
+        hint = t(hint_key, **params) if hint_key in strings else (exc.hint if lang() == "en" else None)
+        return t(key, **params), hint
+    if lang() == "en":
+        return exc.message, exc.hint
+    generic = t(key if key in strings else "error.generic")
+    return f"{generic} {t('error.detail', message=exc.message)}", None
+
+
+GENERIC_ERROR_KEYS = ("error.generic", "error.input", "error.not_found", "error.backend",
+                      "error.busy", "error.config")
+
+
+def _formats(pair: tuple[str, str], params: dict) -> bool:
+    try:
+        pair[0].format(**params)
+        pair[1].format(**params)
+    except (KeyError, IndexError, ValueError):
+        return False
+    return True
 
 
 @contextmanager
@@ -292,6 +353,7 @@ def job_status(job_id: str) -> dict:
     done, total = progress.get("done") or 0, progress.get("total")
     status = info["status"]
     label = t(f"jobs.status.{status}")
+    progress = {**progress, "message": job_message(progress)}
     if total:
         elapsed = fmt_seconds(progress.get("elapsed_s"))
         remaining = fmt_seconds(progress.get("eta_s"))
@@ -301,7 +363,7 @@ def job_status(job_id: str) -> dict:
     if progress.get("message") and total:
         st.caption(plain(progress["message"]))
     if info.get("error"):
-        st.error(plain(info["error"]))
+        st.error(t("jobs.failed_detail", error=plain(info["error"])))
     cols = st.columns(2)
     if status in jobs.ACTIVE and cols[0].button(t("jobs.stop"), key=f"stop-{job_id}"):
         jobs.request_stop(s, job_id)
@@ -312,6 +374,35 @@ def job_status(job_id: str) -> dict:
     return info
 
 
+def job_message(progress: dict) -> str:
+    """A job's progress message; a handler may write a UI string key (``home.demo_step.score``),
+    shown translated with ``done``/``total``."""
+    message = progress.get("message") or ""
+    if message in _catalog():
+        done, total = progress.get("done") or 0, progress.get("total") or 0
+        try:
+            return t(message, done=min(done + 1, total or done + 1), total=total)
+        except (KeyError, IndexError, ValueError):
+            return t(message)
+    return message
+
+
+def job_panel(job_id: str, every: float = 2.0) -> None:
+    """:func:`job_status` in a fragment that refreshes itself while the job is active and
+    reruns the page once when it ends, so the panel always ends in the job's final state."""
+    from clinsum import jobs
+
+    def panel() -> None:
+        info = job_status(job_id)
+        if info["status"] not in jobs.ACTIVE and st.session_state.get(f"_job_active.{job_id}"):
+            st.session_state[f"_job_active.{job_id}"] = False
+            st.rerun()  # the page redraws once, without the timer
+
+    active = jobs.info(store(), job_id)["status"] in jobs.ACTIVE
+    st.session_state[f"_job_active.{job_id}"] = active
+    st.fragment(run_every=every if active else None)(panel)()
+
+
 def fmt_seconds(value: float | None) -> str:
     """``m:ss`` (or ``h:mm:ss``); ``?`` when unknown."""
     if value is None:
@@ -319,6 +410,104 @@ def fmt_seconds(value: float | None) -> str:
     value = int(value)
     return f"{value // 3600}:{value % 3600 // 60:02d}:{value % 60:02d}" if value >= 3600 else f"{value // 60}:{value % 60:02d}"
 
+
+
+# -- readable tables and metric names ----------------------------------------------------------
+def table(df, **kwargs: Any) -> None:
+    """``st.dataframe`` with translated headers and values (no snake_case, no ``None``)."""
+    from clinsum.ui.labels import display_table
+
+    kwargs.setdefault("hide_index", True)
+    st.dataframe(display_table(df, lang()), **kwargs)
+
+
+def metric_label(name: str) -> str:
+    from clinsum.ui.labels import metric_label as label
+
+    return label(name, lang())
+
+
+def metric_help(name: str) -> str:
+    from clinsum.ui.labels import metric_help as help_line
+
+    return help_line(name, lang())
+
+
+def column_label(name: str) -> str:
+    from clinsum.ui.labels import column_label as label
+
+    return label(name, lang())
+
+
+def value_label(column: str, value: Any) -> Any:
+    from clinsum.ui.labels import value_label as label
+
+    return label(column, value, lang())
+
+
+def metric_glossary(names: list[str], expanded: bool = False) -> None:
+    """An expander with what each of ``names`` measures, its range and which way is better."""
+    from clinsum.ui.labels import glossary
+
+    if not names:
+        return
+    with st.expander(t("glossary.title"), expanded=expanded):
+        st.caption(t("glossary.intro"))
+        st.dataframe(glossary(list(names), lang()), hide_index=True)
+
+
+def generation_label(generation: dict) -> str:
+    """model · strategy · T=… of a generation, with the strategy's name translated."""
+    from clinsum.compare import label
+
+    strategy = generation.get("strategy") or ""
+    shown = value_label("strategy", strategy)
+    if shown == strategy and f"strategy.{strategy}.label" in _catalog():
+        shown = t(f"strategy.{strategy}.label")
+    return label({**generation, "strategy": shown})
+
+
+def _catalog() -> dict:
+    from clinsum.ui.i18n import catalog
+
+    return catalog()
+
+
+NOTE_KEYS = {"extractive:": None, "few-shot:": "summarize.note.few_shot", "rag:": "summarize.note.rag"}
+
+
+def output_notes(result: Any) -> None:
+    """What a user should know about a summary: the tiny demo model's random-weight text, an
+    empty answer, and the strategy's notes (translated; the library writes them in English)."""
+    from clinsum.finetune.tiny import is_tiny_output
+
+    if is_tiny_output(result.backend, result.model):
+        st.warning(t("summarize.tiny_note"))
+    if not (result.text or "").strip():
+        st.warning(t("summarize.empty_output", n=len(result.raw or "")))
+    for note in result.notes:
+        prefix = next((p for p in NOTE_KEYS if note.startswith(p)), None)
+        if prefix is None:
+            if lang() == "en":
+                st.caption(plain(note))
+        elif NOTE_KEYS[prefix]:
+            st.caption(t(NOTE_KEYS[prefix]))
+
+
+def demo_tour() -> None:
+    """Where to start on the demo workspace: three pages that open on content, and a note
+    that everything there is synthetic demo data."""
+    st.subheader(t("home.try_first"))
+    st.caption(t("home.demo_data"))
+    by_name = dict(named_pages())
+    for name in ("compare", "explorer", "annotate"):
+        if name in by_name:
+            st.page_link(by_name[name], label=t(f"home.try.{name}"))
+
+
+def choose() -> str:
+    """The placeholder of an empty multiselect / selectbox, in the page's language."""
+    return t("common.choose")
 
 
 def download_buttons(df, name: str) -> None:

@@ -108,4 +108,18 @@ STRINGS = {
     "explorer.sql.rows": ("{n} filas.", "{n} rows."),
     "explorer.cli": ("Reproducir en la terminal: `{cmd}`", "Reproduce in a terminal: `{cmd}`"),
     "explorer.table": ("Todas las puntuaciones (una fila por resumen)", "All scores (one row per summary)"),
+    "explorer.temperature.none": (
+        "Ningún resumen tiene temperatura: los extractivos (como los de la demostración) no la usan. "
+        "Lance una rejilla con un modelo de lenguaje a dos o más temperaturas (página Rejillas).",
+        "No summary has a temperature: extractive ones (like the demo's) do not use one. Run a grid "
+        "with a language model at two or more temperatures (Grids page).",
+    ),
+    "explorer.ratings.few": (
+        "Hay valoraciones, pero no bastan para una correlación: hacen falta al menos 3 elementos "
+        "valorados con valores distintos (ahora, como mucho {n}). Anote más referencias en la página "
+        "de anotación.",
+        "There are ratings, but not enough for a correlation: it needs at least 3 rated items with "
+        "different values (now at most {n}). Annotate more references on the Annotation page.",
+    ),
+    "explorer.count": ("Resúmenes", "Summaries"),
 }

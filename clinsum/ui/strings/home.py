@@ -49,4 +49,30 @@ STRINGS = {
                            "Physicians: rate and correct reference summaries."),
     "home.page.finetune": ("Ajuste fino LoRA sobre referencias validadas.",
                            "LoRA fine-tuning on validated references."),
+    "home.demo_loading": ("Cargando la demostración…", "Loading the demo…"),
+    "home.demo_step.records": ("Importando los registros y referencias de demostración…",
+                               "Importing the demo records and references…"),
+    "home.demo_step.summarize": ("Resumiendo los registros de demostración ({done} de {total})…",
+                                 "Summarizing the demo records ({done} of {total})…"),
+    "home.demo_step.score": ("Calculando las métricas…", "Computing the metrics…"),
+    "home.demo_step.annotate": ("Añadiendo anotaciones sintéticas…", "Adding synthetic annotations…"),
+    "home.try_first": ("Por dónde empezar", "Where to start"),
+    "home.demo_data": (
+        "Datos de demostración: registros sintéticos, resúmenes extractivos (MMR, TextRank y "
+        "primeras frases) y valoraciones sintéticas de dos anotadores de demostración. Ningún "
+        "paciente es real.",
+        "Demo data: synthetic records, extractive summaries (MMR, TextRank and lead sentences) "
+        "and synthetic ratings by two demo annotators. No patient is real.",
+    ),
+    "home.try.compare": ("1. Comparar: un registro, su referencia y tres resúmenes lado a lado",
+                         "1. Compare: a record, its reference and three summaries side by side"),
+    "home.try.explorer": ("2. Explorador de métricas: qué método puntúa mejor, y con qué coinciden los médicos",
+                          "2. Metric explorer: which method scores best, and what agrees with the doctors"),
+    "home.try.annotate": ("3. Anotación: valore un resumen como lo haría un médico",
+                          "3. Annotation: rate a summary as a physician would"),
+    "home.demo_building": (
+        "Preparando el contenido de demostración (resúmenes, métricas, valoraciones); las páginas "
+        "se llenan en cuanto termina.",
+        "Preparing the demo content (summaries, metrics, ratings); the pages fill in as soon as it is done.",
+    ),
 }

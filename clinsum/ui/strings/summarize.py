@@ -181,4 +181,31 @@ STRINGS = {
         "Una sola búsqueda en la base de conocimiento con el comienzo del registro y una llamada "
         "de resumen.",
         "One knowledge-base lookup with the record's opening, then one summary call."),
+    "summarize.done": ("Resumen listo en {seconds:.1f} s", "Summary ready in {seconds:.1f} s"),
+    "summarize.failed": ("El resumen no se pudo generar", "The summary could not be generated"),
+    "summarize.step.load": ("Cargando el modelo de embeddings…", "Loading the embedding model…"),
+    "summarize.step.embed": ("Calculando embeddings de {sentences} frases…", "Embedding {sentences} sentences…"),
+    "summarize.step.select": ("Seleccionando frases entre {sentences}…", "Selecting among {sentences} sentences…"),
+    "summarize.tiny_note": (
+        "Texto de demostración: el modelo diminuto tiene pesos aleatorios, así que su salida no "
+        "significa nada. Sirve para probar el flujo (resumir, ajustar, comparar) en CPU.",
+        "Demonstration text: the tiny model has random weights, so its output means nothing. It "
+        "is there to try the flow (summarize, fine-tune, compare) on a CPU.",
+    ),
+    "summarize.empty_output": (
+        "El modelo no devolvió texto (solo espacios o saltos de línea: {n} caracteres). Pruebe "
+        "con otra temperatura o decodificación, más tokens, u otro modelo; el modelo de "
+        "demostración diminuto suele responder así.",
+        "The model returned no text (only spaces or line breaks: {n} characters). Try another "
+        "temperature or decoding, more tokens, or another model; the tiny demonstration model "
+        "often answers like this.",
+    ),
+    "summarize.note.few_shot": (
+        "Pocos ejemplos: no hay referencias validadas de otros registros; se ejecutó sin ejemplos.",
+        "Few-shot: no validated references of other records; ran without examples.",
+    ),
+    "summarize.note.rag": (
+        "RAG: en algún apartado no se extrajeron ideas clave; su texto sirvió de consulta.",
+        "RAG: no key ideas were parsed for some part; its text was the query.",
+    ),
 }
