@@ -14,7 +14,7 @@ import pytest
 from clinsum import jobs
 from clinsum.errors import InputError
 from clinsum.jobs import JobStopped
-from clinsum.records.ingest import apply_import, import_paths, plan_import, read_bytes, read_sources
+from clinsum.records.ingest import Draft, apply_import, import_paths, plan_import, read_bytes, read_sources
 from clinsum.records.jobs import submit_import
 from clinsum.store import Store
 
@@ -196,3 +196,27 @@ def test_two_identical_cli_imports_at_once_report_each_row_once(tmp_path: Path) 
               for t in texts]
     assert sum(c[0] for c in counts) == 1500 and all(sum(c) == 1500 for c in counts), counts
     assert Store.open(ws).scalar("SELECT count(*) FROM records") == 1500
+
+
+def test_import_previews_in_parallel_threads_all_succeed(store) -> None:
+    """Several readers of one process classify drafts at once (DuckDB 2 raced on registered
+    Arrow tables here: 'python_arrow_scan does not exist')."""
+    apply_import(store, plan_import(store, [Draft(text="Registro previo.", source="t", id="r0")]))
+    drafts = [Draft(text=f"Registro {i}: control.", source="t", id=f"d-{i}") for i in range(50)]
+    errors: list[Exception] = []
+    counts: list[int] = []
+
+    def preview() -> None:
+        try:
+            for _ in range(30):
+                counts.append(len(plan_import(store, drafts).new))
+        except Exception as exc:  # noqa: BLE001 - the test reports what any thread raised
+            errors.append(exc)
+
+    threads = [threading.Thread(target=preview) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert counts == [50] * 120

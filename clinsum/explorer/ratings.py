@@ -47,18 +47,14 @@ def metric_rating_pairs(store: Store) -> pd.DataFrame:
     if rated.empty:
         return pd.DataFrame(columns=columns)
     items = rated[["item_kind", "item_id"]].drop_duplicates()
-    with store.connect(read_only=True) as con:
-        con.register("rated_items", items)
-        try:
-            values = con.execute(
-                "SELECT m.target_kind AS item_kind, m.target_id AS item_id, m.name,"
-                " arg_max_null(m.value, {'t': m.computed_at, 'v': m.metric_version}) AS value"
-                " FROM metrics m JOIN rated_items r"
-                " ON m.target_kind = r.item_kind AND m.target_id = r.item_id"
-                " GROUP BY ALL"
-            ).df()
-        finally:
-            con.unregister("rated_items")
+    with store.connect(read_only=True) as con:  # list parameters: see records.ingest._existing
+        values = con.execute(
+            "WITH r AS (SELECT unnest(?::VARCHAR[]) AS item_kind, unnest(?::VARCHAR[]) AS item_id)"
+            " SELECT m.target_kind AS item_kind, m.target_id AS item_id, m.name,"
+            " arg_max_null(m.value, {'t': m.computed_at, 'v': m.metric_version}) AS value"
+            " FROM metrics m JOIN r ON m.target_kind = r.item_kind AND m.target_id = r.item_id"
+            " GROUP BY ALL", [items["item_kind"].astype(str).tolist(), items["item_id"].astype(str).tolist()],
+        ).df()
     return rated.merge(values.dropna(subset=["value"]), on=["item_kind", "item_id"])[columns]
 
 

@@ -388,19 +388,16 @@ def plan_import(store: Store, drafts: list[Draft], problems: list[Problem] | Non
 def _existing(con, drafts: list[Draft]) -> dict[str, list[tuple[str, str]]]:
     """{text hash: [(record id, source id), …]} of stored records with a draft's text (the
     first record with that text first)."""
-    import pyarrow as pa
-
-    hashes = pa.table({"h": sorted({d.content_hash for d in drafts})})
-    con.register("_import_hashes", hashes)
-    try:
-        rows = con.execute(
-            "SELECT r.content_hash, r.id, coalesce(json_extract_string(r.meta, '$.source_id'), r.id), 0"
-            " FROM records r JOIN _import_hashes i ON r.content_hash = i.h"
-            " UNION ALL SELECT a.text_hash, r.id, coalesce(json_extract_string(r.meta, '$.source_id'), r.id), 1"
-            " FROM record_aliases a JOIN _import_hashes i ON a.text_hash = i.h JOIN records r ON r.id = a.record_id"
-            " ORDER BY 4, 2").fetchall()
-    finally:
-        con.unregister("_import_hashes")
+    # A list parameter, not a registered Arrow table: DuckDB 2 races when two read-only
+    # connections of one process register Python objects at once.
+    hashes = sorted({d.content_hash for d in drafts})
+    rows = con.execute(
+        "WITH i AS (SELECT unnest(?::VARCHAR[]) AS h)"
+        " SELECT r.content_hash, r.id, coalesce(json_extract_string(r.meta, '$.source_id'), r.id), 0"
+        " FROM records r JOIN i ON r.content_hash = i.h"
+        " UNION ALL SELECT a.text_hash, r.id, coalesce(json_extract_string(r.meta, '$.source_id'), r.id), 1"
+        " FROM record_aliases a JOIN i ON a.text_hash = i.h JOIN records r ON r.id = a.record_id"
+        " ORDER BY 4, 2", [hashes]).fetchall()
     found: dict[str, list[tuple[str, str]]] = {}
     for digest, record_id, source_id, _ in rows:
         found.setdefault(digest, []).append((record_id, source_id))
