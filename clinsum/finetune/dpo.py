@@ -79,6 +79,29 @@ def preference_preset(name: str, /, *, workspace: str | Path | None = None, **ov
     return PreferenceConfig.from_dict({**base.to_dict(), **extra})
 
 
+def load_preference_config(path: str | Path, workspace: str | Path | None = None) -> PreferenceConfig:
+    """A preference config from a ``.json`` / ``.toml`` file (``preset = "..."`` starts from a preset)."""
+    from clinsum.finetune.config import load_config
+
+    path = Path(path)
+    data: dict[str, Any] = {}
+    if path.is_file():
+        import tomllib
+
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+        except (ValueError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path.name} is not valid: {exc}") from None
+        data = dict(data.get("finetune", data))
+    else:
+        load_config(path, workspace)  # the usual "no configuration file" error
+    start = data.pop("preset", None)
+    if start:
+        return preference_preset(start, workspace=workspace, **data)
+    return PreferenceConfig.from_dict(data)
+
+
 # -- data --------------------------------------------------------------------------------------
 def render_pair(pair: PreferencePair, tokenizer: Any, template: str) -> dict[str, str]:
     """Prompt text and the two completions, in the chat template SFT uses."""

@@ -168,8 +168,9 @@ def compare_section(store) -> None:
                  after=_pct(res.get("preference_accuracy_after"))))
     grid_id = _grid_of(store, chosen)
     if grid_id is None:
+        tokens = st.number_input(ui.t("summarize.max_tokens"), 8, 4096, 256, 8, key=K + "max_new_tokens")
         if st.button(ui.t("preference.grid"), key=K + "grid", help=ui.t("preference.grid_help")):
-            grid_id = submit_grid(store, before_after_grid(store, chosen))
+            grid_id = submit_grid(store, before_after_grid(store, chosen, max_new_tokens=int(tokens)))
             st.success(ui.t("preference.grid_started", id=grid_id))
         if grid_id is None:
             return
