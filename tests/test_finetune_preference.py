@@ -32,7 +32,7 @@ def setup(tmp_path_factory):
 
 def config(setup, **over):
     _, model, dataset = setup
-    values = {"base_model": str(model), "dataset": dataset["id"], "max_steps": 30, "eval_steps": 10,
+    values = {"base_model": str(model), "dataset": dataset["id"], "max_steps": 40, "eval_steps": 20,
               "save_steps": 1000, "batch_size": 4, "seed": 7, **over}
     return preference_preset("tiny-cpu", **values)
 
@@ -79,15 +79,15 @@ def test_dpo_raises_held_out_preference_accuracy(setup, tmp_path) -> None:
     r = result.results
     print(f"held-out preference accuracy: before {r['preference_accuracy_before']}, "
           f"after {r['preference_accuracy_after']} ({r['n_val_pairs']} pairs)")
-    assert r["n_val_pairs"] == 6 and r["steps"] == 30 and r["method"] == "dpo"
+    assert r["n_val_pairs"] == 6 and r["steps"] == 40 and r["method"] == "dpo"
     assert r["preference_accuracy_before"] <= 0.67
     assert r["preference_accuracy_after"] >= 0.9
     assert r["reward_accuracy"] >= 0.9 and r["reward_margin"] > 0
     assert 0 < r["trainable_params"] < r["total_params"] and r["adapter_mb"] > 0 and r["peak_rss_mb"] > 0
     rows = curves(events)
-    assert [e["step"] for e in rows["eval"]] == [0, 10, 20, 30]
+    assert [e["step"] for e in rows["eval"]] == [0, 20, 40]
     assert rows["eval"][0]["preference_accuracy"] == r["preference_accuracy_before"]
-    assert len(rows["train"]) == 30 and all(t["reward_margin"] is not None for t in rows["train"])
+    assert len(rows["train"]) == 40 and all(t["reward_margin"] is not None for t in rows["train"])
     setup_event = next(e for e in events if e["event"] == "setup")
     assert setup_event["engine"] == "peft" and setup_event["n_train"] == 18 and setup_event["n_val"] == 6
     assert (result.adapter_path / "adapter_model.safetensors").is_file()

@@ -50,9 +50,9 @@ def test_preference_tab_from_judgements_to_adapter_grid_and_round(app) -> None:
     no_errors(at)
     assert any(ui.plain("preferences@1") in s.value for s in at.success)
 
-    at.number_input(key="preference.tiny-cpu.max_steps").set_value(30).run()
+    at.number_input(key="preference.tiny-cpu.max_steps").set_value(40).run()
     at.number_input(key="preference.tiny-cpu.batch_size").set_value(4).run()
-    at.number_input(key="preference.tiny-cpu.eval_steps").set_value(10).run()
+    at.number_input(key="preference.tiny-cpu.eval_steps").set_value(20).run()
     at.button(key="preference.launch").click().run()
     no_errors(at)
     job_id = at.session_state["finetune.job"]

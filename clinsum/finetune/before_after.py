@@ -38,10 +38,11 @@ def before_after_grid(store: Store, adapter_ref: str, *, max_new_tokens: int = 2
 
 
 def grid_pairs(store: Store, grid_id: str) -> list[tuple[str, tuple[str, str], tuple[str, str]]]:
-    """Per record of the grid, (record, before generation, after generation): both must be stored."""
+    """Per record of the grid, (record, before generation, after generation): both must be stored
+    without error (an empty summary is kept: it is what that model wrote)."""
     rows = store.fetch_dicts(
         "SELECT id, record_id, adapter FROM generations WHERE grid_id = ? AND error IS NULL"
-        " AND text IS NOT NULL AND trim(text) <> '' ORDER BY record_id, created_at, id", [grid_id])
+        " AND text IS NOT NULL ORDER BY record_id, created_at, id", [grid_id])
     from clinsum import jobs
 
     models = (jobs.info(store, grid_id)["config"].get("grid") or {}).get("models") or []

@@ -121,7 +121,11 @@ def collect(store: Store, rule: PairRule | None = None) -> tuple[list[Preference
         records = {r["id"]: r for r in store.fetch_dicts("SELECT id, text, language FROM records")}
     kept: list[PreferencePair] = []
     excluded: list[dict[str, Any]] = []
-    for item_id, rows in sorted(by_item.items()):
+    def order(item: tuple[str, list[dict[str, Any]]]) -> tuple[str, str, str]:
+        first = item[1][0]  # by record and summaries, not by the (random) item id: a stable order
+        return first["record_id"], first["a_id"], first["b_id"]
+
+    for item_id, rows in sorted(by_item.items(), key=order):
         first = rows[0]
         votes = [int(r["b_better"].get(rule.criterion, 0)) for r in rows]
         mean, agreement, reason = pool(votes, rule)
