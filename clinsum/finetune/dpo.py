@@ -217,9 +217,21 @@ class PreferenceTrainer(Trainer):
         baseline = self._baseline(model, tokenizer, val, resumed=ckpt is not None)
         args = DPOConfig(**self._args(device))
         callback = _Bridge(self, val, tokenizer)
-        trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(train),
-                             eval_dataset=Dataset.from_list(val) if val else None, processing_class=tokenizer,
-                             callbacks=[callback])
+
+        def make(model: Any) -> Any:
+            return DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(train),
+                              eval_dataset=Dataset.from_list(val) if val else None, processing_class=tokenizer,
+                              callbacks=[callback])
+
+        try:
+            trainer = make(model)
+        except Exception as exc:  # noqa: BLE001 - Unsloth's model refused by TRL: PEFT instead, said plainly
+            if engine != "unsloth":
+                raise
+            self._notice(f"TRL could not train the Unsloth model ({exc}); using the PEFT engine instead.")
+            engine = "peft"
+            model, tokenizer = self._load_model(engine, device, adapter=cfg.start_adapter or None)
+            trainer = make(model)
         _quiet(trainer)
         callback.total = trainer.args.max_steps if trainer.args.max_steps > 0 else None
         trainable, all_params = model.get_nb_trainable_parameters()
