@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from clinsum import jobs, ui
-from clinsum.annotation.rubric import PAIR_CRITERION_NAMES
+from clinsum.annotation.rubric import PAIR_CRITERIA, PAIR_CRITERION_NAMES
 from clinsum.finetune import preferences as pf
 from clinsum.finetune.adapters import list_adapters
 from clinsum.finetune.config import CHOICES, PRESETS
@@ -41,17 +41,23 @@ def knob(field: Any, default: Any, prefix: str) -> Any:
     return st.text_input(field.name, default, key=key)
 
 
+def _criterion_label(name: str) -> str:
+    found = next((c for c in PAIR_CRITERIA if c.name == name), None)
+    return found.label[0 if ui.lang() == "es" else 1] if found else name
+
+
 # -- 1. rule and preview ---------------------------------------------------------------------
 def rule_form() -> tuple[pf.PairRule, float]:
     cols = st.columns(5)
     criterion = cols[0].selectbox(ui.t("preference.criterion"), list(PAIR_CRITERION_NAMES),
-                                  index=list(PAIR_CRITERION_NAMES).index("overall"), key=K + "criterion")
+                                  index=list(PAIR_CRITERION_NAMES).index("overall"), key=K + "criterion",
+                                  format_func=_criterion_label)
     margin = cols[1].number_input(ui.t("preference.min_margin"), 0.1, 2.0, 0.5, 0.1, key=K + "min_margin")
     agreement = cols[2].slider(ui.t("preference.min_agreement"), 0.0, 1.0, 0.75, 0.05, key=K + "min_agreement")
     annotators = cols[3].number_input(ui.t("preference.min_annotators"), 1, 20, 1, key=K + "min_annotators")
     val = cols[4].slider(ui.t("preference.val_fraction"), 0.0, 0.5, 0.25, 0.05, key=K + "val")
     rule = pf.PairRule(criterion, float(margin), float(agreement), int(annotators))
-    st.info(ui.t("preference.rule", criterion=ui.plain(criterion), margin=rule.min_margin,
+    st.info(ui.t("preference.rule", criterion=ui.plain(_criterion_label(criterion)), margin=rule.min_margin,
                  agreement=round(100 * rule.min_agreement), annotators=rule.min_annotators))
     return rule, float(val)
 
@@ -66,15 +72,15 @@ def draw_preview(built: pf.PreferenceSet) -> None:
     left, right = st.columns(2)
     with left:
         st.caption(ui.t("preference.per_physician"))
-        st.dataframe(pd.DataFrame(stats["per_physician"]).T.fillna(0).astype(int), width="stretch")
+        st.dataframe(_counts(stats["per_physician"]), width="stretch")
     with right:
         st.caption(ui.t("preference.per_record"))
-        st.dataframe(pd.DataFrame(stats["per_record"]).T.fillna(0).astype(int), width="stretch")
+        st.dataframe(_counts(stats["per_record"]), width="stretch")
     if built.excluded:
         st.caption(ui.t("preference.excluded"))
-        st.dataframe(pd.DataFrame([{**e, "reason": ui.t(f"preference.reason.{e['reason']}"),
-                                    "annotators": ", ".join(e["annotators"])} for e in built.excluded]),
-                     hide_index=True, width="stretch")
+        table = pd.DataFrame([{**e, "reason": ui.t(f"preference.reason.{e['reason']}"),
+                               "annotators": ", ".join(e["annotators"])} for e in built.excluded])
+        st.dataframe(table.rename(columns=ui.column_label), hide_index=True, width="stretch")
     for pair in built.train[:1]:
         with st.expander(ui.t("preference.example", id=ui.plain(pair.id), margin=pair.margin,
                               agreement=pair.agreement)):
@@ -85,6 +91,11 @@ def draw_preview(built: pf.PreferenceSet) -> None:
             cols[1].caption(ui.t("preference.rejected"))
             with cols[1]:
                 ui.text_box(pair.rejected, height=200)
+
+
+def _counts(rows: dict[str, dict[str, int]]) -> pd.DataFrame:
+    table = pd.DataFrame(rows).T.fillna(0).astype(int)
+    return table.rename(columns=ui.column_label)
 
 
 def data_section(store) -> None:

@@ -112,4 +112,15 @@ STRINGS = {
         "margin {margin}; {trainable} trainable parameters ({pct}%), {adapter_mb} MB, {seconds} s, peak "
         "RAM {ram} MB, VRAM {vram} MB.",
     ),
+    "col.judgements": ("Juicios", "Judgements"),
+    "col.train": ("Entrenamiento", "Training"),
+    "col.val": ("Reservados", "Held out"),
+    "col.tie": ("Empates", "Ties"),
+    "col.low_agreement": ("Acuerdo bajo", "Low agreement"),
+    "col.few_annotators": ("Pocos médicos", "Too few physicians"),
+    "col.missing_text": ("Sin texto", "No text"),
+    "col.margin": ("Margen", "Margin"),
+    "col.agreement": ("Acuerdo", "Agreement"),
+    "col.annotators": ("Médicos", "Physicians"),
+    "col.reason": ("Motivo", "Reason"),
 }
