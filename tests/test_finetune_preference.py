@@ -155,3 +155,33 @@ def test_wrong_method_and_supervised_dataset_are_clear_errors(setup) -> None:
     store, model, dataset = setup
     with pytest.raises(ConfigError, match="preference dataset"):
         submit_run(store, preset("tiny-cpu", base_model=str(model), dataset=dataset["id"]), spawn=False)
+
+
+def test_cli_builds_a_preference_set_trains_and_reports(setup, tmp_path, capsys) -> None:
+    from clinsum.backends.base import GenerationOptions, get_backend
+    from clinsum.cli import main
+    from clinsum.finetune.adapters import get_adapter
+    from clinsum.generation import list_adapters
+
+    store, model, _ = setup
+    ws = ["-w", str(store.root)]
+    assert main([*ws, "finetune", "prefs", "--name", "cli", "--min-agreement", "0.5", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "left out: {'tie': 2}" in out and "preference set" not in out
+    assert main([*ws, "finetune", "prefs", "--name", "cli"]) == 0
+    assert "preference set cli@1" in capsys.readouterr().out
+    cfg = tmp_path / "dpo.toml"
+    cfg.write_text(f'preset = "tiny-cpu"\nbase_model = "{model}"\ndataset = "cli"\nmax_steps = 3\n'
+                   'eval_steps = 3\nname = "cli-dpo"\nmethod = "ipo"\nbeta = 0.2\n', encoding="utf-8")
+    assert main([*ws, "finetune", "dpo", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "done  step 3/3" in out and "held-out preference accuracy" in out
+    adapter = get_adapter(store, "cli-dpo")
+    assert adapter["config"]["method"] == "ipo" and adapter["config"]["kind"] == "preference"
+    assert adapter["config"]["val_records"] and adapter["results"]["steps"] == 3
+    assert any(a["id"] == adapter["id"] for a in list_adapters(store))  # offered on Summarize at once
+    backend = get_backend("transformers", str(model), adapter=adapter["adapter_path"], device="cpu")
+    reply = backend.generate([{"role": "user", "content": "Paciente 40 con tos y fiebre."}],
+                             GenerationOptions(temperature=0, max_new_tokens=4))
+    assert reply.raw is not None
+    assert main([*ws, "finetune", "dpo", str(tmp_path / "missing.toml")]) == 2
