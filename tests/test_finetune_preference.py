@@ -88,6 +88,7 @@ def test_dpo_raises_held_out_preference_accuracy(setup, tmp_path) -> None:
     assert [e["step"] for e in rows["eval"]] == [0, 20, 40]
     assert rows["eval"][0]["preference_accuracy"] == r["preference_accuracy_before"]
     assert len(rows["train"]) == 40 and all(t["reward_margin"] is not None for t in rows["train"])
+    assert all(t["tokens_per_s"] > 0 for t in rows["train"][1:])
     setup_event = next(e for e in events if e["event"] == "setup")
     assert setup_event["engine"] == "peft" and setup_event["n_train"] == 18 and setup_event["n_val"] == 6
     assert (result.adapter_path / "adapter_model.safetensors").is_file()

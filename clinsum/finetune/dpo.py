@@ -365,6 +365,8 @@ class _Bridge(_bridge_base()):  # type: ignore[misc]
         self.peak_vram = 0.0
         self.session_start = time.monotonic()
         self.start_step = 0
+        self.last_tokens: float | None = None
+        self.last_time = time.monotonic()
 
     def elapsed(self) -> float:
         return self.base_elapsed + time.monotonic() - self.session_start
@@ -379,7 +381,8 @@ class _Bridge(_bridge_base()):  # type: ignore[misc]
         self.start_step = int(checkpoint.name.split("-")[1])
 
     def on_train_begin(self, args, state, control, **kwargs):  # noqa: ANN001 - Hugging Face signature
-        self.session_start = time.monotonic()
+        self.session_start = self.last_time = time.monotonic()
+        self.last_tokens = 0.0 if state.global_step == 0 else None
         self.total = state.max_steps
 
     def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
@@ -390,11 +393,16 @@ class _Bridge(_bridge_base()):  # type: ignore[misc]
         done_here = max(step - self.start_step, 1)
         eta = (time.monotonic() - self.session_start) / done_here * (total - step)
         self.last_loss = round(float(logs["loss"]), 5)
+        now, tokens = time.monotonic(), logs.get("num_tokens")
+        speed = None
+        if tokens is not None and self.last_tokens is not None and now > self.last_time:
+            speed = round((float(tokens) - self.last_tokens) / (now - self.last_time), 1)
+        self.last_tokens, self.last_time = (None if tokens is None else float(tokens)), now
         self.owner.peak_rss = max(self.owner.peak_rss, _rss_mb())
         self.owner.cb.log(event="train", step=step, total_steps=total, epoch=round(float(state.epoch or 0), 3),
                           loss=self.last_loss, reward_margin=_num(logs.get("rewards/margins")),
                           reward_accuracy=_num(logs.get("rewards/accuracies")), lr=logs.get("learning_rate"),
-                          tokens_per_s=None, elapsed_s=round(self.elapsed(), 2), eta_s=round(eta, 2),
+                          tokens_per_s=speed, elapsed_s=round(self.elapsed(), 2), eta_s=round(eta, 2),
                           rss_mb=round(_rss_mb(), 1), vram_mb=_vram_mb())
 
     def on_evaluate(self, args, state, control, metrics=None, model=None, **kwargs):  # noqa: ANN001
