@@ -144,6 +144,11 @@ def test_starting_from_an_sft_adapter_uses_it_as_reference(setup, tmp_path) -> N
     assert keys and all("q_proj" in k or "v_proj" in k for k in keys)  # the SFT adapter, trained on
     with pytest.raises(ConfigError, match="holds no adapter"):
         config(setup, start_adapter=str(tmp_path))
+    from clinsum.finetune.adapters import register_adapter
+    from clinsum.finetune.preference_job import resolve_start_adapter
+
+    register_adapter(setup[0], name="sft-start", base_model=str(setup[1]), adapter_path=str(tmp_path / "sft"))
+    assert resolve_start_adapter(setup[0], "sft-start") == str(tmp_path / "sft")  # by name, as in a TOML file
 
 
 def test_wrong_method_and_supervised_dataset_are_clear_errors(setup) -> None:

@@ -27,7 +27,6 @@ from clinsum.finetune.config import FinetuneConfig, preset
 from clinsum.finetune.models import cuda_available, folder_mb
 from clinsum.finetune.preferences import PreferencePair, load_pairs
 from clinsum.finetune.runner import (
-    Callbacks,
     Trainer,
     TrainingOutOfMemory,
     TrainResult,
@@ -53,7 +52,7 @@ class PreferenceConfig(FinetuneConfig):
     name: str = "preference"
     method: str = "dpo"                  # dpo | ipo
     beta: float = 0.1                    # how far the tuned model may move from the reference
-    start_adapter: str = ""              # an SFT adapter folder to start from (and use as reference)
+    start_adapter: str = ""              # an SFT adapter (folder, id or name) to start from, the reference
 
     def validated(self) -> PreferenceConfig:
         super().validated()
@@ -63,7 +62,8 @@ class PreferenceConfig(FinetuneConfig):
         if self.beta <= 0:
             raise ConfigError("Invalid preference configuration: beta must be positive.",
                               hint="0.1 is the usual value.")
-        if self.start_adapter and not (Path(self.start_adapter) / "adapter_config.json").is_file():
+        if self.start_adapter and Path(self.start_adapter).is_dir() and not (
+                Path(self.start_adapter) / "adapter_config.json").is_file():
             raise ConfigError(f"The adapter folder {self.start_adapter} holds no adapter.",
                               hint="Choose a registered adapter, or none to start from the base model.")
         return self
@@ -156,10 +156,6 @@ class PreferenceTrainer(Trainer):
     """One preference-tuning run of ``config`` on a preference ``dataset`` in ``out_dir``."""
 
     config: PreferenceConfig
-
-    def __init__(self, config: PreferenceConfig, dataset: dict[str, Any], out_dir: Path,
-                 callbacks: Callbacks | None = None) -> None:
-        super().__init__(config, dataset, out_dir, callbacks)
 
     def run(self) -> TrainResult:
         try:
