@@ -12,6 +12,7 @@ import importlib
 PLUGIN_MODULES: list[str] = [
     "clinsum.metrics.scoring",
     "clinsum.finetune.job",
+    "clinsum.finetune.preference_job",
     "clinsum.experiments",
     "clinsum.references.batch_job",
     "clinsum.rag.jobs",

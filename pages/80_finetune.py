@@ -11,7 +11,6 @@ from clinsum import jobs, ui
 from clinsum.finetune import datasets as ds
 from clinsum.finetune.adapters import list_adapters
 from clinsum.finetune.config import (
-    CHOICES,
     PRESETS,
     FinetuneConfig,
     command_preview,
@@ -22,8 +21,12 @@ from clinsum.finetune.config import (
 from clinsum.finetune.job import finetune_jobs, submit_run
 from clinsum.finetune.logs import job_summary
 from clinsum.finetune.models import cuda_available, load_tokenizer, unsloth_available
+from clinsum.finetune.preference_job import preference_jobs
+from clinsum.finetune.preferences import is_preference_dataset
 from clinsum.finetune.templates import TEMPLATES
 from clinsum.finetune.tiny import create_tiny_model, is_tiny, local_models
+from clinsum.ui import preference_view
+from clinsum.ui.preference_view import knob
 
 K = "finetune."
 ui.page("finetune.title", "finetune.intro")
@@ -106,24 +109,8 @@ def dataset_tab(store) -> None:
         st.caption(ui.t("finetune.no_datasets"))
 
 
-def knob(field, default, prefix: str):
-    key = prefix + field.name
-    if field.name in CHOICES:
-        options = list(CHOICES[field.name])
-        return st.selectbox(field.name, options, index=options.index(default), key=key)
-    if isinstance(default, bool):
-        return st.checkbox(field.name, value=default, key=key)
-    if isinstance(default, int):
-        return st.number_input(field.name, value=default, step=1, key=key)
-    if isinstance(default, float):
-        return st.number_input(field.name, value=default, format="%g", key=key)
-    if isinstance(default, list):
-        return st.text_input(field.name, ", ".join(default), key=key)
-    return st.text_input(field.name, default, key=key)
-
-
 def config_tab(store) -> None:
-    rows = ds.list_datasets(store)
+    rows = [r for r in ds.list_datasets(store) if not is_preference_dataset(r)]
     if not rows:
         st.info(ui.t("finetune.no_datasets"))
         return
@@ -161,6 +148,7 @@ def draw_job(store, job_id: str) -> None:
     for notice in summary["notices"]:
         st.caption("ℹ️ " + ui.plain(notice))
     train, evals = summary["curves"]["train"], summary["curves"]["eval"]
+    preference = info["kind"] == "preference"
     if not train:
         if info["status"] in jobs.ACTIVE:
             st.caption(ui.t("finetune.waiting"))
@@ -168,31 +156,39 @@ def draw_job(store, job_id: str) -> None:
         last = train[-1]
         cols = st.columns(5)
         cols[0].metric(ui.t("finetune.metric.loss"), f"{last['loss']:.4f}")
-        if evals:
-            cols[1].metric(ui.t("finetune.metric.eval"), f"{evals[-1]['eval_loss']:.4f}")
-            cols[2].metric(ui.t("finetune.metric.ppl"), f"{evals[-1]['perplexity']:.2f}")
-        cols[3].metric(ui.t("finetune.metric.speed"), f"{last['tokens_per_s']:.0f}")
+        scored = [e for e in evals if e.get("eval_loss") is not None]
+        if scored:
+            cols[1].metric(ui.t("finetune.metric.eval"), f"{scored[-1]['eval_loss']:.4f}")
+        if scored and not preference:
+            cols[2].metric(ui.t("finetune.metric.ppl"), f"{scored[-1]['perplexity']:.2f}")
+        if last.get("tokens_per_s") is not None:
+            cols[3].metric(ui.t("finetune.metric.speed"), f"{last['tokens_per_s']:.0f}")
         cols[4].metric(ui.t("finetune.metric.ram"), f"{last['rss_mb']:.0f}")
         loss = pd.DataFrame(train)[["step", "loss"]].rename(columns={"loss": "train"}).set_index("step")
+        evals = scored if preference else evals
+        if preference:
+            preference_view.draw_curves(train, summary["curves"]["eval"])
         if evals:
             loss = loss.join(pd.DataFrame(evals).set_index("step")[["eval_loss"]].rename(
                 columns={"eval_loss": "validation"}), how="outer")
         st.caption(ui.t("finetune.chart.loss"))
         st.line_chart(loss)
-        if evals:
+        if evals and not preference:
             st.caption(ui.t("finetune.chart.ppl"))
             st.line_chart(pd.DataFrame(evals).set_index("step")[["perplexity"]])
     if info["status"] == "failed" and summary["traceback"]:
         st.caption(ui.t("finetune.crash_log", path=str(jobs.job_dir(store, job_id) / "log.jsonl")))
     result = summary["result"]
-    if result and info["status"] == "done":
+    if result and info["status"] == "done" and preference:
+        st.success(preference_view.result_text(result))
+    elif result and info["status"] == "done":
         st.success(ui.t("finetune.result", trainable=f"{result['trainable_params']:,}", pct=result["trainable_pct"],
                         adapter_mb=result["adapter_mb"], base_mb=result["base_mb"],
                         seconds=result["train_seconds"], ram=result["peak_rss_mb"], vram=result["peak_vram_mb"]))
 
 
 def watch_tab(store) -> None:
-    rows = finetune_jobs(store)
+    rows = sorted(finetune_jobs(store) + preference_jobs(store), key=lambda r: r["created_at"], reverse=True)
     if not rows:
         st.info(ui.t("finetune.no_jobs"))
         return
@@ -253,7 +249,9 @@ with ui.guard():
                      engine="unsloth" if unsloth_available() else "peft"))
     else:
         st.info(ui.t("finetune.no_gpu"))
-    tabs = ui.tabs([ui.t(f"finetune.tab.{name}") for name in ("dataset", "config", "watch", "adapters")], K + "tabs")
-    for tab, draw in zip(tabs, (dataset_tab, config_tab, watch_tab, adapters_tab), strict=True):
+    names = ("dataset", "config", "watch", "adapters", "preference")
+    tabs = ui.tabs([ui.t(f"finetune.tab.{name}") for name in names], K + "tabs")
+    draws = (dataset_tab, config_tab, watch_tab, adapters_tab, preference_view.preference_tab)
+    for tab, draw in zip(tabs, draws, strict=True):
         with tab, ui.guard():
             draw(store)

@@ -52,17 +52,23 @@ def create_pairs(
     """Make pairwise items (existing pairs keep their order); return how many are new."""
     if mode not in MODES:
         raise InputError(f"Unknown pairwise mode {mode!r}; use one of {', '.join(MODES)}.")
-    rng = random.Random(seed) if seed is not None else random.SystemRandom()
     if record_ids is None:
         record_ids = [r[0] for r in store.execute(
             "SELECT DISTINCT record_id FROM generations WHERE error IS NULL ORDER BY record_id")]
+    with store.connect():
+        chosen = [(record_id, a, b) for record_id in record_ids
+                  for a, b in candidate_pairs(store, record_id, mode)[: max_per_record or None]]
+    return create_given_pairs(store, chosen, seed)
+
+
+def create_given_pairs(store: Store, pairs: list[tuple[str, tuple[str, str], tuple[str, str]]],
+                       seed: int | None = None) -> int:
+    """Make pairwise items for ``(record_id, (a_kind, a_id), (b_kind, b_id))`` (e.g. a before/after
+    grid's two summaries of each record), each shown in a random stored order; how many are new."""
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
     created = 0
     with store.transaction() as con:
-        rows = []
-        for record_id in record_ids:
-            pairs = candidate_pairs(store, record_id, mode)
-            for a, b in pairs[: max_per_record or None]:
-                rows.append((new_id("pair"), record_id, *a, *b, rng.random() < 0.5))
+        rows = [(new_id("pair"), record_id, *a, *b, rng.random() < 0.5) for record_id, a, b in pairs]
         for row in rows:
             inserted = con.execute(
                 "INSERT INTO pairwise_items (id, record_id, a_kind, a_id, b_kind, b_id, swapped)"

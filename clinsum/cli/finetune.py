@@ -61,6 +61,29 @@ def register(sub: argparse._SubParsersAction) -> None:
             q.add_argument("--json", action="store_true")
         q.set_defaults(func=lambda a, n=name: _job_action(open_store(a), n, a))
 
+    q = fsub.add_parser("prefs", help="a preference set (chosen/rejected) from the pairwise judgements")
+    q.add_argument("--name", required=True)
+    q.add_argument("--criterion", default="overall", help="the pairwise criterion that decides")
+    q.add_argument("--min-margin", type=float, default=0.5, help="below this |mean judgement| a pair is a tie")
+    q.add_argument("--min-agreement", type=float, default=0.75,
+                   help="share of the physicians preferring a side who chose the mean's side")
+    q.add_argument("--min-annotators", type=int, default=1)
+    q.add_argument("--val", type=float, default=0.25, help="held-out fraction (split by record)")
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--dry-run", action="store_true", help="print the counts without saving")
+    q.set_defaults(func=lambda a: _prefs(open_store(a), a))
+    q = fsub.add_parser("dpo", help="preference-tune (DPO/IPO) with a config file (.toml/.json)")
+    q.add_argument("config", help='a config file; preset = "tiny-cpu", dataset, base_model, method, beta, start_adapter')
+    q.add_argument("--detach", action="store_true", help="start the job in the background and return")
+    q.set_defaults(func=lambda a: _dpo(open_store(a), a.config, a.detach))
+    q = fsub.add_parser("before-after", help="start the before/after grid of a preference-tuned adapter")
+    q.add_argument("adapter", help="adapter id or name")
+    q.add_argument("--max-new-tokens", type=int, default=256)
+    q.set_defaults(func=lambda a: _before_after(open_store(a), a))
+    q = fsub.add_parser("round", help="a new blinded pairwise round from a finished before/after grid")
+    q.add_argument("grid", help="the grid's job id")
+    q.set_defaults(func=lambda a: _round(open_store(a), a.grid))
+
     q = fsub.add_parser("adapters", help="the adapters trained in this workspace")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=lambda a: _adapters(open_store(a), a.json))
@@ -156,6 +179,53 @@ def _run(store, config_path: str, detach: bool) -> int:
     return 0 if status in ("done", "stopped") else 1
 
 
+def _prefs(store, a) -> int:
+    from clinsum.finetune import preferences as pf
+
+    rule = pf.PairRule(a.criterion, a.min_margin, a.min_agreement, a.min_annotators)
+    built = pf.build(store, rule, val_fraction=a.val, seed=a.seed)
+    stats = built.stats
+    print(f"{stats['n_judgements']} judgements on {stats['n_items']} pairs: {stats['n_train']} train, "
+          f"{stats['n_val']} held out ({len(stats['val_records'])} records); left out: {stats['excluded'] or 'none'}")
+    print_table([{"physician": k, **v} for k, v in stats["per_physician"].items()],
+                ["physician", "judgements", "train", "val", "tie", "low_agreement", "few_annotators"])
+    if not a.dry_run:
+        row = pf.save(store, a.name, built, {"val_fraction": a.val, "seed": a.seed})
+        print(f"preference set {row['ref']} ({row['id']})")
+    return 0
+
+
+def _dpo(store, config_path: str, detach: bool) -> int:
+    from clinsum import jobs
+    from clinsum.finetune.dpo import load_preference_config
+    from clinsum.finetune.preference_job import submit_preference
+
+    job_id = submit_preference(store, load_preference_config(config_path, store.root), spawn=detach)
+    if detach:
+        print(f"started job {job_id}; follow it with `clinsum finetune status {job_id}`")
+        return 0
+    print(f"job {job_id}: preference tuning in this process (Ctrl-C stops it with a checkpoint)")
+    status = jobs.run_job(store, job_id)
+    _print_status(store, job_id)
+    return 0 if status in ("done", "stopped") else 1
+
+
+def _before_after(store, a) -> int:
+    from clinsum.experiments import submit_grid
+    from clinsum.finetune.before_after import before_after_grid
+
+    grid_id = submit_grid(store, before_after_grid(store, a.adapter, max_new_tokens=a.max_new_tokens))
+    print(f"started grid {grid_id}; then `clinsum finetune round {grid_id}` makes a blinded round of it")
+    return 0
+
+
+def _round(store, grid_id: str) -> int:
+    from clinsum.finetune.before_after import round_from_grid
+
+    print(f"{round_from_grid(store, grid_id)} new blinded before/after pairs")
+    return 0
+
+
 def _job_action(store, action: str, a) -> int:
     from clinsum import jobs
 
@@ -189,8 +259,11 @@ def _print_status(store, job_id: str, as_json: bool = False) -> None:
     train, evals = summary["curves"]["train"], summary["curves"]["eval"]
     if train:
         print(f"  train loss {train[0]['loss']} -> {train[-1]['loss']}")
-    if evals:
+    if evals and evals[-1].get("perplexity") is not None:
         print(f"  eval loss {evals[-1]['eval_loss']}  perplexity {evals[-1]['perplexity']}")
+    if evals and evals[-1].get("preference_accuracy") is not None:
+        print(f"  held-out preference accuracy {evals[0]['preference_accuracy']} -> "
+              f"{evals[-1]['preference_accuracy']}, reward margin {evals[-1]['reward_margin']}")
     for notice in summary["notices"]:
         print(f"  note: {notice}")
     if job["error"]:

@@ -2,7 +2,9 @@
 
 Modules: ``datasets`` (build, split, render, statistics), ``templates`` (chat templates),
 ``config`` (job configuration + presets), ``runner`` (the training job), ``adapters``
-(registered adapters, exports), ``logs`` (reading the training log). This package's own
+(registered adapters, exports), ``logs`` (reading the training log); preference tuning:
+``preferences`` (pairwise judgements -> chosen/rejected), ``dpo`` (TRL's DPOTrainer),
+``preference_job`` (the ``preference`` job kind), ``before_after`` (grid + blinded round). This package's own
 import is light: torch, transformers and peft load inside the functions that use them.
 """
 

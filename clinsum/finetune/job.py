@@ -32,6 +32,9 @@ def submit_run(store: Store, config: FinetuneConfig, *, spawn: bool = True) -> s
     if not config.dataset:
         raise ConfigError("No dataset chosen.", hint="Build a dataset first, then choose it.")
     dataset = get_dataset(store, config.dataset)
+    if dataset["source"] == "pairwise":
+        raise ConfigError(f"{dataset['ref']} is a preference dataset (chosen/rejected pairs).",
+                          hint="Train it with preference tuning (DPO), or choose a supervised dataset.")
     pinned = config.with_values(dataset=dataset["id"])
     job_id = jobs.submit(store, KIND, pinned.to_dict(), title=f"finetune {pinned.name} on {dataset['ref']}",
                          resource=RESOURCE, spawn=False)

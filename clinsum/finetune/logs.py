@@ -12,7 +12,9 @@ from typing import Any
 from clinsum import jobs
 from clinsum.store import Store
 
-TRAIN_FIELDS = ("step", "loss", "lr", "tokens_per_s", "elapsed_s", "eta_s", "rss_mb", "vram_mb", "epoch")
+TRAIN_FIELDS = ("step", "loss", "lr", "tokens_per_s", "elapsed_s", "eta_s", "rss_mb", "vram_mb", "epoch",
+                "reward_margin", "reward_accuracy")
+EVAL_FIELDS = ("step", "eval_loss", "perplexity", "reward_margin", "reward_accuracy", "preference_accuracy")
 
 
 def _by_step(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -24,10 +26,11 @@ def _by_step(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 
 
 def curves(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """``train`` rows (step, loss, lr, …) and ``eval`` rows (step, eval_loss, perplexity)."""
+    """``train`` rows (step, loss, lr, …) and ``eval`` rows (step, eval_loss, perplexity); preference
+    jobs add reward margin and accuracy (train and eval) and held-out preference accuracy (eval,
+    from step 0)."""
     train = [{k: e.get(k) for k in TRAIN_FIELDS} for e in _by_step(events, "train")]
-    evals = [{"step": e["step"], "eval_loss": e.get("eval_loss"), "perplexity": e.get("perplexity")}
-             for e in _by_step(events, "eval")]
+    evals = [{k: e.get(k) for k in EVAL_FIELDS} for e in _by_step(events, "eval")]
     return {"train": train, "eval": evals}
 
 

@@ -95,7 +95,9 @@ class Trainer:
     def _notice(self, message: str) -> None:
         self.cb.log(event="notice", message=message)
 
-    def _load_model(self, engine: str, device: str) -> tuple[Any, Any]:
+    def _load_model(self, engine: str, device: str, adapter: str | None = None) -> tuple[Any, Any]:
+        """The base model with LoRA attached: a new adapter, or (``adapter``, peft only) a trained
+        one loaded trainable, to go on training it."""
         import torch
 
         cfg = self.config
@@ -149,7 +151,12 @@ class Trainer:
                           target_modules=targets, bias="none", task_type="CAUSAL_LM",
                           modules_to_save=list(cfg.modules_to_save) or None)
         try:
-            model = get_peft_model(model, lora)
+            if adapter:
+                from peft import PeftModel
+
+                model = PeftModel.from_pretrained(model, adapter, is_trainable=True)
+            else:
+                model = get_peft_model(model, lora)
         except ValueError as exc:
             raise ConfigError(f"LoRA could not be attached: {exc}",
                               hint="Check target_modules against the model's layer names, or use all-linear.") from None
