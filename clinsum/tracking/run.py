@@ -1,8 +1,9 @@
 """The MLflow run of one job: opened before its handler, fed from a side thread, closed after.
 
-Nothing here is in a job's hot path: params are logged once at the start, metrics are read
-from what the job already stored (its results, its log) by a daemon thread every
-``flush_s`` seconds and once at the end, in batches; artifacts are logged at the end. Every
+Nothing here is in a job's hot path: a daemon thread opens the run (MLflow's import and store
+take seconds, while the job already works) and logs the params, then every ``flush_s`` seconds
+reads the metrics from what the job already stored (its results, its log) and logs them in
+batches; the last metrics and the artifacts are logged when the handler returns. Every
 MLflow call goes through :meth:`JobRun._safely`: the first failure becomes a ``warning`` event
 in the job's log and switches tracking off for the rest of the job, which goes on.
 """
@@ -27,6 +28,7 @@ from clinsum.tracking import TRACKED_KINDS, TrackingSettings, settings
 PARAM_CHARS = 6000    # MLflow's limit on a param value
 BATCH = 900           # metrics per log_batch call (MLflow accepts 1000)
 PARAMS_BATCH = 90     # params per log_batch call (MLflow accepts 100)
+START_WAIT_S = 120.0  # how long a finished job waits for its run to open
 
 
 def _client(tracking: TrackingSettings) -> Any:
@@ -101,10 +103,15 @@ class JobRun:
 
     # -- life cycle --------------------------------------------------------------------------
     def start(self) -> None:
+        """Open the run on a side thread (importing MLflow and opening its store take seconds,
+        which overlap the job's work), then flush metrics there every ``flush_s``."""
+        self._thread = threading.Thread(target=self._side, name="tracking", daemon=True)
+        self._thread.start()
+
+    def _side(self) -> None:
         self._safely("start", self._start)
-        if self.run_id and not self.broken:
-            self._thread = threading.Thread(target=self._flush_loop, name="tracking", daemon=True)
-            self._thread.start()
+        while self.run_id and not self._stop.wait(self.tracking.flush_s):
+            self.flush()
 
     def _start(self) -> None:
         from mlflow.entities import Param, RunTag
@@ -144,10 +151,6 @@ class JobRun:
         title = self.ctx.store.scalar("SELECT title FROM jobs WHERE id = ?", [self.ctx.job_id])
         return str(title or self.ctx.job_id)[:250]
 
-    def _flush_loop(self) -> None:
-        while not self._stop.wait(self.tracking.flush_s):
-            self.flush()
-
     def flush(self) -> None:
         """Log the job's metrics that are new since the last flush (one batch per 900)."""
         with self._lock:
@@ -170,13 +173,18 @@ class JobRun:
         """Last metrics, the artifacts, and the run's end status (FINISHED | KILLED | FAILED)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=60)
+            self._thread.join(timeout=START_WAIT_S)
+            if self._thread.is_alive():  # a tracking server that does not answer
+                self._safely("start", self._gave_up)
         if self.run_id is None:
             return
         self.flush()
         with self._lock:
             self._safely("artifacts", self._artifacts)
             self._safely("end", lambda: self._end(status))
+
+    def _gave_up(self) -> None:
+        raise TimeoutError(f"the tracking store did not answer within {START_WAIT_S:.0f} s")
 
     def _artifacts(self) -> None:
         with tempfile.TemporaryDirectory(prefix="clinsum-tracking-") as tmp:
