@@ -261,3 +261,26 @@ def test_a_finetuning_job_is_a_run_with_losses_card_and_adapter(tmp_path, on, sh
     assert "# Dataset toy@1" in Path(card).read_text(encoding="utf-8")
     meta = Path(mlflow.download_artifacts(run_id, "dataset/meta.json", str(tmp_path)))
     assert json.loads(meta.read_text(encoding="utf-8"))["name"] == "toy"
+
+
+def test_metrics_are_logged_as_cells_complete_once_per_step(tmp_path, on, server, shared_uri):
+    from clinsum.experiments import parse_grid, run_grid
+    from clinsum.tracking.hooks import GRID
+    from clinsum.tracking.run import JobRun
+
+    store = grid_store(tmp_path)
+    tracking.write_config(store, uri=shared_uri, experiment="flush")
+    job_id = submit_grid(store, grid_toml(server.ollama_host, models=("llama3.2:1b",), temperatures=(0.2,)),
+                         spawn=False)
+    ctx = jobs.JobContext(store, job_id, jobs.info(store, job_id)["config"], jobs.job_dir(store, job_id))
+    run = JobRun(ctx, GRID, tracking.settings(store))
+    run._start()  # what the side thread does first
+    for records in (["es01_cardiologia_icc"], ["es01_cardiologia_icc", "es02_neumologia_epoc"]):
+        grid = parse_grid(grid_toml(server.ollama_host, records=records, models=("llama3.2:1b",),
+                                    temperatures=(0.2,)))
+        run_grid(store, grid, job_id)
+        run.flush()
+        run.flush()  # nothing new: nothing logged
+    run.finish("FINISHED")
+    history = client(shared_uri).get_metric_history(run.run_id, "cells_stored")
+    assert sorted((m.step, m.value) for m in history) == [(2, 2), (4, 4)]
