@@ -284,3 +284,29 @@ def test_metrics_are_logged_as_cells_complete_once_per_step(tmp_path, on, server
     run.finish("FINISHED")
     history = client(shared_uri).get_metric_history(run.run_id, "cells_stored")
     assert sorted((m.step, m.value) for m in history) == [(2, 2), (4, 4)]
+
+
+def test_a_server_outside_the_hospital_gets_no_record_ids_and_no_adapter(tmp_path, monkeypatch):
+    from clinsum.privacy.settings import PrivacySettings, save_settings
+    from clinsum.tracking.hooks import finetune_artifacts, grid_artifacts
+
+    store = grid_store(tmp_path)
+    assert not tracking.leaves_hospital(store)  # the workspace store
+    job_id = submit_grid(store, grid_toml("http://127.0.0.1:1"), spawn=False)
+    folder = jobs.job_dir(store, job_id)
+    (folder / "adapter").mkdir()
+    (folder / "adapter" / "adapter_model.safetensors").write_bytes(b"weights")
+    ctx = jobs.JobContext(store, job_id, jobs.info(store, job_id)["config"], folder)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.example.org:5000")
+    assert tracking.leaves_hospital(store)
+    (tmp_path / "out").mkdir()
+    toml = grid_artifacts(ctx, tmp_path / "out")[0][0].read_text(encoding="utf-8")
+    assert "records = {limit = 3}" in toml and "es01_cardiologia_icc" not in toml
+    ft = jobs.JobContext(store, job_id, {}, folder)
+    assert [folder for _, folder in finetune_artifacts(ft, tmp_path / "out")] == [None]  # config.toml only
+    notices = [e["message"] for e in jobs.read_log(store, job_id) if e.get("event") == "notice"]
+    assert notices and "not sent" in notices[0]
+    save_settings(store, PrivacySettings(inside_hosts=["loopback", "*.example.org"]))
+    assert not tracking.leaves_hospital(store)
+    assert ("adapter" in [f for _, f in finetune_artifacts(ft, tmp_path / "out")])
+    assert "es01_cardiologia_icc" in grid_artifacts(ctx, tmp_path / "out")[0][0].read_text(encoding="utf-8")

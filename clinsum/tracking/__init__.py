@@ -5,6 +5,8 @@ CLI's ``--no-tracking``) turns tracking off; the tracking URI is ``MLFLOW_TRACKI
 CLI's ``--tracking-uri`` sets it), else ``uri`` in the workspace's ``tracking.toml``, else a
 SQLite store inside the workspace (``mlflow/mlflow.db``, artifacts under ``mlflow/artifacts``),
 so by default nothing leaves the machine (MLflow's own usage telemetry is switched off too).
+To a server outside the hospital (see :func:`leaves_hospital`) only settings and aggregates go:
+no record ids and no adapter weights.
 
 A job kind is tracked when :data:`TRACKED_KINDS` names its hooks (``module:attribute``, a
 :class:`clinsum.tracking.hooks.Hooks`); :func:`job_run` (used by :func:`clinsum.jobs.run_job`)
@@ -142,6 +144,16 @@ def settings(store: Store) -> TrackingSettings:
     return TrackingSettings(enabled, mlflow_available(), uri,
                             str(config.get("experiment") or DEFAULT_EXPERIMENT), artifacts, source,
                             flush_s)
+
+
+def leaves_hospital(store: Store, tracking: TrackingSettings | None = None) -> bool:
+    """Whether runs go to a server outside the hospital (a host the workspace's privacy
+    settings do not name as inside): then nothing derived from records beyond aggregates is
+    sent (no record ids, no adapter weights)."""
+    from clinsum.privacy.settings import is_inside, load_settings
+
+    tracking = tracking or settings(store)
+    return not tracking.local and not is_inside(tracking.uri, load_settings(store))
 
 
 def ui_command(tracking: TrackingSettings) -> str | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from clinsum import jobs
+from clinsum.tracking import leaves_hospital
 from clinsum.tracking.run import metric_key
 
 Metrics = list[tuple[str, float | None, int]]
@@ -65,8 +66,11 @@ def grid_metrics(ctx: Any) -> Metrics:
 def grid_artifacts(ctx: Any, tmp: Path) -> Artifacts:
     from clinsum.experiments import grid_results, grid_toml
 
+    grid = dict(ctx.config.get("grid") or {})
+    if leaves_hospital(ctx.store) and isinstance(grid.get("records"), list):
+        grid["records"] = {"limit": len(grid["records"])}  # record ids stay in the hospital
     toml = tmp / "GRID.toml"
-    toml.write_text(grid_toml(ctx.config.get("grid") or {}), encoding="utf-8")
+    toml.write_text(grid_toml(grid), encoding="utf-8")
     results = tmp / "grid_results.csv"
     grid_results(ctx.store, ctx.job_id).to_csv(results, index=False)
     return [(toml, None), (results, None)]
@@ -158,16 +162,24 @@ def dataset_card(dataset: dict[str, Any]) -> str:
 def finetune_artifacts(ctx: Any, tmp: Path) -> Artifacts:
     from clinsum.finetune.datasets import get_dataset
 
+    outside = leaves_hospital(ctx.store)
     out: Artifacts = []
     with_dataset = ctx.config.get("dataset")
     if with_dataset:
         dataset = get_dataset(ctx.store, with_dataset)
         card = tmp / "dataset_card.md"
         card.write_text(dataset_card(dataset), encoding="utf-8")
-        out += [(card, "dataset"), (Path(dataset["path"]) / "meta.json", "dataset")]
+        out.append((card, "dataset"))
+        if not outside:  # meta.json lists the ids of dropped examples
+            out.append((Path(dataset["path"]) / "meta.json", "dataset"))
     out.append((ctx.dir / "config.toml", None))
     if (ctx.dir / "adapter").is_dir():
-        out.append((ctx.dir / "adapter", "adapter"))
+        if outside:  # weights trained on records may remember them
+            ctx.log(event="notice", source="tracking",
+                    message="The adapter was not sent to the tracking server: it is outside the hospital "
+                            "(add its host to the privacy settings' inside hosts to send it).")
+        else:
+            out.append((ctx.dir / "adapter", "adapter"))
     return out
 
 
