@@ -91,10 +91,11 @@ def score_params(ctx: Any) -> dict[str, Any]:
 
 def score_metrics(ctx: Any) -> Metrics:
     """Per metric family as it finishes: values computed, already stored, failed, and the mean
-    of each value over every target scored at that version (step = families finished)."""
+    of each value over every target scored at that version (step = families finished, counting
+    those of earlier sessions of a resumed job, so a resume logs its values again)."""
     families = [e for e in jobs.read_log(ctx.store, ctx.job_id) if e.get("event") == "metric"]
     latest = {e["metric"]: e for e in families}
-    step = len(latest)
+    step = len(families)
     out: Metrics = []
     for name, event in latest.items():
         out += [(f"{name}/{count}", event.get(count), step) for count in ("computed", "already", "failed")]
