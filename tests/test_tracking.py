@@ -207,7 +207,8 @@ def test_settings_precedence_and_no_secret_in_the_workspace(tmp_path, monkeypatc
 
 
 def test_cli_flags_reach_the_environment(tmp_path, monkeypatch, capsys):
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "set-by-the-flag")  # restored (unset) after the test
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
     ws = str(tmp_path / "ws")
     assert cli(["-w", ws, "--tracking-uri", "http://team:5000", "tracking"]) == 0
     out = capsys.readouterr().out
