@@ -65,6 +65,7 @@ def run_grid_job(store: Store, host: str, **over) -> str:
     return job_id
 
 
+@pytest.mark.slow
 def test_a_grid_is_a_run_in_the_workspace_store_by_default(tmp_path, on, server, capsys):
     store = grid_store(tmp_path)
     found = tracking.settings(store)
@@ -96,6 +97,7 @@ def test_a_grid_is_a_run_in_the_workspace_store_by_default(tmp_path, on, server,
     assert run["run_id"] in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_resumed_grid_goes_on_in_the_same_run(tmp_path, on, server, shared_uri):
     store = grid_store(tmp_path)
     tracking.write_config(store, uri=shared_uri, experiment="resume")
@@ -114,6 +116,7 @@ def test_a_resumed_grid_goes_on_in_the_same_run(tmp_path, on, server, shared_uri
     assert [r.info.run_id for r in runs] == [run_id]
 
 
+@pytest.mark.slow
 def test_a_scoring_job_is_a_run(tmp_path, on, server, shared_uri):
     store = grid_store(tmp_path)
     run_grid_job(store, server.ollama_host, models=("llama3.2:1b",), temperatures=(0.2,))
@@ -220,6 +223,7 @@ def test_cli_flags_reach_the_environment(tmp_path, monkeypatch, capsys):
     assert os.environ["CLINSUM_TRACKING"] == "off" and "tracking: off" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_a_finetuning_job_is_a_run_with_losses_card_and_adapter(tmp_path, on, shared_uri):
     import torch
 
@@ -264,6 +268,7 @@ def test_a_finetuning_job_is_a_run_with_losses_card_and_adapter(tmp_path, on, sh
     assert json.loads(meta.read_text(encoding="utf-8"))["name"] == "toy"
 
 
+@pytest.mark.slow
 def test_metrics_are_logged_as_cells_complete_once_per_step(tmp_path, on, server, shared_uri):
     from clinsum.experiments import parse_grid, run_grid
     from clinsum.tracking.hooks import GRID
