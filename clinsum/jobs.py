@@ -38,6 +38,7 @@ from clinsum.errors import ClinsumError, InputError, NotFound
 from clinsum.registry import Registry
 from clinsum.store import Store, from_json, lock_stats, new_id, to_json
 from clinsum.store.scrub import scrub, scrub_text
+from clinsum.tracking import job_run
 
 JOB_KINDS: Registry[str] = Registry("job kind")
 ACTIVE = ("queued", "running", "stopping")
@@ -165,7 +166,8 @@ def run_job(store: Store, job_id: str) -> str:
         ctx.log(event="start", kind=row["kind"])
         try:
             handler = _resolve(handler_target(row["kind"]))
-            handler(ctx)
+            with job_run(ctx, row["kind"]):  # an MLflow run where the kind is tracked
+                handler(ctx)
         except JobStopped:
             ctx.log(event="stopped", **_lock_report())
             return _finish(store, job_id, "stopped")

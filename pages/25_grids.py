@@ -21,6 +21,7 @@ from clinsum.generation import DECODINGS
 from clinsum.records import list_records
 from clinsum.strategies import list_strategies
 from clinsum.strategies.base import DEFAULT_CONCURRENCY
+from clinsum.ui import tracking_view
 
 K = "grids."
 TEMPERATURES = [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 1.0, 1.2, 1.5]
@@ -213,6 +214,7 @@ def grid_panel(job_id: str) -> None:
 
 def grid_list(store) -> None:
     st.subheader(ui.t("grids.jobs"))
+    tracking_view.status_note(store)
     grids = jobs.list_jobs(store, kind="grid")
     if not grids:
         st.caption(ui.t("grids.none"))
@@ -224,6 +226,7 @@ def grid_list(store) -> None:
             st.markdown(f"**{ui.esc(info['title'])}** · `{job_id.replace('`', '')}` · {ui.esc(info['created_at'])}")
             with st.expander(ui.t("grids.definition")):
                 st.code(grid_toml(info["config"].get("grid") or {}), language="toml")
+            tracking_view.run_note(store, job_id)
             st.fragment(run_every=2 if active else None)(grid_panel)(job_id)
 
 

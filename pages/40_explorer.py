@@ -11,7 +11,7 @@ from clinsum import explorer as ex
 from clinsum import ui
 from clinsum.errors import ClinsumError
 from clinsum.explorer.scoring_link import start_scoring
-from clinsum.ui import calibration_view
+from clinsum.ui import calibration_view, tracking_view
 
 ui.page("explorer.title", "explorer.intro")
 KEY = "explorer."
@@ -36,6 +36,8 @@ def score_section(store) -> None:
     if job_id:
         st.caption(ui.t("explorer.score_started", job=job_id))
         ui.job_panel(job_id)
+        tracking_view.run_note(store, job_id)
+    tracking_view.runs_panel(store)
 
 
 def sidebar_filters(opts: dict) -> ex.Filters:

@@ -25,7 +25,7 @@ from clinsum.finetune.preference_job import preference_jobs
 from clinsum.finetune.preferences import is_preference_dataset
 from clinsum.finetune.templates import TEMPLATES
 from clinsum.finetune.tiny import create_tiny_model, is_tiny, local_models
-from clinsum.ui import preference_view
+from clinsum.ui import preference_view, tracking_view
 from clinsum.ui.preference_view import knob
 
 K = "finetune."
@@ -144,6 +144,7 @@ def config_tab(store) -> None:
 
 def draw_job(store, job_id: str) -> None:
     info = ui.job_status(job_id)
+    tracking_view.run_note(store, job_id)
     summary = job_summary(store, job_id)
     for notice in summary["notices"]:
         st.caption("ℹ️ " + ui.plain(notice))
@@ -192,6 +193,7 @@ def watch_tab(store) -> None:
     if not rows:
         st.info(ui.t("finetune.no_jobs"))
         return
+    tracking_view.status_note(store)
     ids = [r["id"] for r in rows]
     current = st.session_state.get(K + "job")
     job_id = st.selectbox(ui.t("finetune.job"), ids, index=ids.index(current) if current in ids else 0,

@@ -10,6 +10,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# jobs are not tracked in MLflow (seconds per job) except by the tests of tracking, which turn it on
+os.environ["CLINSUM_TRACKING"] = "off"
+os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("OPENAI_API_KEY", None)
 
 from clinsum.store import Store  # noqa: E402

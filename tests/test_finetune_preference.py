@@ -191,3 +191,28 @@ def test_cli_builds_a_preference_set_trains_and_reports(setup, tmp_path, capsys)
                              GenerationOptions(temperature=0, max_new_tokens=4))
     assert reply.raw is not None
     assert main([*ws, "finetune", "dpo", str(tmp_path / "missing.toml")]) == 2
+
+
+@pytest.mark.slow
+def test_a_preference_job_is_an_mlflow_run_with_its_accuracy(setup, tmp_path, monkeypatch) -> None:
+    pytest.importorskip("mlflow")
+    from mlflow.tracking import MlflowClient
+
+    from clinsum import jobs, tracking
+    from clinsum.finetune.preference_job import submit_preference
+
+    monkeypatch.setenv("CLINSUM_TRACKING", "on")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    store = setup[0]
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    tracking.write_config(store, uri=uri, experiment="preference")
+    job_id = submit_preference(store, config(setup, max_steps=4, eval_steps=2), spawn=False)
+    try:
+        assert jobs.run_job(store, job_id) == "done"
+    finally:
+        tracking.write_config(store, uri=None, experiment=None)
+    run = MlflowClient(tracking_uri=uri).get_run(tracking.run_for(store, job_id)["run_id"])
+    assert run.info.status == "FINISHED" and run.data.params["method"] == "dpo"
+    accuracy = MlflowClient(tracking_uri=uri).get_metric_history(run.info.run_id, "preference_accuracy")
+    assert [m.step for m in accuracy] == [0, 2, 4]
+    assert {"loss", "reward_margin", "eval_reward_margin"} <= set(run.data.metrics)

@@ -14,7 +14,14 @@ import pytest
 from clinsum import jobs
 from clinsum.errors import InputError
 from clinsum.jobs import JobStopped
-from clinsum.records.ingest import Draft, apply_import, import_paths, plan_import, read_bytes, read_sources
+from clinsum.records.ingest import (
+    Draft,
+    apply_import,
+    import_paths,
+    plan_import,
+    read_bytes,
+    read_sources,
+)
 from clinsum.records.jobs import submit_import
 from clinsum.store import Store
 

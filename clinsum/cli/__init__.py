@@ -30,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-w", "--workspace", default=None,
         help="workspace folder (default: $CLINSUM_WORKSPACE or ./workspace)",
     )
+    parser.add_argument(
+        "--tracking-uri", default=None, metavar="URI",
+        help="MLflow tracking URI for the jobs this command starts (sets MLFLOW_TRACKING_URI; "
+             "default: a store inside the workspace)",
+    )
+    parser.add_argument("--no-tracking", action="store_true",
+                        help="do not track the jobs this command starts in MLflow")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     package = importlib.import_module("clinsum.cli")
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
@@ -68,6 +75,10 @@ def _run(argv: list[str] | None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if getattr(args, "tracking_uri", None):  # job processes started from here inherit these
+        os.environ["MLFLOW_TRACKING_URI"] = args.tracking_uri
+    if getattr(args, "no_tracking", False):
+        os.environ["CLINSUM_TRACKING"] = "off"
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:

@@ -75,12 +75,13 @@ def _list(store, kind: str | None, as_json: bool) -> int:
 
 
 def _show(store, job_id: str, n_events: int, as_json: bool) -> int:
-    from clinsum import jobs
+    from clinsum import jobs, tracking
 
     row = jobs.info(store, job_id)
     events = jobs.read_log(store, job_id)[-n_events:] if n_events > 0 else []
     if as_json:
-        print(json.dumps({**row, "events": events}, default=str, ensure_ascii=False))
+        print(json.dumps({**row, "events": events, "tracking": tracking.run_for(store, job_id)},
+                         default=str, ensure_ascii=False))
         return 0
     print(f"{row['id']}  {row['kind']}  {row['status']}  {row['title']}")
     if row["progress"]:
@@ -88,6 +89,9 @@ def _show(store, job_id: str, n_events: int, as_json: bool) -> int:
     if row.get("error"):
         print(f"  error: {row['error']}")
     print(f"  folder: {jobs.job_dir(store, job_id)}")
+    run = tracking.run_for(store, job_id)
+    if run:
+        print(f"  mlflow run: {run['run_id']} ({run['url'] or run['tracking_uri']})")
     for event in events:
         print("  " + json.dumps(event, default=str, ensure_ascii=False))
     return 0

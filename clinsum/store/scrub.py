@@ -16,7 +16,8 @@ import re
 from typing import Any
 
 REDACTED = "[redacted]"
-SECRET_NAMES = ("OPENAI_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "CLINSUM_API_TOKEN")
+SECRET_NAMES = ("OPENAI_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "CLINSUM_API_TOKEN",
+                "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 _SECRET_KEY = re.compile(
     r"(?:^|[_\-.\s])(?:api[_\-]?key|apikey|secret|client[_\-]?secret|password|passwd|pwd|token|"
     r"access[_\-]?token|auth[_\-]?token|access[_\-]?key|private[_\-]?key|authorization|bearer|"
