@@ -8,6 +8,7 @@ Ollama's: ``num_predict``, ``temperature``, ``top_p``, ``top_k``, ``repeat_penal
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,9 +30,11 @@ _NS = 1e-9
 
 
 def default_host() -> str:
-    from clinsum.doctor import ollama_host
-
-    return ollama_host()
+    """``$OLLAMA_HOST`` (a scheme added when missing) or http://127.0.0.1:11434."""
+    host = os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434").strip()
+    if "://" not in host:
+        host = "http://" + host
+    return host.rstrip("/")
 
 
 def ollama_options(options: GenerationOptions) -> tuple[dict[str, Any], list[str]]:
@@ -59,6 +62,16 @@ class OllamaBackend(Backend):
     label = "Ollama (local server)"
     needs = ("An Ollama server: install it from ollama.com, run `ollama serve` (or set "
              "OLLAMA_HOST), and pull a model, e.g. `ollama pull phi4`.")
+    default_concurrency = 2
+    preference = 1
+
+    @classmethod
+    def server_config(cls) -> dict[str, Any]:
+        return {"host": default_host()}
+
+    @classmethod
+    def settings_key(cls) -> str:
+        return os.environ.get("OLLAMA_HOST", "")
 
     def __init__(self, model: str, **config: Any) -> None:
         super().__init__(model, **config)

@@ -53,6 +53,14 @@ class _OpenAIBase(Backend):
     key_required: ClassVar[bool] = True
     extended_sampling: ClassVar[bool] = False  # top_k / repetition_penalty in the body
 
+    @classmethod
+    def settings_key(cls) -> str:
+        """A digest of the API key (never the key itself)."""
+        import hashlib
+
+        key = get_secret(KEY_NAME)
+        return hashlib.sha256(key.encode()).hexdigest()[:12] if key else ""
+
     def __init__(self, model: str, **config: Any) -> None:
         if "api_key" in config:
             raise BackendUnavailable(
@@ -203,6 +211,8 @@ class OpenAIBackend(_OpenAIBase):
     label = "OpenAI API (cloud)"
     needs = (f"An OpenAI API key in {KEY_NAME} (environment or .streamlit/secrets.toml) and "
              "internet access. Records leave this machine: use de-identified text only.")
+    default_concurrency = 4
+    preference = 3
 
     @classmethod
     def resolve_base_url(cls, config: dict[str, Any]) -> str:
@@ -228,6 +238,17 @@ class OpenAICompatibleBackend(_OpenAIBase):
              "give its base URL or set OPENAI_BASE_URL. A key (OPENAI_API_KEY) only if it asks.")
     key_required = False
     extended_sampling = True
+    default_concurrency = 2
+    preference = 2
+
+    @classmethod
+    def server_config(cls) -> dict[str, Any]:
+        url = os.environ.get("OPENAI_BASE_URL")
+        return {"base_url": url} if url else {}
+
+    @classmethod
+    def settings_key(cls) -> str:
+        return os.environ.get("OPENAI_BASE_URL", "") + "|" + super().settings_key()
 
     @classmethod
     def resolve_base_url(cls, config: dict[str, Any]) -> str:
@@ -238,14 +259,6 @@ class OpenAICompatibleBackend(_OpenAIBase):
                 hint="Give its base URL (e.g. http://127.0.0.1:8000/v1) or set OPENAI_BASE_URL.",
             )
         return normalize_base_url(url)
-
-
-def doctor_check():
-    """``clinsum doctor``'s line for the OpenAI-compatible server at ``$OPENAI_BASE_URL``."""
-    from clinsum.doctor import Check
-
-    ok, detail = OpenAICompatibleBackend.status()
-    return Check("openai-compatible", ok, detail, "" if ok else OpenAICompatibleBackend.needs)
 
 
 @contextmanager

@@ -70,15 +70,11 @@ def store() -> Store:
 
 
 def backend_env() -> str:
-    """What backend availability depends on, for ``st.cache_data`` keys: the Ollama host, the
-    OpenAI-compatible URL and (a digest of) the API key, so a changed setting is seen at once."""
-    import hashlib
+    """What backend availability depends on, for ``st.cache_data`` keys (each backend says:
+    see :func:`clinsum.backends.settings_fingerprint`), so a changed setting is seen at once."""
+    from clinsum.backends import settings_fingerprint
 
-    from clinsum.secrets import get_secret
-
-    key = get_secret("OPENAI_API_KEY")
-    digest = hashlib.sha256(key.encode()).hexdigest()[:12] if key else ""
-    return "|".join([os.environ.get("OLLAMA_HOST", ""), os.environ.get("OPENAI_BASE_URL", ""), digest])
+    return settings_fingerprint()
 
 
 @st.cache_data(ttl=15, show_spinner=False)
@@ -114,8 +110,7 @@ def missing_backends(statuses: list[dict], details: bool = False) -> None:
         return
     with st.expander(t("summarize.backend_missing")):
         for status in statuses:
-            name = status["name"]
-            st.markdown(f"**{t(f'backends.{name}.label')}**: {t(f'backends.{name}.needs')}")  # catalogue text
+            st.markdown(f"**{t(status['label_key'])}**: {t(status['needs_key'])}")  # catalogue text
             if details:
                 st.caption(plain(backend_detail(status)))
 
