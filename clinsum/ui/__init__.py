@@ -288,12 +288,22 @@ def tabs(labels: list[str], key: str) -> list:
     return list(st.tabs(labels, key=key, on_change="rerun"))
 
 
-def text_box_html(text: str, height: int = 420) -> str:
-    """The markup of :func:`text_box`: escaped, on one line, so no blank line can end the box
-    and let Markdown read the rest."""
-    body = esc(text).replace("\r\n", "\n").replace("\n", "<br>")
+def scroll_box_html(body: str, height: int = 420) -> str:
+    """A scrolling box around ``body``, markup that is already safe (escaped or highlighted),
+    on one line, so no blank line can end the box and let Markdown read the rest."""
+    body = body.replace("\r\n", "\n").replace("\n", "<br>")
     return (f'<div style="max-height:{height}px;overflow-y:auto;white-space:pre-wrap;'
             f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{body}</div>')
+
+
+def scroll_box(body: str, height: int = 420) -> None:
+    """Show safe markup (see :func:`scroll_box_html`) in a scrolling box."""
+    st.markdown(scroll_box_html(body, height), unsafe_allow_html=True)
+
+
+def text_box_html(text: str, height: int = 420) -> str:
+    """The markup of :func:`text_box`: the text escaped, in a scrolling box."""
+    return scroll_box_html(esc(text), height)
 
 
 def text_box(text: str, height: int = 420) -> None:
