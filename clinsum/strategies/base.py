@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -178,7 +178,7 @@ class StrategyContext:
         self._slot_state(waiting=1)
         acquired = False
         try:
-            with backend_slots(self.backend):
+            with self.released(), backend_slots(self.backend):
                 acquired = True
                 self._slot_state(waiting=-1, running=1)
                 try:
@@ -203,7 +203,12 @@ class StrategyContext:
     def call_many(self, calls: list[tuple[str, list[Message]]]) -> list[Stage]:
         """Independent calls run concurrently (bounded per backend); stages in input order."""
         workers = int(self.params.get("max_parallel") or backend_concurrency(self.backend))
-        return run_concurrently([lambda n=n, m=m: self.call(n, m) for n, m in calls], workers)
+        with self.released():  # this thread waits for the model: it holds no connection meanwhile
+            return run_concurrently([lambda n=n, m=m: self.call(n, m) for n, m in calls], workers)
+
+    def released(self) -> AbstractContextManager[None]:
+        """The workspace's shared connection closed for a model call (see ``Store.released``)."""
+        return self.store.released() if self.store is not None else nullcontext()
 
     def record_stage(self, stage: Stage) -> None:
         with self._lock:

@@ -17,7 +17,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,8 @@ def _backend_statuses(env: str) -> list[dict]:
 
 def backend_statuses() -> list[dict]:
     """Each backend's availability (cached briefly; a changed host, URL or key is seen at once)."""
-    return _backend_statuses(backend_env())
+    with store().released():  # servers are asked over the network: no connection held meanwhile
+        return _backend_statuses(backend_env())
 
 
 @st.cache_data(ttl=15, show_spinner=False)
@@ -101,7 +102,8 @@ def _backend_models(backend: str, env: str, workspace: str) -> tuple[list[str], 
 
 def backend_models(backend: str) -> tuple[list[str], str | None]:
     """(models ``backend`` lists now, or an error line), cached per backend settings and workspace."""
-    return _backend_models(backend, backend_env(), str(store().root))
+    with store().released():
+        return _backend_models(backend, backend_env(), str(store().root))
 
 
 def missing_backends(statuses: list[dict], details: bool = False) -> None:
@@ -221,9 +223,16 @@ def _formats(pair: tuple[str, str], params: dict) -> bool:
 
 @contextmanager
 def guard() -> Iterator[None]:
-    """Run a page body; errors become messages (Streamlit's own control flow passes through)."""
+    """Run a page body; errors become messages (Streamlit's own control flow passes through).
+    The body's reads share one workspace connection (``Store.shared_connection``), closed
+    for model calls and writes and at the end of the body."""
     try:
-        yield
+        shared = store().shared_connection()
+    except Exception:  # noqa: BLE001 - the body meets the same error and shows it
+        shared = nullcontext()
+    try:
+        with shared:
+            yield
     except ClinsumError as exc:
         show_error(exc)
     except Exception as exc:
