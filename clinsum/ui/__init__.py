@@ -81,13 +81,13 @@ def backend_env() -> str:
 def _backend_statuses(env: str) -> list[dict]:
     from clinsum.backends import backend_status
 
-    return [s.__dict__ for s in backend_status()]
+    with store().released():  # servers are asked over the network: no connection held meanwhile
+        return [s.__dict__ for s in backend_status()]
 
 
 def backend_statuses() -> list[dict]:
     """Each backend's availability (cached briefly; a changed host, URL or key is seen at once)."""
-    with store().released():  # servers are asked over the network: no connection held meanwhile
-        return _backend_statuses(backend_env())
+    return _backend_statuses(backend_env())
 
 
 @st.cache_data(ttl=15, show_spinner=False)
@@ -95,15 +95,15 @@ def _backend_models(backend: str, env: str, workspace: str) -> tuple[list[str], 
     from clinsum.generation import list_models
 
     try:
-        return list_models(backend, store()), None
+        with store().released():
+            return list_models(backend, store()), None
     except Exception as exc:  # noqa: BLE001 - shown as a line, never a traceback
         return [], getattr(exc, "message", str(exc))
 
 
 def backend_models(backend: str) -> tuple[list[str], str | None]:
     """(models ``backend`` lists now, or an error line), cached per backend settings and workspace."""
-    with store().released():
-        return _backend_models(backend, backend_env(), str(store().root))
+    return _backend_models(backend, backend_env(), str(store().root))
 
 
 def missing_backends(statuses: list[dict], details: bool = False) -> None:
