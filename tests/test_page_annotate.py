@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 
 from clinsum import annotation as A
 from clinsum.annotation import annotators, assignment
-from clinsum.demo import load_demo
 from clinsum.errors import InputError
 from clinsum.store import Store
 
@@ -18,21 +16,12 @@ PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "70_annotate.py")
 TIMEOUT = 90
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("annotate-demo") / "ws"
-    load_demo(Store.open(root))
-    return root
-
-
 @pytest.fixture
-def ws(demo_template, tmp_path, monkeypatch) -> Store:
-    target = tmp_path / "ws"
-    shutil.copytree(demo_template, target)
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(target))
+def ws(demo_workspace, monkeypatch) -> Store:
+    monkeypatch.setenv("CLINSUM_WORKSPACE", str(demo_workspace))
     monkeypatch.setenv("CLINSUM_LANG", "en")
     monkeypatch.setattr(annotators, "read_secrets", lambda: {})
-    return Store.open(target)
+    return Store.open(demo_workspace)
 
 
 def app(annotator: str | None = "ana") -> AppTest:

@@ -4,14 +4,13 @@ other file changed (the recipes in docs/DEVELOPING.md)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from clinsum.backends import BACKENDS, backend_status, preferred_backend, settings_fingerprint
 from clinsum.backends.base import backend_concurrency, get_backend
-from clinsum.demo import load_demo
 from clinsum.experiments import estimate_grid, parse_grid
 from clinsum.generation import save_generation, summarize
 from clinsum.metrics.base import METRICS
@@ -19,10 +18,7 @@ from clinsum.metrics.scoring import build_metrics, local_metrics, score_workspac
 from clinsum.store import Store
 from clinsum.strategies import STRATEGIES, get_strategy
 from clinsum.ui.i18n import catalog
-from tests.fakes.llm_server import free_port_url
 from tests.plugin_examples import ECHO_URL, STRINGS, ShoutMetric, TwoStepStrategy
-
-PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 
 @pytest.fixture
@@ -43,20 +39,11 @@ def plugins(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("plugins") / "ws"
-    load_demo(Store.open(path))
+def workspace(demo_template, tmp_path_factory) -> Path:
+    """This module's copy of the session's demo workspace."""
+    path = tmp_path_factory.mktemp("ws") / "ws"
+    shutil.copytree(demo_template, path)
     return path
-
-
-def _page(monkeypatch, workspace: Path, name: str) -> AppTest:
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("OLLAMA_HOST", free_port_url())  # no Ollama: echo is the only LLM
-    monkeypatch.setenv("CLINSUM_LANG", "en")
-    at = AppTest.from_file(str(PAGES / name), default_timeout=60)
-    at.run()
-    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
-    return at
 
 
 def test_the_backend_describes_itself_to_the_library(plugins, monkeypatch):
@@ -72,8 +59,9 @@ def test_the_backend_describes_itself_to_the_library(plugins, monkeypatch):
     assert backend_concurrency("echo") == 3 and backend_concurrency("echo", {"concurrency": 7}) == 7
 
 
-def test_the_summarize_page_offers_and_runs_them(plugins, monkeypatch, workspace):
-    at = _page(monkeypatch, workspace, "20_summarize.py")
+def test_the_summarize_page_offers_and_runs_them(plugins, page_app, workspace):
+    at = page_app("20_summarize.py", workspace)  # no Ollama: echo is the only LLM
+    assert not at.error, [e.value for e in at.error]
     backend = at.selectbox(key="summarize.backend")
     assert backend.value == "echo"  # the lowest preference rank among the available ones
     assert any(o.startswith("Echo (test backend)") for o in backend.options)
@@ -86,8 +74,9 @@ def test_the_summarize_page_offers_and_runs_them(plugins, monkeypatch, workspace
     assert any("ECHO Summarize: ECHO" in m.value for m in at.markdown)
 
 
-def test_the_grids_page_uses_its_server_settings_and_concurrency(plugins, monkeypatch, workspace):
-    at = _page(monkeypatch, workspace, "25_grids.py")
+def test_the_grids_page_uses_its_server_settings_and_concurrency(plugins, page_app, workspace):
+    at = page_app("25_grids.py", workspace)
+    assert not at.error, [e.value for e in at.error]
     assert at.multiselect(key="grids.models.echo").value == ["echo-1"]  # preferred: preselected
     assert at.number_input(key="grids.concurrency.echo").value == 5
     at.multiselect(key="grids.strategies").set_value(["two_step"]).run()
