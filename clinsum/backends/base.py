@@ -90,6 +90,44 @@ class Stream:
         self.result = self._finish("".join(collected))
 
 
+def with_thinking(thinking: str | None, content: str) -> str:
+    """The raw answer, with reasoning a server returned separately put back as ``<think>``."""
+    return f"<think>{thinking}</think>\n{content}" if thinking else content
+
+
+@dataclass
+class StreamState:
+    """What a streamed answer has collected so far, the same for every streaming backend: when
+    its first text came, its reasoning pieces, whether anything arrived, and what the server
+    sent at the end (a final message, token usage, a finish reason)."""
+
+    started: float = field(default_factory=time.perf_counter)
+    first: float | None = None
+    thinking: list[str] = field(default_factory=list)
+    received: bool = False  # a connection error after this is "interrupted", not "unreachable"
+    final: Any = None
+    usage: Any = None
+    finish: str | None = None
+
+    def text(self, piece: str | None) -> str | None:
+        """``piece`` when it is text to yield (the first one's time is kept), else None."""
+        self.received = True
+        if not piece:
+            return None
+        if self.first is None:
+            self.first = time.perf_counter()
+        return piece
+
+    def think(self, piece: str | None) -> None:
+        self.received = True
+        if piece:
+            self.thinking.append(piece)
+
+    def raw(self, text: str) -> str:
+        """The whole raw answer: the streamed text with the reasoning put back."""
+        return with_thinking("".join(self.thinking), text)
+
+
 class Backend(ABC):
     """A configured model behind some server or library."""
 

@@ -21,7 +21,9 @@ from clinsum.backends.base import (
     GenerationResult,
     Message,
     Stream,
+    StreamState,
     timed_result,
+    with_thinking,
 )
 from clinsum.errors import BackendUnavailable
 from clinsum.privacy.gate import guard
@@ -120,24 +122,19 @@ class OllamaBackend(Backend):
     def stream(self, messages: list[Message], options: GenerationOptions) -> Stream:
         gated = guard(self.host, messages, backend=self.name, model=self.model)  # privacy gate
         kwargs, ignored = self._request(gated.messages, options, stream=True)
-        state: dict[str, Any] = {"first": None, "final": None, "thinking": []}
-        started = time.perf_counter()
+        state = StreamState()
 
         def pieces() -> Iterator[str]:
             with translate_errors(self.host, self.model, options.timeout):
                 for part in self._client(options.timeout).chat(**kwargs):
-                    if part.message.thinking:
-                        state["thinking"].append(part.message.thinking)
-                    if part.message.content:
-                        if state["first"] is None:
-                            state["first"] = time.perf_counter()
-                        yield part.message.content
+                    state.think(part.message.thinking)
+                    if (text := state.text(part.message.content)) is not None:
+                        yield text
                     if part.done:
-                        state["final"] = part
+                        state.final = part
 
         def finish(text: str) -> GenerationResult:
-            raw = with_thinking("".join(state["thinking"]), text)
-            return gated.restored(self._result(raw, started, state["first"], state["final"],
+            return gated.restored(self._result(state.raw(text), state.started, state.first, state.final,
                                                kwargs["options"], ignored))
 
         return Stream(pieces(), finish)
@@ -170,11 +167,6 @@ def make_client(host: str, timeout: float):
     import ollama
 
     return ollama.Client(host=host, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
-
-
-def with_thinking(thinking: str | None, content: str) -> str:
-    """The raw answer, with reasoning Ollama returned separately put back as ``<think>``."""
-    return f"<think>{thinking}</think>\n{content}" if thinking else content
 
 
 @contextmanager

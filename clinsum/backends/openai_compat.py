@@ -27,9 +27,10 @@ from clinsum.backends.base import (
     GenerationResult,
     Message,
     Stream,
+    StreamState,
     timed_result,
+    with_thinking,
 )
-from clinsum.backends.ollama import with_thinking
 from clinsum.errors import BackendUnavailable
 from clinsum.privacy.gate import guard
 from clinsum.secrets import get_secret
@@ -156,30 +157,23 @@ class _OpenAIBase(Backend):
     def stream(self, messages: list[Message], options: GenerationOptions) -> Stream:
         gated = guard(self.base_url, messages, backend=self.name, model=self.model)  # privacy gate
         body, ignored = self.request_body(gated.messages, options, stream=True)
-        state: dict[str, Any] = {"first": None, "usage": None, "finish": None, "thinking": []}
-        started = time.perf_counter()
+        state = StreamState()
 
         def pieces() -> Iterator[str]:
             with translate_errors(self.name, self.base_url, self.model, options.timeout, state):
                 for chunk in self._client(options.timeout).chat.completions.create(**body):
-                    state["received"] = True
+                    state.received = True
                     if chunk.usage is not None:
-                        state["usage"] = chunk.usage
+                        state.usage = chunk.usage
                     for choice in chunk.choices:
-                        if choice.finish_reason:
-                            state["finish"] = choice.finish_reason
-                        thinking = getattr(choice.delta, "reasoning_content", None)
-                        if thinking:
-                            state["thinking"].append(thinking)
-                        if choice.delta.content:
-                            if state["first"] is None:
-                                state["first"] = time.perf_counter()
-                            yield choice.delta.content
+                        state.finish = choice.finish_reason or state.finish
+                        state.think(getattr(choice.delta, "reasoning_content", None))
+                        if (text := state.text(choice.delta.content)) is not None:
+                            yield text
 
         def finish(text: str) -> GenerationResult:
-            raw = with_thinking("".join(state["thinking"]), text)
-            return gated.restored(self._finish(raw, started, state["first"], state["usage"], state["finish"],
-                                               ignored))
+            return gated.restored(self._finish(state.raw(text), state.started, state.first, state.usage,
+                                               state.finish, ignored))
 
         return Stream(pieces(), finish)
 
@@ -263,10 +257,10 @@ class OpenAICompatibleBackend(_OpenAIBase):
 
 @contextmanager
 def translate_errors(backend: str, base_url: str, model: str | None, timeout: float,
-                     progress: dict[str, Any] | None = None) -> Iterator[None]:
+                     progress: StreamState | None = None) -> Iterator[None]:
     """Turn ``openai`` and transport failures into :class:`BackendUnavailable` (no key in text).
 
-    ``progress["received"]`` true means a stream had started: a connection error is then a
+    ``progress.received`` true means a stream had started: a connection error is then a
     connection lost mid-answer, not a server that is down.
     """
     import httpx
@@ -275,7 +269,7 @@ def translate_errors(backend: str, base_url: str, model: str | None, timeout: fl
     try:
         yield
     except (openai.APIConnectionError, httpx.TransportError) as exc:
-        if progress and progress.get("received"):
+        if progress is not None and progress.received:
             raise BackendUnavailable(
                 f"The connection to {base_url} was lost while receiving the answer "
                 f"({type(exc).__name__}).",
