@@ -7,8 +7,6 @@ import os
 import shutil
 from dataclasses import dataclass
 
-import httpx
-
 from clinsum.secrets import get_secret, mask
 from clinsum.store import Store
 
@@ -22,10 +20,10 @@ class Check:
 
 
 def ollama_host() -> str:
-    host = os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434").strip()
-    if "://" not in host:
-        host = "http://" + host
-    return host.rstrip("/")
+    """Kept for callers of the old name: the backend's own :func:`default_host`."""
+    from clinsum.backends.ollama import default_host
+
+    return default_host()
 
 
 def check_workspace(store: Store) -> Check:
@@ -36,18 +34,18 @@ def check_workspace(store: Store) -> Check:
     return Check("workspace", True, detail)
 
 
+def check_backend(name: str, hint: str = "", **config: object) -> Check:
+    """The backend's own ``status`` as a doctor line; ``hint`` (else its needs) when unavailable."""
+    from clinsum.backends import BACKENDS
+
+    cls = BACKENDS.get(name)
+    ok, detail = cls.status(**config)
+    return Check(name, ok, detail, "" if ok else (hint or cls.needs))
+
+
 def check_ollama(timeout: float = 1.5) -> Check:
-    host = ollama_host()
-    try:
-        response = httpx.get(f"{host}/api/tags", timeout=timeout)
-        response.raise_for_status()
-        models = [m.get("name", "?") for m in response.json().get("models", [])]
-    except (httpx.HTTPError, ValueError) as exc:
-        return Check("ollama", False, f"not reachable at {host} ({type(exc).__name__})",
-                     "Install Ollama and run `ollama serve`, or set OLLAMA_HOST.")
-    if not models:
-        return Check("ollama", True, f"{host}: running, no models pulled", "ollama pull phi4")
-    return Check("ollama", True, f"{host}: {', '.join(models)}")
+    return check_backend("ollama", "Install Ollama and run `ollama serve`, or set OLLAMA_HOST.",
+                         timeout=timeout)
 
 
 def check_openai() -> Check:
@@ -92,9 +90,7 @@ def run_checks(store: Store, quick: bool = False) -> list[Check]:
     """Every check; ``quick`` skips the slow ones (CUDA needs importing torch)."""
     checks = [check_workspace(store), check_ollama(), check_openai(), check_embeddings()]
     if os.environ.get("OPENAI_BASE_URL"):  # an OpenAI-compatible server (vLLM, llama.cpp, …)
-        from clinsum.backends.openai_compat import doctor_check
-
-        checks.append(doctor_check())
+        checks.append(check_backend("openai-compatible"))
     if not quick:
         checks += [check_cuda(), check_browser()]
     return checks

@@ -53,6 +53,7 @@ from typing import Any
 import duckdb
 
 from clinsum.backends.base import Backend
+from clinsum.backends.base import backend_concurrency as configured_concurrency
 from clinsum.errors import ClinsumError, ConfigError, NotFound, WorkspaceBusy
 from clinsum.generation import (
     DECODINGS,
@@ -240,7 +241,7 @@ def validate_grid(store: Store, grid: Grid) -> list[str]:
     """Check what only the workspace can tell (backends, strategies, records) before a job
     exists; return the record ids the grid runs on."""
     from clinsum.backends import BACKENDS
-    from clinsum.strategies.base import get_strategy
+    from clinsum.strategies import get_strategy
 
     for spec in grid.models:
         if spec.backend not in BACKENDS:
@@ -310,9 +311,16 @@ def finished_keys(store: Store, grid_id: str, include_errors: bool = False) -> s
     return {r[0] for r in store.execute(sql, [grid_id])}
 
 
-def calls_per_cell(strategy: str) -> int | None:
-    """LLM calls one cell makes (None when it depends on the record: by parts)."""
-    return {"refine": 3, "by_parts": None}.get(strategy, 1)
+def calls_per_cell(strategy: str, record: Record | None = None, params: dict | None = None,
+                   store: Store | None = None) -> int | None:
+    """LLM calls one cell makes, as the strategy counts them (None when it depends on a record
+    that is not given: by parts, multi-question RAG)."""
+    from clinsum.strategies import get_strategy
+
+    try:
+        return get_strategy(strategy, store).calls_per_record(record, params)
+    except ClinsumError:
+        return 1
 
 
 @dataclass
@@ -604,17 +612,16 @@ def estimate_grid(store: Store, grid: Grid) -> GridEstimate:
     seconds from the mean of earlier successful generations with the same backend, model and
     strategy, divided by the calls each backend serves at once."""
     from clinsum.backends import BACKENDS
-    from clinsum.strategies.by_parts import DEFAULT_PART_CHARS, split_parts
 
     cells = plan_cells(store, grid, "estimate")
     record_ids = sorted({c.record_id for c in cells})
-    parts: dict[str, int] = {}
-    if any(s == "by_parts" for s in grid.strategies):
+    per_record = {s for s in grid.strategies if calls_per_cell(s, store=store) is None}
+    records: dict[str, Record] = {}
+    if per_record:
         marks = ", ".join("?" * len(record_ids))
-        part_chars = int(grid.params.get("part_chars") or DEFAULT_PART_CHARS)
-        for row in store.fetch_dicts(f"SELECT * FROM records WHERE id IN ({marks})", record_ids):
-            rec = Record.from_row(row)
-            parts[rec.id] = len(split_parts(rec.text, rec.sections, part_chars)) + 1
+        records = {row["id"]: Record.from_row(row) for row in store.fetch_dicts(
+            f"SELECT * FROM records WHERE id IN ({marks})", record_ids)}
+    counts: dict[tuple[str, str], int] = {}
     history = {(r["backend"], r["model"], r["strategy"]): r["seconds"] for r in store.fetch_dicts(
         "SELECT backend, model, strategy, avg(total_seconds) AS seconds FROM generations"
         " WHERE error IS NULL AND total_seconds IS NOT NULL GROUP BY ALL")}
@@ -623,8 +630,11 @@ def estimate_grid(store: Store, grid: Grid) -> GridEstimate:
     unknown = 0
     for cell in cells:
         generative = cell.model.backend in BACKENDS and BACKENDS.get(cell.model.backend).generative
-        n = calls_per_cell(cell.strategy)
-        calls += 1 if not generative else (n if n is not None else parts.get(cell.record_id, 2))
+        key = (cell.strategy, cell.record_id)
+        if generative and key not in counts:
+            record = records.get(cell.record_id) if cell.strategy in per_record else None
+            counts[key] = calls_per_cell(cell.strategy, record, grid.params, store) or 1
+        calls += counts[key] if generative else 1
         seconds = history.get((cell.model.backend, cell.model.model, cell.strategy))
         if seconds is None:
             unknown += 1
@@ -632,18 +642,9 @@ def estimate_grid(store: Store, grid: Grid) -> GridEstimate:
             per_backend[cell.model.key] = per_backend.get(cell.model.key, 0.0) + float(seconds)
     total = None
     if per_backend:
-        slots = {m.key: _configured_concurrency(m) for m in grid.models}
+        slots = {m.key: configured_concurrency(m.backend, m.config) for m in grid.models}
         total = max(seconds / slots.get(key, 1) for key, seconds in per_backend.items())
     return GridEstimate(len(cells), len(record_ids), calls, total, unknown)
-
-
-def _configured_concurrency(model: ModelSpec) -> int:
-    from clinsum.strategies.base import DEFAULT_CONCURRENCY
-
-    try:
-        return max(1, int(model.config.get("concurrency") or DEFAULT_CONCURRENCY.get(model.backend, 2)))
-    except (TypeError, ValueError):
-        return 1
 
 
 def grid_cells(store: Store, grid_id: str):

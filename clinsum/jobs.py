@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import importlib
 import json
 import os
 import signal
@@ -35,12 +34,12 @@ from typing import Any
 import psutil
 
 from clinsum.errors import ClinsumError, InputError, NotFound
-from clinsum.registry import Registry
+from clinsum.registry import Registry, resolve_target
 from clinsum.store import Store, from_json, lock_stats, new_id, to_json
 from clinsum.store.scrub import scrub, scrub_text
 from clinsum.tracking import job_run
 
-JOB_KINDS: Registry[str] = Registry("job kind")
+JOB_KINDS: Registry[Callable[[JobContext], None]] = Registry("job kind")  # lazy "module:function"
 ACTIVE = ("queued", "running", "stopping")
 
 
@@ -99,7 +98,7 @@ def job_dir(store: Store, job_id: str) -> Path:
 
 def handler_target(kind: str) -> str:
     """``module:function`` of a job kind (a kind may also name its handler directly)."""
-    return kind if ":" in kind and kind not in JOB_KINDS else JOB_KINDS.get(kind)
+    return kind if ":" in kind and kind not in JOB_KINDS else str(JOB_KINDS.target(kind))
 
 
 def submit(
@@ -165,8 +164,9 @@ def run_job(store: Store, job_id: str) -> str:
         )
         ctx.log(event="start", kind=row["kind"])
         try:
-            handler = _resolve(handler_target(row["kind"]))
-            with job_run(ctx, row["kind"]):  # an MLflow run where the kind is tracked
+            kind = row["kind"]
+            handler = JOB_KINDS.get(kind) if kind in JOB_KINDS else resolve_target(kind)
+            with job_run(ctx, kind):  # an MLflow run where the kind is tracked
                 handler(ctx)
         except JobStopped:
             ctx.log(event="stopped", **_lock_report())
@@ -299,11 +299,6 @@ def process_alive(pid: int) -> bool:
         return proc.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
-
-
-def _resolve(target: str) -> Callable[[JobContext], None]:
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 class _resource_lock:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from clinsum import ui
+from clinsum.backends import preferred_backend
 from clinsum.generation import (
     DECODINGS,
     decoding_options,
@@ -71,10 +72,10 @@ with ui.guard():
         st.info(ui.t("summarize.no_llm"))
     left, right = st.columns(2)
     with left:
-        labels = {s["name"]: f"{ui.t('backends.' + s['name'] + '.label')} — {ui.backend_detail(s)}" for s in usable}
+        labels = {s["name"]: f"{ui.t(s['label_key'])} — {ui.backend_detail(s)}" for s in usable}
         names = list(labels)
-        preferred = [n for n in ("ollama", "openai-compatible", "openai", "extractive") if n in names]
-        default = names.index(preferred[0]) if preferred else 0
+        preferred = preferred_backend(names)
+        default = names.index(preferred) if preferred else 0
         backend = st.selectbox(ui.t("summarize.backend"), names, index=default if names else None,
                                key=K + "backend", format_func=lambda n: labels[n])
         ui.missing_backends(missing)

@@ -8,6 +8,7 @@ import re
 import streamlit as st
 
 from clinsum import jobs, ui
+from clinsum.backends import preferred_backend
 from clinsum.errors import ClinsumError
 from clinsum.experiments import (
     estimate_grid,
@@ -20,26 +21,11 @@ from clinsum.experiments import (
 from clinsum.generation import DECODINGS
 from clinsum.records import list_records
 from clinsum.strategies import list_strategies
-from clinsum.strategies.base import DEFAULT_CONCURRENCY
 from clinsum.ui import tracking_view
 
 K = "grids."
 TEMPERATURES = [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 1.0, 1.2, 1.5]
-PREFERRED = ("ollama", "openai-compatible", "openai", "extractive")
 ui.page("grids.title", "grids.intro")
-
-
-def _server_config(backend: str) -> dict:
-    """Where the server is, written into GRID.toml so the CLI reaches the same one."""
-    if backend == "ollama":
-        from clinsum.backends.ollama import default_host
-
-        return {"host": default_host()}
-    if backend == "openai-compatible":
-        import os
-
-        return {"base_url": os.environ["OPENAI_BASE_URL"]} if os.environ.get("OPENAI_BASE_URL") else {}
-    return {}
 
 
 def model_picker() -> list[dict]:
@@ -47,13 +33,13 @@ def model_picker() -> list[dict]:
     statuses = ui.backend_statuses()
     usable = [s for s in statuses if s["available"]]
     missing = [s for s in statuses if not s["available"]]
-    preferred = next((n for n in PREFERRED if any(s["name"] == n for s in usable)), None)
+    preferred = preferred_backend([s["name"] for s in usable])
     st.markdown(f"**{ui.t('grids.models')}**")
     st.caption(ui.t("grids.models_help"))
     entries: list[dict] = []
     for status in usable:
         name = status["name"]
-        label = ui.t(f"backends.{name}.label")
+        label = ui.t(status["label_key"])
         listed, error = ui.backend_models(name)
         if listed:
             picked = st.multiselect(label, listed, default=listed[:1] if name == preferred else [],
@@ -65,9 +51,9 @@ def model_picker() -> list[dict]:
             picked = [m.strip() for m in typed.split(",") if m.strip()]
         if error:
             st.caption(ui.t("summarize.models_error", error=ui.plain(error)))
-        config = _server_config(name)
-        if picked and status["generative"] and name != "transformers":
-            default = DEFAULT_CONCURRENCY.get(name, 2)
+        config = dict(status["server_config"])  # GRID.toml reaches the same server from the CLI
+        if picked and status["generative"] and status["concurrency_tunable"]:
+            default = status["default_concurrency"]
             slots = st.number_input(ui.t("grids.concurrency", backend=name), 1, 64, default,
                                     key=K + f"concurrency.{name}")
             if int(slots) != default:

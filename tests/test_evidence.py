@@ -132,9 +132,9 @@ def test_label_review_is_an_annotation(tmp_path):
 
 def test_evidence_metric_registered_and_scored(tmp_path):
     from clinsum.metrics.base import direction
-    from clinsum.metrics.scoring import LOCAL_METRICS, score_workspace
+    from clinsum.metrics.scoring import local_metrics, score_workspace
 
-    assert "evidence" in LOCAL_METRICS
+    assert "evidence" in local_metrics() and "judge" not in local_metrics()
     assert direction("evidence_contradicted") == "lower"
     assert direction("evidence_supported_share") == "higher"
     result = get_metric("evidence").compute("Crepitantes en base izquierda. No fiebre.", source=RECORD_ES)

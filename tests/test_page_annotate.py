@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 
 from clinsum import annotation as A
 from clinsum.annotation import annotators, assignment
-from clinsum.demo import load_demo
 from clinsum.errors import InputError
 from clinsum.store import Store
 
@@ -18,21 +16,12 @@ PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "70_annotate.py")
 TIMEOUT = 90
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("annotate-demo") / "ws"
-    load_demo(Store.open(root))
-    return root
-
-
 @pytest.fixture
-def ws(demo_template, tmp_path, monkeypatch) -> Store:
-    target = tmp_path / "ws"
-    shutil.copytree(demo_template, target)
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(target))
+def ws(demo_workspace, monkeypatch) -> Store:
+    monkeypatch.setenv("CLINSUM_WORKSPACE", str(demo_workspace))
     monkeypatch.setenv("CLINSUM_LANG", "en")
     monkeypatch.setattr(annotators, "read_secrets", lambda: {})
-    return Store.open(target)
+    return Store.open(demo_workspace)
 
 
 def app(annotator: str | None = "ana") -> AppTest:
@@ -272,7 +261,9 @@ def test_every_string_exists_in_both_languages():
     from clinsum.annotation import assignment, pairwise, rubric
     from clinsum.ui.i18n import catalog
 
-    source = Path(PAGE).read_text(encoding="utf-8")
+    ui_dir = Path(PAGE).resolve().parent.parent / "clinsum" / "ui"
+    source = "".join(p.read_text(encoding="utf-8") for p in
+                     (Path(PAGE), ui_dir / "annotate_view.py", ui_dir / "annotate_admin.py"))
     keys = set(re.findall(r'ui\.t\("(annotate\.[a-z_.]+)"', source)) | {"nav.annotate"}
     keys = {k for k in keys if not k.endswith(".")}  # prefixes of the dynamic keys below
     assert len(keys) > 30
@@ -290,3 +281,23 @@ def test_every_string_exists_in_both_languages():
     for pairs in (rubric.VERDICTS, rubric.ERROR_TYPES, rubric.SEVERITIES):
         assert all(es and en and es != key for key, (es, en) in pairs.items())
     assert all(c.guideline[0] and c.guideline[1] for c in rubric.PAIR_CRITERIA)
+
+
+def test_progress_and_queue_labels_are_fresh_right_after_a_submit(ws):
+    """#18: the progress line and the picker's "(draft)" mark were drawn before the submit ran
+    and stayed stale until the next click."""
+    at = app()
+    item = at.selectbox(key="annotate.item.pick").value
+    total = len(A.queue(ws, "ana"))
+    for name in ("accuracy", "clarity", "completeness"):
+        at.radio(key=f"annotate.r.{item}.{name}").set_value(4).run()
+    at.radio(key=f"annotate.r.{item}.verdict").set_value("accept").run()
+    picker = at.selectbox(key="annotate.item.pick")
+    assert "(draft)" in picker.format_func(item)
+    assert f"0 of {total} submitted" in at.get("progress")[0].proto.text
+    at.button(key=f"annotate.r.{item}.submit").click().run()
+    assert_clean(at)
+    assert any("Review saved" in s.value for s in at.success)  # the message survives the rerun
+    assert f"1 of {total} submitted" in at.get("progress")[0].proto.text
+    label = at.selectbox(key="annotate.item.pick").format_func(item)
+    assert "(submitted)" in label and "(draft)" not in label

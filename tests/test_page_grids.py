@@ -3,6 +3,7 @@ stop and resume; with the extractive backend and with a loopback Ollama server."
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -10,7 +11,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from clinsum import jobs
-from clinsum.demo import load_demo
 from clinsum.experiments import grid_toml, parse_grid
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer, free_port_url
@@ -19,9 +19,10 @@ PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "25_grids.py")
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    path = tmp_path_factory.mktemp("grids") / "ws"
-    load_demo(Store.open(path))
+def workspace(demo_template, tmp_path_factory) -> Path:
+    """This module's copy of the session's demo workspace."""
+    path = tmp_path_factory.mktemp("ws") / "ws"
+    shutil.copytree(demo_template, path)
     return path
 
 

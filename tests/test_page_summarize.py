@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from clinsum.backends import BACKENDS
-from clinsum.demo import load_demo
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer, free_port_url
 
@@ -16,9 +16,10 @@ PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "20_summarize.py")
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    path = tmp_path_factory.mktemp("page") / "ws"
-    load_demo(Store.open(path))
+def workspace(demo_template, tmp_path_factory) -> Path:
+    """This module's copy of the session's demo workspace."""
+    path = tmp_path_factory.mktemp("ws") / "ws"
+    shutil.copytree(demo_template, path)
     return path
 
 

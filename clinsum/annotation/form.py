@@ -40,6 +40,21 @@ def picker_key(key: str) -> str:
     return key + ".pick"
 
 
+# -- a message for the next run ----------------------------------------------------------------
+FLASH = PREFIX + "flash"
+
+
+def flash(state: MutableMapping[str, Any], key: str, **params: Any) -> None:
+    """Keep a message (a catalogue key and its parameters) for the next run: a submit reruns
+    the page so the progress and the queue's labels drawn above it are not left stale."""
+    state[FLASH] = (key, params)
+
+
+def pop_flash(state: MutableMapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The message kept by :func:`flash`, once."""
+    return state.pop(FLASH, None)
+
+
 # -- which item is open -------------------------------------------------------------------------
 def current_item(state: MutableMapping[str, Any], key: str, items: list[dict[str, Any]]) -> str:
     """The open item: kept across reruns while it is in the queue, else the first not done."""

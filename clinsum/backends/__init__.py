@@ -6,7 +6,8 @@ Importing this package registers the built-in backends; each module keeps its he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from clinsum.backends import extractive as _extractive  # noqa: F401 - registers "extractive"
 from clinsum.backends import ollama as _ollama  # noqa: F401 - registers "ollama"
@@ -18,19 +19,22 @@ from clinsum.backends.base import (
     GenerationOptions,
     GenerationResult,
     Stream,
+    backend_concurrency,
     get_backend,
     strip_reasoning,
 )
 
 __all__ = [
     "BACKENDS", "Backend", "BackendStatus", "GenerationOptions", "GenerationResult", "Stream",
-    "backend_status", "get_backend", "strip_reasoning",
+    "backend_concurrency", "backend_status", "get_backend", "preferred_backend", "settings_fingerprint",
+    "strip_reasoning",
 ]
 
 
 @dataclass
 class BackendStatus:
-    """One line per backend for ``clinsum backends``, ``clinsum doctor`` and the Home page."""
+    """One line per backend for ``clinsum backends``, ``clinsum doctor`` and the pages: whether it
+    can be used now, and what the rest of the program needs to know about it."""
 
     name: str
     label: str
@@ -38,6 +42,12 @@ class BackendStatus:
     detail: str
     needs: str
     generative: bool
+    label_key: str = ""
+    needs_key: str = ""
+    default_concurrency: int = 2
+    concurrency_tunable: bool = True
+    preference: int | None = None
+    server_config: dict[str, Any] = field(default_factory=dict)
 
 
 def backend_status(configs: dict[str, dict] | None = None) -> list[BackendStatus]:
@@ -45,5 +55,21 @@ def backend_status(configs: dict[str, dict] | None = None) -> list[BackendStatus
     out = []
     for name, cls in BACKENDS.items():
         ok, detail = cls.status(**(configs or {}).get(name, {}))
-        out.append(BackendStatus(name, cls.label or name, ok, detail, cls.needs, cls.generative))
+        out.append(BackendStatus(
+            name, cls.label or name, ok, detail, cls.needs, cls.generative, cls.label_key(),
+            cls.needs_key(), cls.default_concurrency, cls.concurrency_tunable, cls.preference,
+            cls.server_config()))
     return out
+
+
+def preferred_backend(names: list[str]) -> str | None:
+    """The backend a page picks by default among ``names``: the lowest ``preference`` rank."""
+    ranked = [(BACKENDS.get(n).preference, n) for n in names
+              if n in BACKENDS and BACKENDS.get(n).preference is not None]
+    return min(ranked)[1] if ranked else None
+
+
+def settings_fingerprint() -> str:
+    """What backend availability depends on (hosts, URLs, key digests): a cache key, so a changed
+    setting is seen at once. Holds no secret."""
+    return "|".join(f"{name}={cls.settings_key()}" for name, cls in BACKENDS.items())

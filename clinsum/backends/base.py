@@ -9,6 +9,7 @@ library exception. Register a backend with ``@BACKENDS.register("name")``.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -89,15 +90,81 @@ class Stream:
         self.result = self._finish("".join(collected))
 
 
+def with_thinking(thinking: str | None, content: str) -> str:
+    """The raw answer, with reasoning a server returned separately put back as ``<think>``."""
+    return f"<think>{thinking}</think>\n{content}" if thinking else content
+
+
+@dataclass
+class StreamState:
+    """What a streamed answer has collected so far, the same for every streaming backend: when
+    its first text came, its reasoning pieces, whether anything arrived, and what the server
+    sent at the end (a final message, token usage, a finish reason)."""
+
+    started: float = field(default_factory=time.perf_counter)
+    first: float | None = None
+    thinking: list[str] = field(default_factory=list)
+    received: bool = False  # a connection error after this is "interrupted", not "unreachable"
+    final: Any = None
+    usage: Any = None
+    finish: str | None = None
+
+    def text(self, piece: str | None) -> str | None:
+        """``piece`` when it is text to yield (the first one's time is kept), else None."""
+        self.received = True
+        if not piece:
+            return None
+        if self.first is None:
+            self.first = time.perf_counter()
+        return piece
+
+    def think(self, piece: str | None) -> None:
+        self.received = True
+        if piece:
+            self.thinking.append(piece)
+
+    def raw(self, text: str) -> str:
+        """The whole raw answer: the streamed text with the reasoning put back."""
+        return with_thinking("".join(self.thinking), text)
+
+
 class Backend(ABC):
     """A configured model behind some server or library."""
 
     name: ClassVar[str] = ""
+    #: English label and needs for the CLI; pages show the catalogue's ``label_key``/``needs_key``
+    #: (``backends.<name>.label``/``.needs``, whose English text must equal these)
     label: ClassVar[str] = ""
     #: what a person needs for this backend to work (shown when it is unavailable)
     needs: ClassVar[str] = ""
     #: True for real language models; the extractive backend says False
     generative: ClassVar[bool] = True
+    #: calls one server serves at once unless configured (``concurrency``, $CLINSUM_CONCURRENCY_<NAME>)
+    default_concurrency: ClassVar[int] = 2
+    #: whether a person may raise the concurrency (False where one process runs the model)
+    concurrency_tunable: ClassVar[bool] = True
+    #: rank among available backends when a page picks a default (lower first; None: never)
+    preference: ClassVar[int | None] = None
+
+    @classmethod
+    def label_key(cls) -> str:
+        return f"backends.{cls.name}.label"
+
+    @classmethod
+    def needs_key(cls) -> str:
+        return f"backends.{cls.name}.needs"
+
+    @classmethod
+    def server_config(cls) -> dict[str, Any]:
+        """Where this process reaches the server (e.g. ``{"host": ...}``), written into GRID.toml
+        so the CLI reaches the same one; {} when nothing is needed."""
+        return {}
+
+    @classmethod
+    def settings_key(cls) -> str:
+        """What availability depends on besides code (a host, a URL, a key digest): a changed
+        value makes cached statuses stale. Never the secret itself."""
+        return ""
 
     def __init__(self, model: str, **config: Any) -> None:
         self.model = model
@@ -146,6 +213,21 @@ class Backend(ABC):
 
 
 BACKENDS: Registry[type[Backend]] = Registry("backend")
+
+
+def backend_concurrency(name: str, config: dict[str, Any] | None = None) -> int:
+    """How many calls the backend ``name`` serves at once: its ``concurrency`` config,
+    ``$CLINSUM_CONCURRENCY_<NAME>``, or the backend's ``default_concurrency``."""
+    import clinsum.backends  # noqa: F401 - registers the built-in backends
+
+    default = BACKENDS.get(name).default_concurrency if name in BACKENDS else 2
+    configured = (config or {}).get("concurrency")
+    if configured is None:
+        configured = os.environ.get(f"CLINSUM_CONCURRENCY_{name.upper()}")
+    try:
+        return max(1, int(configured)) if configured is not None else default
+    except (TypeError, ValueError):
+        return default
 
 
 def get_backend(name: str, model: str, **config: Any) -> Backend:

@@ -138,6 +138,8 @@ def textrank_rank(vectors: np.ndarray, damping: float = 0.85, iterations: int = 
 @BACKENDS.register("extractive")
 class ExtractiveBackend(Backend):
     name = "extractive"
+    default_concurrency = 2
+    preference = 4  # the last resort: not a language model
     label = "Extractive (selected sentences, not a language model)"  # ui: backends.extractive.label
     needs = "Nothing: it uses the bundled all-MiniLM-L6-v2 embeddings, offline."
     generative = False

@@ -8,6 +8,7 @@ Ollama's: ``num_predict``, ``temperature``, ``top_p``, ``top_k``, ``repeat_penal
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,9 @@ from clinsum.backends.base import (
     GenerationResult,
     Message,
     Stream,
+    StreamState,
     timed_result,
+    with_thinking,
 )
 from clinsum.errors import BackendUnavailable
 from clinsum.privacy.gate import guard
@@ -29,9 +32,11 @@ _NS = 1e-9
 
 
 def default_host() -> str:
-    from clinsum.doctor import ollama_host
-
-    return ollama_host()
+    """``$OLLAMA_HOST`` (a scheme added when missing) or http://127.0.0.1:11434."""
+    host = os.environ.get("OLLAMA_HOST", "http://127.0.0.1:11434").strip()
+    if "://" not in host:
+        host = "http://" + host
+    return host.rstrip("/")
 
 
 def ollama_options(options: GenerationOptions) -> tuple[dict[str, Any], list[str]]:
@@ -59,6 +64,16 @@ class OllamaBackend(Backend):
     label = "Ollama (local server)"
     needs = ("An Ollama server: install it from ollama.com, run `ollama serve` (or set "
              "OLLAMA_HOST), and pull a model, e.g. `ollama pull phi4`.")
+    default_concurrency = 2
+    preference = 1
+
+    @classmethod
+    def server_config(cls) -> dict[str, Any]:
+        return {"host": default_host()}
+
+    @classmethod
+    def settings_key(cls) -> str:
+        return os.environ.get("OLLAMA_HOST", "")
 
     def __init__(self, model: str, **config: Any) -> None:
         super().__init__(model, **config)
@@ -107,24 +122,19 @@ class OllamaBackend(Backend):
     def stream(self, messages: list[Message], options: GenerationOptions) -> Stream:
         gated = guard(self.host, messages, backend=self.name, model=self.model)  # privacy gate
         kwargs, ignored = self._request(gated.messages, options, stream=True)
-        state: dict[str, Any] = {"first": None, "final": None, "thinking": []}
-        started = time.perf_counter()
+        state = StreamState()
 
         def pieces() -> Iterator[str]:
             with translate_errors(self.host, self.model, options.timeout):
                 for part in self._client(options.timeout).chat(**kwargs):
-                    if part.message.thinking:
-                        state["thinking"].append(part.message.thinking)
-                    if part.message.content:
-                        if state["first"] is None:
-                            state["first"] = time.perf_counter()
-                        yield part.message.content
+                    state.think(part.message.thinking)
+                    if (text := state.text(part.message.content)) is not None:
+                        yield text
                     if part.done:
-                        state["final"] = part
+                        state.final = part
 
         def finish(text: str) -> GenerationResult:
-            raw = with_thinking("".join(state["thinking"]), text)
-            return gated.restored(self._result(raw, started, state["first"], state["final"],
+            return gated.restored(self._result(state.raw(text), state.started, state.first, state.final,
                                                kwargs["options"], ignored))
 
         return Stream(pieces(), finish)
@@ -157,11 +167,6 @@ def make_client(host: str, timeout: float):
     import ollama
 
     return ollama.Client(host=host, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
-
-
-def with_thinking(thinking: str | None, content: str) -> str:
-    """The raw answer, with reasoning Ollama returned separately put back as ``<think>``."""
-    return f"<think>{thinking}</think>\n{content}" if thinking else content
 
 
 @contextmanager

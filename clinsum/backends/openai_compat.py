@@ -27,9 +27,10 @@ from clinsum.backends.base import (
     GenerationResult,
     Message,
     Stream,
+    StreamState,
     timed_result,
+    with_thinking,
 )
-from clinsum.backends.ollama import with_thinking
 from clinsum.errors import BackendUnavailable
 from clinsum.privacy.gate import guard
 from clinsum.secrets import get_secret
@@ -52,6 +53,14 @@ class _OpenAIBase(Backend):
 
     key_required: ClassVar[bool] = True
     extended_sampling: ClassVar[bool] = False  # top_k / repetition_penalty in the body
+
+    @classmethod
+    def settings_key(cls) -> str:
+        """A digest of the API key (never the key itself)."""
+        import hashlib
+
+        key = get_secret(KEY_NAME)
+        return hashlib.sha256(key.encode()).hexdigest()[:12] if key else ""
 
     def __init__(self, model: str, **config: Any) -> None:
         if "api_key" in config:
@@ -148,30 +157,23 @@ class _OpenAIBase(Backend):
     def stream(self, messages: list[Message], options: GenerationOptions) -> Stream:
         gated = guard(self.base_url, messages, backend=self.name, model=self.model)  # privacy gate
         body, ignored = self.request_body(gated.messages, options, stream=True)
-        state: dict[str, Any] = {"first": None, "usage": None, "finish": None, "thinking": []}
-        started = time.perf_counter()
+        state = StreamState()
 
         def pieces() -> Iterator[str]:
             with translate_errors(self.name, self.base_url, self.model, options.timeout, state):
                 for chunk in self._client(options.timeout).chat.completions.create(**body):
-                    state["received"] = True
+                    state.received = True
                     if chunk.usage is not None:
-                        state["usage"] = chunk.usage
+                        state.usage = chunk.usage
                     for choice in chunk.choices:
-                        if choice.finish_reason:
-                            state["finish"] = choice.finish_reason
-                        thinking = getattr(choice.delta, "reasoning_content", None)
-                        if thinking:
-                            state["thinking"].append(thinking)
-                        if choice.delta.content:
-                            if state["first"] is None:
-                                state["first"] = time.perf_counter()
-                            yield choice.delta.content
+                        state.finish = choice.finish_reason or state.finish
+                        state.think(getattr(choice.delta, "reasoning_content", None))
+                        if (text := state.text(choice.delta.content)) is not None:
+                            yield text
 
         def finish(text: str) -> GenerationResult:
-            raw = with_thinking("".join(state["thinking"]), text)
-            return gated.restored(self._finish(raw, started, state["first"], state["usage"], state["finish"],
-                                               ignored))
+            return gated.restored(self._finish(state.raw(text), state.started, state.first, state.usage,
+                                               state.finish, ignored))
 
         return Stream(pieces(), finish)
 
@@ -203,6 +205,8 @@ class OpenAIBackend(_OpenAIBase):
     label = "OpenAI API (cloud)"
     needs = (f"An OpenAI API key in {KEY_NAME} (environment or .streamlit/secrets.toml) and "
              "internet access. Records leave this machine: use de-identified text only.")
+    default_concurrency = 4
+    preference = 3
 
     @classmethod
     def resolve_base_url(cls, config: dict[str, Any]) -> str:
@@ -228,6 +232,17 @@ class OpenAICompatibleBackend(_OpenAIBase):
              "give its base URL or set OPENAI_BASE_URL. A key (OPENAI_API_KEY) only if it asks.")
     key_required = False
     extended_sampling = True
+    default_concurrency = 2
+    preference = 2
+
+    @classmethod
+    def server_config(cls) -> dict[str, Any]:
+        url = os.environ.get("OPENAI_BASE_URL")
+        return {"base_url": url} if url else {}
+
+    @classmethod
+    def settings_key(cls) -> str:
+        return os.environ.get("OPENAI_BASE_URL", "") + "|" + super().settings_key()
 
     @classmethod
     def resolve_base_url(cls, config: dict[str, Any]) -> str:
@@ -240,20 +255,12 @@ class OpenAICompatibleBackend(_OpenAIBase):
         return normalize_base_url(url)
 
 
-def doctor_check():
-    """``clinsum doctor``'s line for the OpenAI-compatible server at ``$OPENAI_BASE_URL``."""
-    from clinsum.doctor import Check
-
-    ok, detail = OpenAICompatibleBackend.status()
-    return Check("openai-compatible", ok, detail, "" if ok else OpenAICompatibleBackend.needs)
-
-
 @contextmanager
 def translate_errors(backend: str, base_url: str, model: str | None, timeout: float,
-                     progress: dict[str, Any] | None = None) -> Iterator[None]:
+                     progress: StreamState | None = None) -> Iterator[None]:
     """Turn ``openai`` and transport failures into :class:`BackendUnavailable` (no key in text).
 
-    ``progress["received"]`` true means a stream had started: a connection error is then a
+    ``progress.received`` true means a stream had started: a connection error is then a
     connection lost mid-answer, not a server that is down.
     """
     import httpx
@@ -262,7 +269,7 @@ def translate_errors(backend: str, base_url: str, model: str | None, timeout: fl
     try:
         yield
     except (openai.APIConnectionError, httpx.TransportError) as exc:
-        if progress and progress.get("received"):
+        if progress is not None and progress.received:
             raise BackendUnavailable(
                 f"The connection to {base_url} was lost while receiving the answer "
                 f"({type(exc).__name__}).",

@@ -222,6 +222,8 @@ def _guard_stall(streamer: Any, timeout: float) -> Iterator[str]:
 @BACKENDS.register("transformers")
 class TransformersBackend(Backend):
     name = "transformers"
+    default_concurrency = 1
+    concurrency_tunable = False  # one model in this process: calls queue on it
     label = "Local Transformers model (CPU or GPU)"
     needs = ("A model folder on this machine (config.json + weights; e.g. downloaded with "
              "`hf download`), optionally a LoRA adapter folder; a CUDA GPU makes it fast.")

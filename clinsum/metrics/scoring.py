@@ -33,7 +33,6 @@ from clinsum.store import Store, from_json, to_json
 
 JOB_KINDS.register("score", "clinsum.metrics.scoring:run_score_job")
 
-LOCAL_METRICS = ("rouge", "bleu", "meteor", "bertscore", "lexical", "codes", "faithfulness", "evidence")
 TARGET_KINDS = ("generation", "reference")
 BATCH_SIZE = 256
 
@@ -66,6 +65,13 @@ class ScoreReport:
         return sum(self.computed.values())
 
 
+def local_metrics() -> list[str]:
+    """Every registered metric family that computes here (``Metric.local``), by name."""
+    import clinsum.metrics  # noqa: F401 - registers the families
+
+    return [name for name, cls in METRICS.items() if cls.local]
+
+
 def build_metrics(names: Sequence[str] | None = None,
                   options: dict[str, dict[str, Any]] | None = None) -> list[Metric]:
     """Metric instances for ``names`` (default: every local metric, plus the judge when it has
@@ -74,7 +80,7 @@ def build_metrics(names: Sequence[str] | None = None,
 
     options = options or {}
     if not names:
-        names = list(LOCAL_METRICS) + (["judge"] if options.get("judge") else [])
+        names = local_metrics() + (["judge"] if options.get("judge") else [])
     unknown = [n for n in names if n not in METRICS]
     if unknown:
         raise InputError(f"Unknown metric(s): {', '.join(unknown)}.",

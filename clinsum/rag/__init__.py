@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from clinsum.rag.bases import base_stats, browse, create_base, delete_base, get_base, list_bases
+from clinsum.rag.bases import browse, create_base, delete_base, get_base, list_bases
+from clinsum.rag.ingest import base_stats
 from clinsum.rag.search import Hit, Retrieval, retrieve, search, search_many
 
 __all__ = ["Hit", "Retrieval", "base_stats", "browse", "create_base", "delete_base", "get_base",

@@ -90,16 +90,6 @@ def refresh_counts(store: Store, name: str, **fields: Any) -> dict[str, Any]:
     return get_base(store, name)
 
 
-def base_stats(store: Store, name: str) -> dict[str, Any]:
-    """The row, the collection's count, and the ingestion runs (newest first)."""
-    row = get_base(store, name)
-    row["n_passages"] = get_collection(store, name, create=True).count()
-    from clinsum.rag.ingest import list_ingests
-
-    row["ingests"] = list_ingests(store, name)  # a killed run shows "interrupted"
-    return row
-
-
 def browse(store: Store, name: str, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
     """Stored passages, a page at a time (id, text, metadata)."""
     get_base(store, name)

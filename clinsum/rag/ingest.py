@@ -21,7 +21,7 @@ from typing import Any
 
 from clinsum.errors import InputError
 from clinsum.rag.bases import get_base, refresh_counts
-from clinsum.rag.chroma import clean_meta, fresh_collection, mark_synced
+from clinsum.rag.chroma import clean_meta, fresh_collection, get_collection, mark_synced
 from clinsum.rag.layouts import (
     LAYOUTS,
     Layout,
@@ -234,6 +234,14 @@ def _problem(report: IngestReport, problem: RowProblem) -> None:
 
 INGEST_COLUMNS = ("id, source, layout, status, rows_read, added, existing, duplicates, problems,"
                   " seconds, precision, started_at, finished_at, job_id")
+
+
+def base_stats(store: Store, name: str) -> dict[str, Any]:
+    """The row, the collection's count, and the ingestion runs (newest first)."""
+    row = get_base(store, name)
+    row["n_passages"] = get_collection(store, name, create=True).count()
+    row["ingests"] = list_ingests(store, name)  # a killed run shows "interrupted"
+    return row
 
 
 def list_ingests(store: Store, base: str) -> list[dict[str, Any]]:

@@ -111,7 +111,7 @@ def preview_for_record(
     max_distance: float | None = DEFAULT_MAX_DISTANCE, part_chars: int = 6000,
 ) -> tuple[list[SectionQueries], float]:
     """Passages per section with the section text itself as the query (no LLM needed)."""
-    from clinsum.strategies.by_parts import split_parts
+    from clinsum.records.parts import split_parts
 
     base = resolve_base(store, base)
     parts = split_parts(record.text, record.sections, part_chars)

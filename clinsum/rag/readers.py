@@ -11,27 +11,15 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from clinsum.errors import InputError
 from clinsum.records.encoding import decode_bytes
+from clinsum.records.tables import CsvRows, Item, RowProblem, json_lines
+
+__all__ = ["SUFFIXES", "Item", "RowProblem", "columns_of", "count_units", "iter_rows"]
 
 SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
-csv.field_size_limit(50_000_000)
-
-
-@dataclass
-class RowProblem:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
-
-
-Item = tuple[int, dict[str, Any] | RowProblem]
 
 
 def count_units(path: Path) -> int:
@@ -90,35 +78,10 @@ def _open_text(path: Path) -> io.TextIOBase:
 
 
 def _csv(handle: io.TextIOBase, delimiter: str | None) -> Iterator[Item]:
-    if delimiter is None:
-        sample = handle.read(8192)
-        handle.seek(0)
-        try:
-            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
-    reader = csv.reader(handle, delimiter=delimiter)
     try:
-        header = next(reader)
-    except StopIteration:
-        return
+        yield from CsvRows(handle, delimiter)
     except csv.Error as exc:
         raise InputError(f"The CSV header cannot be read ({exc}).") from None
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield reader.line_num, RowProblem(reader.line_num, f"unreadable CSV ({exc})")
-            continue
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            yield reader.line_num, RowProblem(
-                reader.line_num, f"{len(values)} fields where the header has {len(header)}")
-            continue
-        yield reader.line_num, dict(zip(header, values, strict=True))
 
 
 def _json(handle: io.TextIOBase) -> Iterator[Item]:
@@ -134,15 +97,7 @@ def _json(handle: io.TextIOBase) -> Iterator[Item]:
         for number, obj in enumerate(data, start=1):
             yield number, obj if isinstance(obj, dict) else RowProblem(number, "not a JSON object")
         return
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            yield number, RowProblem(number, f"not valid JSON ({getattr(exc, 'msg', exc)})")
-            continue
-        yield number, obj if isinstance(obj, dict) else RowProblem(number, "a JSON line must be an object")
+    yield from json_lines(handle)
 
 
 def _parquet(path: Path) -> Iterator[Item]:

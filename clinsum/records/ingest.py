@@ -27,6 +27,7 @@ from clinsum.config import env_int
 from clinsum.errors import InputError
 from clinsum.records.encoding import decode_bytes
 from clinsum.records.sections import split_sections
+from clinsum.records.tables import CsvRows, RowProblem, json_lines
 from clinsum.store import Store, new_id, to_json
 from clinsum.text import detect_language, normalize
 
@@ -212,33 +213,21 @@ def read_table(name: str, data: bytes, source: str | None = None) -> tuple[Rows,
 
 
 def _csv_rows(text: str, delimiter: str | None, source: str) -> tuple[Rows, list[Problem]]:
-    if delimiter is None:
-        try:
-            delimiter = csv.Sniffer().sniff(text[:5000], delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(f"{source}: the CSV file is empty.") from None
+        table = CsvRows(io.StringIO(text, newline=""), delimiter, strict=True, sniff_chars=5000)
     except csv.Error as exc:
         raise InputError(f"{source}: malformed CSV header ({exc}).") from None
-    rows: Rows = [(0, dict.fromkeys(header, ""))]  # line 0: the header, so its columns are known
+    if table.header is None:
+        raise InputError(f"{source}: the CSV file is empty.")
+    rows: Rows = [(0, dict.fromkeys(table.header, ""))]  # line 0: the header, so its columns are known
     problems = []
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InputError(f"{source}: malformed CSV near line {reader.line_num} ({exc}).") from None
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) != len(header):
-            problems.append(Problem(source, f"{len(values)} fields where the header has {len(header)}", reader.line_num))
-            continue
-        rows.append((reader.line_num, dict(zip(header, values, strict=True))))
+    for line, item in table:
+        if isinstance(item, RowProblem):
+            if item.unreadable:  # a malformed file is refused whole, never half imported
+                raise InputError(f"{source}: malformed CSV near line {line} ({item.detail}).")
+            problems.append(Problem(source, item.reason, line))
+        else:
+            rows.append((line, item))
     return rows, problems
 
 
@@ -252,18 +241,11 @@ def _json_rows(text: str, whole: bool, source: str) -> tuple[Rows, list[Problem]
             raise InputError(f"{source}: expected a JSON list of objects.")
         return [(i, d) for i, d in enumerate(data, start=1)], []
     rows, problems = [], []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            problems.append(Problem(source, f"not valid JSON ({exc.msg})", number))
-            continue
-        if not isinstance(obj, dict):
-            problems.append(Problem(source, "a JSON line must be an object", number))
-            continue
-        rows.append((number, obj))
+    for number, item in json_lines(text.split("\n")):
+        if isinstance(item, RowProblem):
+            problems.append(Problem(source, item.reason, number))
+        else:
+            rows.append((number, item))
     return rows, problems
 
 

@@ -17,7 +17,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ _READING = re.compile(r"\s*(SELECT|FROM|SHOW|DESCRIBE|VALUES|SUMMARIZE)\b", re.I
 
 _thread_locks: dict[Path, ReadWriteLock] = {}
 _thread_locks_guard = threading.Lock()
+_thread_states = threading.local()
 
 
 def new_id(prefix: str) -> str:
@@ -62,6 +63,17 @@ def from_json(value: Any) -> Any:
     return json.loads(value)
 
 
+class _ThreadState:
+    """Per thread and workspace (whatever Store object a caller made for it): the open
+    connection, how deep operations nest in it, whether reads share it."""
+
+    con: duckdb.DuckDBPyConnection | None = None
+    depth = 0
+    sharing = False
+    held: ExitStack | None = None  # releases the shared connection kept between operations
+    in_tx = False
+
+
 class Store:
     """A workspace folder and its database."""
 
@@ -72,7 +84,6 @@ class Store:
         self._lock = WorkspaceLock(self.root, busy_timeout, self._busy)
         with _thread_locks_guard:
             self._thread_lock = _thread_locks.setdefault(self.root, ReadWriteLock())
-        self._local = threading.local()
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -94,40 +105,108 @@ class Store:
         return path
 
     # -- connections -------------------------------------------------------------------------
+    @property
+    def _local(self) -> _ThreadState:
+        states = _thread_states.__dict__.setdefault("by_root", {})
+        if self.root not in states:
+            states[self.root] = _ThreadState()
+        return states[self.root]
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection held under the workspace lock (shared and read-only for ``read_only``);
-        nested calls in a thread share the outer connection."""
-        held = getattr(self._local, "con", None)
-        if held is not None:
-            yield held
-            return
-        read_only = read_only and self.exists()
-        with self._lock.hold(self._thread_lock, write=not read_only):
+        nested calls in a thread share the outer connection, and reads inside
+        :meth:`shared_connection` share one connection."""
+        local = self._local
+        if local.con is not None and (local.depth or read_only or not local.sharing):
+            local.depth += 1
             try:
-                con = duckdb.connect(str(self.db_path), read_only=read_only)
-            except duckdb.Error as exc:
-                damaged = damage_error(exc, self.db_path, opening=True)
-                if damaged is not None:
-                    raise damaged from exc
-                if "lock" in str(exc).lower():  # a program other than clinsum holds the file
-                    raise self._busy() from exc
-                raise
-            self._local.con = con
-            try:
-                yield con
-            except duckdb.Error as exc:
-                damaged = damage_error(exc, self.db_path)
-                if damaged is None:
-                    raise
-                raise damaged from exc
+                yield local.con
             finally:
-                self._local.con = None
-                con.close()
+                local.depth -= 1
+            return
+        self._close_shared()  # a write while reads share a connection: the writer needs the lock
+        read_only = read_only and self.exists()
+        con, held = self._open(read_only)
+        local.con, local.depth = con, 1
+        keep = read_only and local.sharing
+        try:
+            yield con
+        except duckdb.Error as exc:
+            keep = False
+            damaged = damage_error(exc, self.db_path)
+            if damaged is None:
+                raise
+            raise damaged from exc
+        finally:
+            local.depth = 0
+            if keep:
+                local.held = held
+            else:
+                local.con = None
+                held.close()
+
+    def _open(self, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, ExitStack]:
+        """A new connection and what releases it (closing it, then the lock)."""
+        held = ExitStack()
+        held.enter_context(self._lock.hold(self._thread_lock, write=not read_only))
+        try:
+            con = duckdb.connect(str(self.db_path), read_only=read_only)
+        except duckdb.Error as exc:
+            held.close()
+            damaged = damage_error(exc, self.db_path, opening=True)
+            if damaged is not None:
+                raise damaged from exc
+            if "lock" in str(exc).lower():  # a program other than clinsum holds the file
+                raise self._busy() from exc
+            raise
+        held.callback(con.close)
+        return con, held
+
+    @contextmanager
+    def shared_connection(self) -> Iterator[None]:
+        """Reads in this block (in this thread) share one read-only connection, opened on the
+        first read and closed at the end: a page rerun opens the database once instead of once
+        per query. A write closes it first (the writer takes the lock) and the next read opens
+        a new one. Never hold it across slow work: wrap model calls in :meth:`released`."""
+        local = self._local
+        if local.sharing:
+            yield
+            return
+        local.sharing = True
+        try:
+            yield
+        finally:
+            local.sharing = False
+            self._close_shared()
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Close this thread's shared connection (and the lock) for the block: a model call.
+        Reads inside the block open their own; sharing resumes afterwards."""
+        local = self._local
+        if local.depth:  # inside an operation: its connection is not ours to close
+            yield
+            return
+        sharing, local.sharing = local.sharing, False
+        self._close_shared()
+        try:
+            yield
+        finally:
+            local.sharing = sharing
+
+    def _close_shared(self) -> None:
+        local = self._local
+        if local.held is not None and not local.depth:
+            held, local.held, local.con = local.held, None, None
+            held.close()
 
     @contextmanager
     def read_lock(self) -> Iterator[None]:
         """The shared workspace lock without a connection (e.g. to copy the database file)."""
+        if self._local.con is not None:  # this thread holds the lock already
+            yield
+            return
         with self._lock.hold(self._thread_lock, write=False):
             yield
 

@@ -16,7 +16,6 @@ from clinsum.strategies.base import (
     SummaryResult,
     SummaryStream,
     backend_slots,
-    get_strategy,
     run_concurrently,
 )
 
@@ -40,3 +39,15 @@ def list_strategies(store: Store | None = None) -> list[dict[str, Any]]:
                  "description": row["description"] or "", "version": str(row["version"]),
                  "builtin": False} for row in list_custom(store)]
     return out
+
+
+def get_strategy(name: str, store: Store | None = None) -> Strategy:
+    """A registered strategy, else the workspace's user-defined one of that name."""
+    if name in STRATEGIES or store is None:
+        return STRATEGIES.get(name)
+    from clinsum.strategies.custom import load_custom
+
+    found = load_custom(store, name)
+    if found is None:
+        return STRATEGIES.get(name)  # raises NotFound listing the known ones
+    return found

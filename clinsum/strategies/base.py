@@ -15,16 +15,16 @@ Register a strategy with ``STRATEGIES.register("name", MyStrategy())``; look one
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from clinsum.backends.base import Backend, GenerationOptions, GenerationResult, Message
+from clinsum.backends.base import backend_concurrency as configured_concurrency
 from clinsum.errors import InputError
 from clinsum.registry import Registry
 
@@ -114,19 +114,11 @@ class SummaryResult:
 # -- concurrency -----------------------------------------------------------------------------
 _slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
 _slots_guard = threading.Lock()
-DEFAULT_CONCURRENCY = {"ollama": 2, "openai": 4, "transformers": 1, "extractive": 2}
 
 
 def backend_concurrency(backend: Backend) -> int:
-    """How many calls ``backend`` serves at once: its ``concurrency`` config,
-    ``$CLINSUM_CONCURRENCY_<NAME>``, or a default per backend."""
-    configured = backend.config.get("concurrency")
-    if configured is None:
-        configured = os.environ.get(f"CLINSUM_CONCURRENCY_{backend.name.upper()}")
-    try:
-        return max(1, int(configured)) if configured is not None else DEFAULT_CONCURRENCY.get(backend.name, 2)
-    except (TypeError, ValueError):
-        return DEFAULT_CONCURRENCY.get(backend.name, 2)
+    """How many calls ``backend`` serves at once (see :func:`clinsum.backends.base.backend_concurrency`)."""
+    return configured_concurrency(backend.name, backend.config)
 
 
 def backend_slots(backend: Backend) -> threading.BoundedSemaphore:
@@ -186,7 +178,7 @@ class StrategyContext:
         self._slot_state(waiting=1)
         acquired = False
         try:
-            with backend_slots(self.backend):
+            with self.released(), backend_slots(self.backend):
                 acquired = True
                 self._slot_state(waiting=-1, running=1)
                 try:
@@ -211,7 +203,12 @@ class StrategyContext:
     def call_many(self, calls: list[tuple[str, list[Message]]]) -> list[Stage]:
         """Independent calls run concurrently (bounded per backend); stages in input order."""
         workers = int(self.params.get("max_parallel") or backend_concurrency(self.backend))
-        return run_concurrently([lambda n=n, m=m: self.call(n, m) for n, m in calls], workers)
+        with self.released():  # this thread waits for the model: it holds no connection meanwhile
+            return run_concurrently([lambda n=n, m=m: self.call(n, m) for n, m in calls], workers)
+
+    def released(self) -> AbstractContextManager[None]:
+        """The workspace's shared connection closed for a model call (see ``Store.released``)."""
+        return self.store.released() if self.store is not None else nullcontext()
 
     def record_stage(self, stage: Stage) -> None:
         with self._lock:
@@ -241,6 +238,12 @@ class Strategy:
     description: str = ""
     final_stage: str = "summary"
     builtin: bool = True
+    #: whether it looks passages up in a knowledge base (pages then show the RAG settings)
+    retrieves: bool = False
+
+    def calls_per_record(self, record: Record | None = None, params: dict[str, Any] | None = None) -> int | None:
+        """LLM calls one record takes (None when it depends on a record that is not given)."""
+        return 1
 
     def prompt_version(self, ctx: StrategyContext) -> str:
         """What identifies the prompts used, e.g. ``template/es@1``."""
@@ -299,14 +302,7 @@ STRATEGIES: Registry[Strategy] = Registry("strategy")
 
 
 def get_strategy(name: str, store: Store | None = None) -> Strategy:
-    """A registered strategy, else the workspace's user-defined one of that name."""
-    import clinsum.strategies  # noqa: F401 - registers the built-in strategies
+    """Kept for callers of the old place: :func:`clinsum.strategies.get_strategy`."""
+    from clinsum.strategies import get_strategy as lookup
 
-    if name in STRATEGIES or store is None:
-        return STRATEGIES.get(name)
-    from clinsum.strategies.custom import load_custom
-
-    found = load_custom(store, name)
-    if found is None:
-        return STRATEGIES.get(name)  # raises NotFound listing the known ones
-    return found
+    return lookup(name, store)

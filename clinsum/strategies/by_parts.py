@@ -9,60 +9,21 @@ they are merged in groups first, so a 200-page record never builds one enormous 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from clinsum.backends.base import Message
-from clinsum.records.sections import Section
+from clinsum.records.parts import (  # noqa: F401 - re-exported for older imports
+    DEFAULT_PART_CHARS,
+    Part,
+    split_parts,
+)
 from clinsum.strategies.base import STRATEGIES, StrategyContext
 from clinsum.strategies.prompted import PromptStrategy
 
-DEFAULT_PART_CHARS = 6000
+if TYPE_CHECKING:
+    from clinsum.records import Record
+
 DEFAULT_MERGE_FANOUT = 12
-
-
-@dataclass
-class Part:
-    title: str
-    text: str
-
-
-def split_parts(text: str, sections: list[Section], part_chars: int = DEFAULT_PART_CHARS) -> list[Part]:
-    """Parts of at most about ``part_chars`` characters, following section boundaries."""
-    pieces: list[Part] = []
-    for section in sections or []:
-        body = text[section.start : section.end].strip()
-        if not body:
-            continue
-        for chunk in _cut(body, part_chars):
-            pieces.append(Part(section.title or section.kind, chunk))
-    if not pieces and text.strip():
-        pieces = [Part("", chunk) for chunk in _cut(text.strip(), part_chars)]
-    parts: list[Part] = []
-    for piece in pieces:  # group small neighbours
-        if parts and len(parts[-1].text) + len(piece.text) + 2 <= part_chars // 2:
-            last = parts[-1]
-            title = last.title if piece.title == last.title else f"{last.title} / {piece.title}"
-            parts[-1] = Part(title.strip(" /"), f"{last.text}\n\n{piece.text}")
-        else:
-            parts.append(piece)
-    return parts
-
-
-def _cut(text: str, limit: int) -> list[str]:
-    """``text`` in chunks of at most ``limit`` characters, cut at blank lines, lines or spaces."""
-    chunks: list[str] = []
-    while len(text) > limit:
-        window = text[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(". "))
-        if cut < limit // 3:
-            cut = window.rfind(" ")
-        if cut < limit // 3:
-            cut = limit
-        chunks.append(text[:cut].strip())
-        text = text[cut:].strip()
-    if text.strip():
-        chunks.append(text.strip())
-    return [c for c in chunks if c]
 
 
 class ByPartsStrategy(PromptStrategy):
@@ -71,6 +32,14 @@ class ByPartsStrategy(PromptStrategy):
     description = ("Summarize each section in parallel, then merge the partial summaries "
                    "(the best strategy in the study this workbench follows).")
     final_stage = "merge"
+
+    def calls_per_record(self, record: Record | None = None, params: dict[str, Any] | None = None) -> int | None:
+        """One call per part, the intermediate merges, then the final merge."""
+        if record is None:
+            return None
+        params = params or {}
+        parts = split_parts(record.text, record.sections, int(params.get("part_chars") or DEFAULT_PART_CHARS))
+        return len(parts) + merge_calls(len(parts), int(params.get("merge_fanout") or DEFAULT_MERGE_FANOUT))
 
     def prepare(self, ctx: StrategyContext) -> list[Message]:
         prompts = self.prompts(ctx)
@@ -92,6 +61,15 @@ class ByPartsStrategy(PromptStrategy):
             summaries = [s.output for s in merged]
             level += 1
         return prompts.messages("merge", summaries="\n\n".join(summaries))
+
+
+def merge_calls(summaries: int, fanout: int = DEFAULT_MERGE_FANOUT) -> int:
+    """Merge calls for ``summaries`` partial summaries: groups of ``fanout`` first, then one."""
+    fanout, calls = max(2, fanout), 1
+    while summaries > fanout:
+        summaries = -(-summaries // fanout)
+        calls += summaries
+    return calls
 
 
 def _labelled(title: str, summary: str) -> str:

@@ -1,7 +1,7 @@
 """RAG strategies: multi-question RAG (the study's best pipeline, parallelized) and a plain
 single-query RAG for comparison. Both work with every generative backend.
 
-Multi-question RAG: the record's parts (sections, see :func:`~clinsum.strategies.by_parts.split_parts`)
+Multi-question RAG: the record's parts (sections, see :func:`~clinsum.records.parts.split_parts`)
 → key ideas of every part, in parallel → one batched retrieval for all ideas (top-k each,
 a distance threshold, a passage kept only with the idea it is closest to) → a summary of
 every part with its passages, in parallel → merge. Critical path: three LLM calls plus
@@ -16,7 +16,7 @@ to the ``retrieval`` stage's meta and ``SummaryResult.meta["rag"]``.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clinsum.backends.base import Message
 from clinsum.rag.pipeline import (
@@ -31,9 +31,13 @@ from clinsum.rag.pipeline import (
     retrieve_sections,
     section_hits,
 )
+from clinsum.records.parts import DEFAULT_PART_CHARS, split_parts
 from clinsum.strategies.base import STRATEGIES, Stage, StrategyContext, SummaryResult
-from clinsum.strategies.by_parts import DEFAULT_PART_CHARS, _labelled, split_parts
+from clinsum.strategies.by_parts import _labelled
 from clinsum.strategies.prompted import PromptStrategy
+
+if TYPE_CHECKING:
+    from clinsum.records import Record
 
 RETRIEVAL_STAGE = "retrieval"
 SINGLE_QUERY_CHARS = 1500
@@ -57,6 +61,8 @@ def _retrieval_stage(ctx: StrategyContext, seconds: float, meta: dict[str, Any])
 
 
 class RagStrategyBase(PromptStrategy):
+    retrieves = True
+
     def _result(self, ctx: StrategyContext, final: Stage, started: float) -> SummaryResult:
         result = super()._result(ctx, final, started)
         found = next((s for s in ctx.stages if s.name == RETRIEVAL_STAGE), None)
@@ -73,6 +79,13 @@ class MultiQuestionRag(RagStrategyBase):
     description = ("Key ideas of every section (in parallel), a knowledge-base lookup per idea, "
                    "section summaries with what was found (in parallel), then a merge.")
     final_stage = "merge"
+
+    def calls_per_record(self, record: Record | None = None, params: dict[str, Any] | None = None) -> int | None:
+        """Key ideas and a summary for every part, then the merge."""
+        if record is None:
+            return None
+        part_chars = int((params or {}).get("part_chars") or DEFAULT_PART_CHARS)
+        return 2 * len(split_parts(record.text, record.sections, part_chars)) + 1
 
     def prepare(self, ctx: StrategyContext) -> list[Message]:
         cfg = _settings(ctx)

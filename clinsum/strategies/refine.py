@@ -13,6 +13,9 @@ class RefineStrategy(PromptStrategy):
     description = "Three calls: a draft, a critique of the draft against the record, a revision."
     final_stage = "revise"
 
+    def calls_per_record(self, record=None, params=None) -> int:
+        return 3
+
     def prepare(self, ctx: StrategyContext) -> list[Message]:
         prompts = self.prompts(ctx)
         record = ctx.record.text

@@ -17,7 +17,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -70,22 +70,19 @@ def store() -> Store:
 
 
 def backend_env() -> str:
-    """What backend availability depends on, for ``st.cache_data`` keys: the Ollama host, the
-    OpenAI-compatible URL and (a digest of) the API key, so a changed setting is seen at once."""
-    import hashlib
+    """What backend availability depends on, for ``st.cache_data`` keys (each backend says:
+    see :func:`clinsum.backends.settings_fingerprint`), so a changed setting is seen at once."""
+    from clinsum.backends import settings_fingerprint
 
-    from clinsum.secrets import get_secret
-
-    key = get_secret("OPENAI_API_KEY")
-    digest = hashlib.sha256(key.encode()).hexdigest()[:12] if key else ""
-    return "|".join([os.environ.get("OLLAMA_HOST", ""), os.environ.get("OPENAI_BASE_URL", ""), digest])
+    return settings_fingerprint()
 
 
 @st.cache_data(ttl=15, show_spinner=False)
 def _backend_statuses(env: str) -> list[dict]:
     from clinsum.backends import backend_status
 
-    return [s.__dict__ for s in backend_status()]
+    with store().released():  # servers are asked over the network: no connection held meanwhile
+        return [s.__dict__ for s in backend_status()]
 
 
 def backend_statuses() -> list[dict]:
@@ -98,7 +95,8 @@ def _backend_models(backend: str, env: str, workspace: str) -> tuple[list[str], 
     from clinsum.generation import list_models
 
     try:
-        return list_models(backend, store()), None
+        with store().released():
+            return list_models(backend, store()), None
     except Exception as exc:  # noqa: BLE001 - shown as a line, never a traceback
         return [], getattr(exc, "message", str(exc))
 
@@ -114,8 +112,7 @@ def missing_backends(statuses: list[dict], details: bool = False) -> None:
         return
     with st.expander(t("summarize.backend_missing")):
         for status in statuses:
-            name = status["name"]
-            st.markdown(f"**{t(f'backends.{name}.label')}**: {t(f'backends.{name}.needs')}")  # catalogue text
+            st.markdown(f"**{t(status['label_key'])}**: {t(status['needs_key'])}")  # catalogue text
             if details:
                 st.caption(plain(backend_detail(status)))
 
@@ -226,9 +223,16 @@ def _formats(pair: tuple[str, str], params: dict) -> bool:
 
 @contextmanager
 def guard() -> Iterator[None]:
-    """Run a page body; errors become messages (Streamlit's own control flow passes through)."""
+    """Run a page body; errors become messages (Streamlit's own control flow passes through).
+    The body's reads share one workspace connection (``Store.shared_connection``), closed
+    for model calls and writes and at the end of the body."""
     try:
-        yield
+        shared = store().shared_connection()
+    except Exception:  # noqa: BLE001 - the body meets the same error and shows it
+        shared = nullcontext()
+    try:
+        with shared:
+            yield
     except ClinsumError as exc:
         show_error(exc)
     except Exception as exc:
@@ -293,12 +297,22 @@ def tabs(labels: list[str], key: str) -> list:
     return list(st.tabs(labels, key=key, on_change="rerun"))
 
 
-def text_box_html(text: str, height: int = 420) -> str:
-    """The markup of :func:`text_box`: escaped, on one line, so no blank line can end the box
-    and let Markdown read the rest."""
-    body = esc(text).replace("\r\n", "\n").replace("\n", "<br>")
+def scroll_box_html(body: str, height: int = 420) -> str:
+    """A scrolling box around ``body``, markup that is already safe (escaped or highlighted),
+    on one line, so no blank line can end the box and let Markdown read the rest."""
+    body = body.replace("\r\n", "\n").replace("\n", "<br>")
     return (f'<div style="max-height:{height}px;overflow-y:auto;white-space:pre-wrap;'
             f'border:1px solid #ddd;border-radius:6px;padding:.6rem;font-size:.9rem">{body}</div>')
+
+
+def scroll_box(body: str, height: int = 420) -> None:
+    """Show safe markup (see :func:`scroll_box_html`) in a scrolling box."""
+    st.markdown(scroll_box_html(body, height), unsafe_allow_html=True)
+
+
+def text_box_html(text: str, height: int = 420) -> str:
+    """The markup of :func:`text_box`: the text escaped, in a scrolling box."""
+    return scroll_box_html(esc(text), height)
 
 
 def text_box(text: str, height: int = 420) -> None:

@@ -24,11 +24,12 @@ from clinsum.rag.pipeline import (
 from clinsum.rag.seed import SEED_NAME
 from clinsum.store import Store
 
-RAG_STRATEGIES = ("rag_multi", "rag_single")
-
 
 def is_rag(strategy: str | None) -> bool:
-    return strategy in RAG_STRATEGIES
+    """Whether the registered strategy ``strategy`` retrieves (custom ones never do)."""
+    from clinsum.strategies import STRATEGIES
+
+    return bool(strategy) and strategy in STRATEGIES and STRATEGIES.get(strategy).retrieves
 
 
 def params_form(store: Store, key: str = "rag.") -> dict[str, Any]:
