@@ -63,3 +63,8 @@ class ConfigError(ClinsumError):
 
     exit_code = 2
     key = "error.config"
+
+
+class JobStopped(Exception):
+    """Raised inside a job's handler by ``JobContext.check_stop`` to stop at a safe point
+    (here, not in ``clinsum.jobs``, so modules that jobs import can catch it)."""

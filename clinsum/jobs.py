@@ -33,7 +33,7 @@ from typing import Any
 
 import psutil
 
-from clinsum.errors import ClinsumError, InputError, NotFound
+from clinsum.errors import ClinsumError, InputError, JobStopped, NotFound
 from clinsum.registry import Registry, resolve_target
 from clinsum.store import Store, from_json, lock_stats, new_id, to_json
 from clinsum.store.scrub import scrub, scrub_text
@@ -41,10 +41,6 @@ from clinsum.tracking import job_run
 
 JOB_KINDS: Registry[Callable[[JobContext], None]] = Registry("job kind")  # lazy "module:function"
 ACTIVE = ("queued", "running", "stopping")
-
-
-class JobStopped(Exception):
-    """Raised inside a handler by :meth:`JobContext.check_stop` to stop at a safe point."""
 
 
 @dataclass

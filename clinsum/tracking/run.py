@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from clinsum import __version__
+from clinsum.errors import JobStopped
 from clinsum.store.scrub import scrub, scrub_text
 from clinsum.tracking import TRACKED_KINDS, TrackingSettings, settings
 
@@ -217,8 +218,6 @@ def hooks_for(kind: str) -> Any | None:
 def tracked(ctx: Any, kind: str) -> Iterator[JobRun | None]:
     """Track the handler run inside: FINISHED when it returns (KILLED when it stopped), KILLED on
     a stop, FAILED on an error, which is raised on unchanged."""
-    from clinsum.jobs import JobStopped
-
     hooks = hooks_for(kind)
     tracking = None
     if hooks is not None:
