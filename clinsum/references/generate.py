@@ -69,7 +69,8 @@ def generate_references(
             accepted = [*out.safe, *(r.text for r in out.residues)] if out.gated else []
             if out.gated:
                 clear(store, out, accept=accept_residues)
-            with sending(store, records=[record_id], purpose="reference", mode=out.mode, accepted=accepted):
+            with sending(store, records=[record_id], purpose="reference", mode=out.mode, accepted=accepted,
+                         language=out.language):
                 result = engine.generate(out.messages, options)
             text = restore(store, record_id, result.text) if (deid and reidentify) else result.text
             outcome.text = text

@@ -40,6 +40,7 @@ class Outgoing:
     safe: list[str] = field(default_factory=list)    # residues marked safe for this send
     gated: bool = True                               # the destination is outside: the gate applies
     mode: str = "placeholders"
+    language: str | None = None                      # the record's (the gate reads the text as such)
 
     def user_spans(self) -> list[tuple[int, int, str]]:
         """(start, end, label) inside the last (user) message as sent: each placeholder, and
@@ -98,7 +99,7 @@ def prepare_many(store: Store, record_id: str, prompts: Iterable[RefPrompt | str
     mode = settings.mode if deid else "placeholders"
     if deid:
         text, phi, n, kept_phi, residues, safe_found = _protected(store, record_id, record.text, keep, mask,
-                                                                   safe_set, settings)
+                                                                   safe_set, settings, record.language)
     else:
         text, phi, n, kept_phi, residues, safe_found = record.text, [], 0, [], [], []
     out = []
@@ -106,13 +107,13 @@ def prepare_many(store: Store, record_id: str, prompts: Iterable[RefPrompt | str
         if not isinstance(prompt, RefPrompt):
             prompt = resolve_prompt(prompt, record.language)
         out.append(Outgoing(record_id, prompt, prompt.messages(text), text, deid, phi, keep, n, kept_phi,
-                            residues, safe_found, gated, mode))
+                            residues, safe_found, gated, mode, record.language))
     return out
 
 
 def _protected(store: Store, record_id: str, text: str, keep: list[str], mask: Iterable[str] | bool,
-               safe: set[str], settings: PrivacySettings):
-    result = deidentify_record(store, record_id, keep=keep, text=text)
+               safe: set[str], settings: PrivacySettings, language: str | None):
+    result = deidentify_record(store, record_id, keep=keep, text=text, language=language)
     known = list(result.mapping.entries)
     protected = protect(result.text, mapping=result.mapping, deidentify=False, forbidden=[record_id],
                         kept=result.kept_placed)
