@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from clinsum.deid.demographics import demographic_spans
 from clinsum.deid.spans import Span
 
 # ---------------------------------------------------------------- words and numbers
@@ -252,4 +253,4 @@ def spanish_rule_spans(text: str) -> list[Span]:
     for m in PROFESSION.finditer(text):
         group = "v" if m.group("v") else "w"
         out.append(_span(m, "PROFESION", "fill", group))
-    return out
+    return out + demographic_spans(text)
