@@ -35,6 +35,8 @@ _DAY_WORDS = rf"(?:primero|{_UNITS}|treinta(?:\s+y\s+uno)?)"
 _YEAR_WORDS = rf"(?:mil\s+novecientos(?:\s+{NUMBER_WORDS})?|dos\s+mil(?:\s+{NUMBER_WORDS})?)"
 _AGE_UNIT = r"(?:años|año|meses|mes|semanas|días)"
 _NUM = rf"(?:\d{{1,3}}|{NUMBER_WORDS})"
+_TEEN_UP = (r"(?:[1-9]\d|once|doce|trece|catorce|quince|dieci\w+|veinti\w+|"
+            r"(?:veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa)(?:[ \t]+y[ \t]+\w+)?)")
 
 # ---------------------------------------------------------------- header fields
 _PATIENT_LABELS = r"paciente|nombre(?:\s+y\s+apellidos)?|apellidos|nombre\s+del\s+paciente|usuari[oa]"
@@ -148,6 +150,10 @@ AGES: list[re.Pattern[str]] = [
     re.compile(rf"(?i)\ba[ \t]+la[ \t]+edad[ \t]+de[ \t]+(?P<v>{_NUM}(?:[ \t]+{_AGE_UNIT})?)\b"),
     re.compile(rf"(?i)\b(?:cuando|mientras)[ \t]+tenía[ \t]+(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"),
     re.compile(rf"(?i)\bedad[ \t]*:?[ \t]*(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"),
+    # "a los 31 años consultó", "desde los 20 años": ten or more years (fewer is mostly a time since)
+    re.compile(rf"(?i)\b(?:a|desde|hasta)[ \t]+los[ \t]+(?P<v>{_TEEN_UP}[ \t]+años)\b"
+               r"(?![ \t]+(?:de|del|tras|después|desde|postrasplante|posterior)\b)"),
+    re.compile(rf"(?i)\bde[ \t]+los[ \t]+(?P<v>{_TEEN_UP})[ \t]+a[ \t]+los[ \t]+{_TEEN_UP}[ \t]+años\b"),
 ]
 DATES: list[re.Pattern[str]] = [
     # 03/2024, 3-2024, 04.2023
@@ -170,6 +176,10 @@ MONTH_NEAR_EVENT = re.compile(rf"\b(?:en|desde|hasta|de|entre|a)[ \t]+(?P<v>{_MO
 _RELATIVES = (r"esposa|esposo|marido|mujer|pareja|novi[oa]|madre|padre|padres|hij[oa]s?|herman[oa]s?|abuel[oa]s?|"
               r"ti[oa]s?|prim[oa]s?|sobrin[oa]s?|niet[oa]s?|cuñad[oa]|suegr[oa]|yerno|nuera|progenitor(?:a|es)?|"
               r"familiares?|cuidador(?:a)?|tutor(?:a)?(?:\s+legal)?")
+# "hermana mayor", "primo materno", "padres jóvenes": MEDDOCAN keeps the word that says which relative
+RELATIVE_WITH_MODIFIER = re.compile(
+    r"(?i)\b(?:herman[oa]s?|hij[oa]s?|prim[oa]s?|sobrin[oa]s?|t[ií][oa]s?|abuel[oa]s?|niet[oa]s?|padres|padre|madre)"
+    r"[ \t]+(?:matern[oa]s?|patern[oa]s?|mayor|menor|gemel[oa]s?|varón|varones|pequeñ[oa]|jóvenes|joven)\b")
 RELATIVE = re.compile(rf"(?i)\b(?:su|sus|el|la|los|las)[ \t]+(?P<v>{_RELATIVES})\b(?![ \t]+(?:de[ \t]+)?(?:familia|cabecera))")
 
 _PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|polic[ií]a|guardia\s+civil|bombero|"
@@ -250,6 +260,7 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out += [_span(m, "FECHAS", "fill") for m in YEAR_NEAR_EVENT.finditer(text)]
     out += [_span(m, "FECHAS", "fill") for m in MONTH_NEAR_EVENT.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
+    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]
     for m in PROFESSION.finditer(text):
         group = "v" if m.group("v") else "w"
         out.append(_span(m, "PROFESION", "fill", group))
