@@ -180,9 +180,17 @@ with ui.guard():
     signature = (tuple(chosen), tuple(p.name if p else "default" for p in prompts), deid, tuple(keep),
                  reidentify, mode, backend, model, int(max_tokens))
     def make_plan() -> None:
+        if mode == "batch":
+            destination = batch.batch_url(base_url)
+        else:
+            from clinsum.backends.base import get_backend
+            from clinsum.references.generate import destination_of
+
+            engine = get_backend(backend, model, **({"base_url": base_url} if base_url else {}))
+            destination = destination_of(engine) or "http://127.0.0.1"  # a library: nothing leaves
         st.session_state[K + "plan"] = batch.plan_batch(
             store, chosen, prompts, model=model, deid=deid, keep=keep, reidentify=reidentify,
-            max_tokens=int(max_tokens), mask=st.session_state.get(K + "masked", []),
+            max_tokens=int(max_tokens), destination=destination, mask=st.session_state.get(K + "masked", []),
             safe=st.session_state.get(K + "safe_marked", []))
         st.session_state[K + "signature"] = signature
 

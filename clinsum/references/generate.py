@@ -59,7 +59,7 @@ def generate_references(
         raise InputError("Choose at least one record.")
     options = options or GenerationOptions(temperature=0.2, max_new_tokens=700)
     engine = get_backend(backend, model, **(backend_config or {}))
-    destination = getattr(engine, "base_url", None) or getattr(engine, "host", None)
+    destination = destination_of(engine)
     outcomes = []
     for record_id in ids:
         outcome = Outcome(record_id)
@@ -87,6 +87,11 @@ def generate_references(
         if on_done:
             on_done(outcome)
     return outcomes
+
+
+def destination_of(engine: Any) -> str | None:
+    """The URL a backend sends to (None: it runs on this machine)."""
+    return getattr(engine, "base_url", None) or getattr(engine, "host", None)
 
 
 def provenance(out: Outgoing, backend: str, model: str, reidentified: bool) -> dict[str, Any]:
