@@ -2,8 +2,8 @@
 
 MEDDOCAN annotates a patient's origin, ethnicity and sexual orientation as
 ``ID_SUJETO_ASISTENCIA`` (``Mujer ecuatoriana de 65 años``, ``de raza caucásica``, ``varón
-homosexual``) and the sex written out after ``sexo`` as ``SEXO_SUJETO_ASISTENCIA`` (``de sexo
-femenino``). These rules only fill places where the tagger found nothing.
+homosexual``) and the sex written out as ``SEXO_SUJETO_ASISTENCIA`` (``de sexo femenino``,
+``una niña``). These rules only fill places where the tagger found nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +35,11 @@ ORIGIN: list[re.Pattern[str]] = [
     re.compile(rf"(?i:\b{_PATIENT})[ \t]+(?P<v>{_AFTER_RAZA})\b(?=[ \t]+de[ \t]+\d)"),
     re.compile(rf"{_NOT_BEFORE}\b(?P<v>{_ALWAYS})\b"),
 ]
-SEX = re.compile(r"(?i:\bsexo)[ \t]+(?P<v>femenino|masculino)\b")
+SEX = [
+    re.compile(r"(?i:\bsexo)[ \t]+(?P<v>femenino|masculino)\b"),
+    # "una niña", "el varón", "recién nacida hembra": the patient's sex in a word
+    re.compile(r"(?i:\b(?:la|una|el|un|nacid[oa]))[ \t]+(?P<v>niña|niño|varón|hembra)\b(?![ \t]+(?:de[ \t]+)?(?:su|sus)\b)"),
+]
 
 
 def _after_a_name(text: str, start: int) -> bool:
@@ -55,5 +59,6 @@ def demographic_spans(text: str) -> list[Span]:
         group = "v" if "v" in pattern.groupindex else 0
         out += [Span(m.start(group), m.end(group), "ID_SUJETO_ASISTENCIA", m.group(group), "fill")
                 for m in pattern.finditer(text) if not _after_a_name(text, m.start(group))]
-    out += [Span(m.start("v"), m.end("v"), "SEXO_SUJETO_ASISTENCIA", m.group("v"), "fill") for m in SEX.finditer(text)]
+    out += [Span(m.start("v"), m.end("v"), "SEXO_SUJETO_ASISTENCIA", m.group("v"), "fill")
+            for pattern in SEX for m in pattern.finditer(text)]
     return out
