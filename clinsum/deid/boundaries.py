@@ -91,3 +91,39 @@ def cut_at_heads(spans: list[Span], sources: tuple[str, ...] = ("model",)) -> li
             if piece:
                 out.append(piece)
     return out
+
+
+_TRAILING_CONNECTOR = re.compile(r"[ \t]+(?:de|del|de[ \t]+la|de[ \t]+las|de[ \t]+los|y)$")
+_NAME_START = re.compile(r"[ \t]+((?:[A-ZÁÉÍÓÚÑ][^\W\d_]*[ \t]*)+)")
+
+
+def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
+    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the ``C`` of a following ``C.P.``,
+    or an organisation cut after its connector (``Hospital General de`` + ``Ciudad Real``), which
+    takes the capitalized words that follow it (up to a comma or period) from the next span."""
+    out = []
+    taken: set[int] = set()
+    ordered = sorted(spans)
+    for i, span in enumerate(ordered):
+        if i in taken:
+            continue
+        if span.source == "model":
+            value = span.text.rstrip(";:")
+            if text.startswith(".P", span.end) and re.search(r"[ \t]+C$", value):
+                value = value[:-1].rstrip()
+            if value != span.text and value:
+                span = span._replace(end=span.start + len(value), text=value)
+            nxt = ordered[i + 1] if i + 1 < len(ordered) else None
+            if (span.type in ("HOSPITAL", "INSTITUCION") and _TRAILING_CONNECTOR.search(span.text) and nxt
+                    and nxt.source == "model" and text[span.end:nxt.start] == " "):
+                words = _NAME_START.match(" " + re.split(r"[,.;]", nxt.text, maxsplit=1)[0])
+                if words:
+                    end = nxt.start + len(words.group(1).rstrip())
+                    span = span._replace(end=end, text=text[span.start:end])
+                    rest = text[end:nxt.end].lstrip(" ,.;")
+                    taken.add(i + 1)
+                    if len(rest) >= 3:
+                        start = nxt.end - len(rest)
+                        out.append(nxt._replace(start=start, text=rest))
+        out.append(span)
+    return sorted(out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from clinsum.deid.boundaries import cut_at_heads
+from clinsum.deid.boundaries import cut_at_heads, tidy_ends
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.spans import Span, remove_overlaps
 from clinsum.deid.tagger import default_tagger
@@ -131,9 +131,9 @@ def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
-    two neighbours in a signature line read as one (:func:`~clinsum.deid.boundaries.cut_at_heads`)."""
+    two neighbours in a signature line read as one, loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
-    for s in cut_at_heads(spans):
+    for s in tidy_ends(text, cut_at_heads(spans)):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
