@@ -137,7 +137,7 @@ STREET = re.compile(
     r"(?:,?[ \t]*\d+[º°ªo]?[ \t]*(?:[A-H]|izq(?:uierda)?|dcha|der(?:echa)?)\b\.?)?")
 
 HOSPITAL_TITLE = re.compile(
-    rf"(?<!Entrevista )\b(?:Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Clínica|Policlínica|Sanatorio)"
+    rf"(?<!Entrevista )\b(?!Hospital\s+de\s+D[íi]a\b)(?:Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Clínica|Policlínica|Sanatorio)"
     rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?:(?!{_NOT_IN_NAMES}){_NAME_WORD}|\d+\s+de\s+[A-Z][a-z]+)){{1,6}}")
 
 # ---------------------------------------------------------------- ages, dates, relatives, professions
