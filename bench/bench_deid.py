@@ -7,6 +7,11 @@
   first); the span-only (overlap, any type) recall is printed beside it.
 - ``deid_dev_worst_type_f1``: the lowest strict F1 among types with at least 20 gold spans on dev
   (goal 0.90), named in the note.
+- ``deid_en_strict_f1`` / ``deid_en_strict_recall``: the hand-written English BRAT set
+  (``data/deid_en``, read as English as its records are), goals 0.95 / 0.97; beside them the same
+  set with the language left to detection.
+- ``privacy_leak_suite_leaks``: identifiers of the hand-written leak suite (``data/privacy``) still
+  in what the gate lets out (goal 0); beside it the count without the gate.
 - ``deid_chars_per_s``: throughput of ``find_phi`` over the dev texts (goal 50,000 characters/s
   on one core; CPU time of the process, as the development machine is shared — wall time in the
   note); baseline: the rules alone.
@@ -87,6 +92,24 @@ def bench_deid() -> None:
           note=f"one 20,000-character record, uncached, as the References preview runs it (CPU time; wall {wall_ms:.0f} ms)")
 
 
+def bench_english_and_leaks() -> None:
+    from clinsum.config import DATA_DIR
+    from clinsum.privacy.leaks import find_leaks, load_suite
+
+    docs = read_folder(DATA_DIR / "deid_en")
+    strict = evaluate(docs, lambda t: find_phi(t, language="en"))["ALL"]
+    detected = evaluate(docs, find_phi)["ALL"]
+    _line("deid_en_strict_f1", strict.f1, 0.95,
+          note=f"P {strict.precision:.4f} R {strict.recall:.4f}; {len(docs)} docs; language detected: F1 {detected.f1:.4f}")
+    _line("deid_en_strict_recall", strict.recall, 0.97, note=f"language detected: R {detected.recall:.4f}")
+    rows = load_suite()
+    leaks = find_leaks(rows)
+    raw = find_leaks(rows, clean=lambda text: text)
+    _line("privacy_leak_suite_leaks", len(leaks), 0, higher_is_better=False,
+          note=f"{len(rows)} snippets, {sum(len(r['identifiers']) for r in rows)} identifiers; "
+               f"without the gate {len(raw)} leak")
+
+
 def bench_batch_plan() -> None:
     from clinsum.demo import load_demo
     from clinsum.references.batch import plan_batch
@@ -111,6 +134,7 @@ def bench_batch_plan() -> None:
 
 def main() -> None:
     bench_deid()
+    bench_english_and_leaks()
     bench_batch_plan()
 
 
