@@ -18,8 +18,9 @@
 - ``deid_preview_20k_ms``: ``find_phi`` on one 20,000-character record, as a preview does (goal
   at most 500 ms).
 - ``refs_batch_plan_ms_per_1k_chars``: planning a batch of the demo records (de-identification,
-  mapping stored, requests built) per 1,000 characters of record text, goal at most 25 ms;
-  baseline: the same plan without de-identification.
+  residual scan, mapping stored, requests built) per 1,000 characters of record text (CPU time),
+  goal at most 25 ms; baseline: the same plan without de-identification, for a server inside
+  the hospital (the only place records may go as they are).
 
 Needs ``../shared/data/meddocan`` for the F1 lines (skipped with a note otherwise).
 ``CLINSUM_BENCH_QUICK=1`` uses 60 dev documents.
@@ -121,15 +122,17 @@ def bench_batch_plan() -> None:
         rows = store.execute("SELECT id, length(text) FROM records")
         ids, kchars = [r[0] for r in rows], sum(r[1] for r in rows) / 1000
         plan_batch(store, ids[:1])
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         plan = plan_batch(store, ids)
-        with_deid = time.perf_counter() - started
-        started = time.perf_counter()
-        plan_batch(store, ids, deid=False)
-        without = time.perf_counter() - started
+        with_deid, wall = time.process_time() - cpu, time.perf_counter() - started
+        cpu = time.process_time()
+        # the baseline: a server inside the hospital, the only place records may go as they are
+        plan_batch(store, ids, deid=False, destination="http://127.0.0.1:9/v1")
+        without = time.process_time() - cpu
         _line("refs_batch_plan_ms_per_1k_chars", with_deid * 1000 / kchars, 25, higher_is_better=False,
-              note=f"{with_deid * 1000 / len(plan.items):.0f} ms per request of {kchars * 1000 / len(ids):.0f} chars;"
-                   f" without de-identification {without * 1000 / kchars:.1f} ms per 1k chars")
+              note=f"CPU time; {with_deid * 1000 / len(plan.items):.0f} ms per request of "
+                   f"{kchars * 1000 / len(ids):.0f} chars; wall {wall * 1000 / kchars:.0f} ms per 1k chars on this "
+                   f"shared machine; without de-identification {without * 1000 / kchars:.1f} ms per 1k chars")
 
 
 def main() -> None:
