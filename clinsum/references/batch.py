@@ -27,6 +27,7 @@ from typing import Any
 
 from clinsum.errors import BackendUnavailable, InputError, NotFound
 from clinsum.privacy.gate import PrivacyBlocked, guard_batch
+from clinsum.privacy.settings import load_settings
 from clinsum.references import add_reference
 from clinsum.references.estimate import Estimate, estimate_cost
 from clinsum.references.outgoing import Outgoing, clear, prepare_many, restore
@@ -127,9 +128,10 @@ def plan_batch(store: Store, record_ids: Iterable[str], prompts: Iterable[RefPro
     mask = mask if isinstance(mask, bool) else list(mask)
     safe = list(safe)
     items = []
+    settings = load_settings(store)
     for record_id in ids:
         for out in prepare_many(store, record_id, prompts, deid=deid, keep=keep, destination=destination,
-                                mask=mask, safe=safe):
+                                mask=mask, safe=safe, settings=settings):
             custom_id = f"req-{len(items) + 1:05d}-{secrets.token_hex(5)}"  # opaque, sorts in plan order
             line = {"custom_id": custom_id, "method": "POST", "url": ENDPOINT,
                     "body": {"model": model, "messages": out.messages, "temperature": temperature,

@@ -80,15 +80,17 @@ def prepare(store: Store, record_id: str, prompt: RefPrompt | str | None = None,
 
 def prepare_many(store: Store, record_id: str, prompts: Iterable[RefPrompt | str | None], *,
                  deid: bool = True, keep: Iterable[str] = (), destination: str | None = None,
-                 mask: Iterable[str] | bool = (), safe: Iterable[str] = ()) -> list[Outgoing]:
+                 mask: Iterable[str] | bool = (), safe: Iterable[str] = (),
+                 settings: PrivacySettings | None = None) -> list[Outgoing]:
     """One :class:`Outgoing` per prompt for ``record_id``, de-identifying the record once.
 
     ``destination`` is the server's URL (None: nothing leaves); ``mask`` the residue texts to
-    replace by ``[PHI_n]`` (True: all of them); ``safe`` those a person marked safe.
+    replace by ``[PHI_n]`` (True: all of them); ``safe`` those a person marked safe;
+    ``settings``: the workspace's privacy settings when the caller has read them already.
     """
     record = get_record(store, record_id)
     keep = list(keep)
-    settings = load_settings(store)
+    settings = settings or load_settings(store)
     gated = destination is not None and gate_applies(destination, settings)
     if gated and not deid:
         raise InputError(
@@ -113,15 +115,14 @@ def prepare_many(store: Store, record_id: str, prompts: Iterable[RefPrompt | str
 
 def _protected(store: Store, record_id: str, text: str, keep: list[str], mask: Iterable[str] | bool,
                safe: set[str], settings: PrivacySettings, language: str | None):
-    result = deidentify_record(store, record_id, keep=keep, text=text, language=language)
-    known = list(result.mapping.entries)
+    result = deidentify_record(store, record_id, keep=keep, text=text, language=language, save=False)
     protected = protect(result.text, mapping=result.mapping, deidentify=False, forbidden=[record_id],
                         kept=result.kept_placed)
     safe_found = sorted({r.text for r in protected.residues if r.text in safe})
     protected.residues = [r for r in protected.residues if r.text not in safe]
     chosen = mask if isinstance(mask, bool) else set(mask)
     protected = protected.masked(lambda r: chosen is True or (chosen is not False and r.text in chosen))
-    save_mapping(store, record_id, protected.mapping, known)
+    save_mapping(store, record_id, protected.mapping)  # one write: placeholders and masked residues
     sent, placed = protected.text, protected.placed
     if settings.mode == "surrogates":
         sent, table = surrogates.apply(protected.text, protected.mapping, surrogates.record_key(store, record_id))
