@@ -91,3 +91,14 @@ def test_generation_and_a_remote_judge_send_the_snippet_as_spanish(store: Store)
         for call in server.calls:
             sent = "\n".join(str(m.get("content")) for m in call.messages)
             assert _leaks(sent) == [] and "[HOSPITAL_1]" in sent and "[OTRO_DATO_1]" in sent, sent
+
+
+def test_the_cli_takes_the_language(tmp_path, capsys) -> None:
+    from clinsum.cli import main as cli_main
+
+    note = tmp_path / "nota.txt"
+    note.write_text(SNIPPET, encoding="utf-8")
+    assert cli_main(["deid", "text", str(note), "--language", "es"]) == 0
+    out = capsys.readouterr().out
+    assert _leaks(out) == [] and "[HOSPITAL_1]" in out
+
