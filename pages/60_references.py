@@ -6,6 +6,7 @@ import streamlit as st
 from clinsum import jobs, ui
 from clinsum.backends import BACKENDS
 from clinsum.deid.types import CLINICAL_TYPES
+from clinsum.privacy import audit
 from clinsum.records import list_records
 from clinsum.references import batch, batch_job
 from clinsum.references.prompts import BUILTIN, custom_prompt
@@ -40,8 +41,49 @@ def _preview(plan: batch.BatchPlan) -> None:
             for m in out.messages[:-1]:
                 st.markdown(f"**{ui.esc(m['role'])}**: {ui.esc(m['content'])}", unsafe_allow_html=True)
             last = out.messages[-1]["content"]
+            marks = out.user_spans() + [(a, b, label, RESIDUE_CSS) for a, b, label in out.residue_spans()]
             st.markdown(f'<div style="max-height:420px;overflow-y:auto;border:1px solid #ddd;padding:.5rem">'
-                        f"<b>user</b>: {ui.highlight(last, out.user_spans())}</div>", unsafe_allow_html=True)
+                        f"<b>user</b>: {ui.highlight(last, marks)}</div>", unsafe_allow_html=True)
+
+
+RESIDUE_CSS = "background:#ffb3b3"
+
+
+def _residues(plan: batch.BatchPlan) -> bool:
+    """The residual-scan block: each residue masked or marked safe before anything is sent.
+    True when a new choice asks for the preview to be made again."""
+    if not plan.gated:
+        return False
+    left = plan.residues()
+    masked, safe = st.session_state.get(K + "masked", []), st.session_state.get(K + "safe_marked", [])
+    if not left:
+        if masked or safe:
+            st.success(ui.t("references.residues_done", masked=len(masked), safe=len(safe)))
+        return False
+    st.warning(ui.t("references.residues", n=len(left)))
+    options = sorted(set(left) | set(masked) | set(safe))
+    cols = st.columns(2)
+    to_mask = cols[0].multiselect(ui.t("references.residues_mask"), options, default=[r for r in masked if r in options],
+                                  key=K + "mask_pick", placeholder=ui.choose())
+    to_safe = cols[1].multiselect(ui.t("references.residues_safe"), options, default=[r for r in safe if r in options],
+                                  key=K + "safe_pick", placeholder=ui.choose())
+    if st.button(ui.t("references.residues_apply"), key=K + "apply_residues"):
+        st.session_state[K + "masked"], st.session_state[K + "safe_marked"] = to_mask, to_safe
+        return True
+    return False
+
+
+def _audit(store) -> None:
+    st.subheader(ui.t("references.audit"))
+    rows = audit.list_sends(store, limit=50)
+    if not rows:
+        st.caption(ui.t("references.audit_empty"))
+        return
+    st.caption(ui.t("references.audit_help"))
+    st.dataframe([{"sent_at": r["sent_at"], "who": r["who"], "backend": r["backend"], "host": r["host"],
+                   "purpose": r["purpose"], "gate": r["gate"], "mode": r["mode"], "records": ", ".join(r["records"]),
+                   "replaced": r["n_replaced"], "residues_accepted": ", ".join(r["residues_accepted"]),
+                   "payload_sha256": (r["payload_sha256"] or "")[:12]} for r in rows], hide_index=True)
 
 
 def _batches(store) -> None:
@@ -137,15 +179,30 @@ with ui.guard():
     st.subheader(ui.t("references.step.preview"))
     signature = (tuple(chosen), tuple(p.name if p else "default" for p in prompts), deid, tuple(keep),
                  reidentify, mode, backend, model, int(max_tokens))
-    if st.button(ui.t("references.make_preview"), key=K + "preview", disabled=not (chosen and prompts)):
+    def make_plan() -> None:
+        if mode == "batch":
+            destination = batch.batch_url(base_url)
+        else:
+            from clinsum.backends.base import get_backend
+            from clinsum.references.generate import destination_of
+
+            engine = get_backend(backend, model, **({"base_url": base_url} if base_url else {}))
+            destination = destination_of(engine) or "http://127.0.0.1"  # a library: nothing leaves
         st.session_state[K + "plan"] = batch.plan_batch(
             store, chosen, prompts, model=model, deid=deid, keep=keep, reidentify=reidentify,
-            max_tokens=int(max_tokens))
+            max_tokens=int(max_tokens), destination=destination, mask=st.session_state.get(K + "masked", []),
+            safe=st.session_state.get(K + "safe_marked", []))
         st.session_state[K + "signature"] = signature
+
+    if st.button(ui.t("references.make_preview"), key=K + "preview", disabled=not (chosen and prompts)):
+        make_plan()
     plan = st.session_state.get(K + "plan")
     if plan is not None and st.session_state.get(K + "signature") != signature:
         st.info(ui.t("references.preview_stale"))
         plan = None
+    if plan is not None and _residues(plan):
+        make_plan()
+        st.rerun()
     if plan is not None:
         _preview(plan)
         st.subheader(ui.t("references.step.send"))
@@ -153,7 +210,9 @@ with ui.guard():
             st.checkbox(ui.t("references.follow"), value=True, key=K + "follow")
         confirm = st.checkbox(ui.t("references.confirm" if mode == "batch" else "references.confirm_local"),
                               key=K + "confirm")
-        can_send = confirm and (has_key or mode != "batch")
+        can_send = confirm and (has_key or mode != "batch") and not plan.blocked
+        if plan.blocked:
+            st.caption(ui.t("references.residues_block"))
         if st.button(ui.t("references.send"), type="primary", disabled=not can_send, key=K + "send"):
             if mode == "batch":
                 batch_id = batch.create_batch(store, plan, batch.openai_client(base_url=base_url), base_url=base_url)
@@ -169,7 +228,8 @@ with ui.guard():
                 outcomes = generate_references(
                     store, chosen, backend, model, prompt=prompts[0], deid=deid, keep=keep, reidentify=reidentify,
                     options=GenerationOptions(temperature=0.2, max_new_tokens=int(max_tokens)),
-                    backend_config={"base_url": base_url} if base_url else {})
+                    backend_config={"base_url": base_url} if base_url else {},
+                    mask=st.session_state.get(K + "masked", []), safe=st.session_state.get(K + "safe_marked", []))
                 ok = [o for o in outcomes if o.reference_id]
                 st.success(ui.t("references.generated", ok=len(ok), failed=len(outcomes) - len(ok)))
                 for o in outcomes:
@@ -182,3 +242,4 @@ with ui.guard():
                             ui.text_box(o.text or "", height=240)
             st.session_state.pop(K + "plan", None)
     _batches(store)
+    _audit(store)

@@ -91,3 +91,20 @@ def test_english_set_recall() -> None:
 ])
 def test_english_rules_catch_safe_harbor_forms(text: str, piece: str) -> None:
     assert any(piece in s.text for s in find_phi(text, language="en"))
+
+
+def test_references_preview_of_every_demo_record_carries_no_identifier_and_no_record_id(demo_store) -> None:
+    """What the References page previews (and then sends) for a server outside the hospital, once
+    each residue is masked: every demo record's identifiers and its record id are gone."""
+    from clinsum.references.outgoing import prepare
+
+    rows = demo_store.execute("SELECT id, text, language FROM records ORDER BY id")
+    assert len(rows) >= 20
+    for record_id, text, language in rows:
+        out = prepare(demo_store, record_id, destination="https://api.openai.com/v1", mask=True)
+        assert out.gated and out.residues == [] and out.language == language
+        sent = "\n".join(m["content"] for m in out.messages)
+        idents = _identifiers(record_id, text)
+        assert len(idents) >= 5 and record_id in idents, (record_id, idents)
+        left = [i for i in idents if leaked(i, sent)]
+        assert not left, f"{record_id}: {left}"

@@ -96,3 +96,47 @@ def test_generate_now_through_a_backend(page_ws, monkeypatch) -> None:
         assert any("1 reference(s) stored, 0 failed" in s.value for s in at.success)
         assert len(server.calls) == 1 and "[NOMBRE_1]" in server.calls[0].messages[-1]["content"]
     assert len(list_references(page_ws)) == n_before + 1
+
+
+def test_residues_block_the_send_until_masked_and_the_send_log_shows_it(page_ws, monkeypatch) -> None:
+    """The fake Batch API counts as outside the hospital: the gate applies, a record with
+    possible identifiers left is highlighted and blocked until a person masks them, and the
+    send then appears in the page's send log."""
+    from clinsum.privacy import PrivacySettings, save_settings
+    from clinsum.privacy.audit import list_sends
+
+    save_settings(page_ws, PrivacySettings(inside_hosts=[]))
+    with BatchServer(api_key=KEY) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        ids = [r[0] for r in page_ws.execute("SELECT id FROM records ORDER BY id")]
+        record_id = next(i for i in ids if batch.plan_batch(page_ws, [i]).residues())
+        residues = batch.plan_batch(page_ws, [record_id]).residues()
+        at = _app()
+        assert any("Nothing has been sent" in c.value for c in at.caption)
+        at.multiselect(key="references.records").set_value([record_id]).run()
+        at.button(key="references.preview").click().run()
+        _ok(at)
+        assert any("possible identifier(s) remain" in w.value for w in at.warning)
+        assert any("#ffb3b3" in m.value for m in at.markdown), "residues are highlighted"
+        at.checkbox(key="references.follow").uncheck()
+        at.checkbox(key="references.confirm").check().run()
+        assert at.button(key="references.send").disabled  # blocked while residues remain
+        at.multiselect(key="references.mask_pick").set_value(residues).run()
+        at.button(key="references.apply_residues").click().run()
+        _ok(at)
+        assert not at.warning and any(f"{len(residues)} masked" in s.value for s in at.success)
+        preview = html.unescape(" ".join(m.value for m in at.markdown))
+        assert "[PHI_1]" in preview
+        at.checkbox(key="references.confirm").check().run()
+        assert not at.button(key="references.send").disabled
+        at.button(key="references.send").click().run()
+        _ok(at)
+        assert len(server.uploads) == 1
+        uploaded = server.uploads[0].decode("utf-8")
+        assert record_id not in uploaded and not [r for r in residues if r in uploaded]
+    sends = list_sends(page_ws)
+    assert len(sends) == 1 and sends[0]["gate"] == "on" and sends[0]["records"] == [record_id]
+    at.run()
+    assert any("Send log" in h.value for h in at.subheader)
+    assert any("payload_sha256" in d.value.columns for d in at.dataframe)

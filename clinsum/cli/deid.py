@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("file", help="a UTF-8 text file ('-' reads standard input)")
     q.add_argument("--keep", default="", help="types to leave as they are, e.g. EDAD_SUJETO_ASISTENCIA")
     q.add_argument("--mapping", action="store_true", help="also print placeholder → original (stderr)")
+    q.add_argument("--language", choices=["es", "en"], default=None,
+                   help="the text's language (default: detected; a short Spanish note can read as English)")
     q.set_defaults(func=_text)
 
     q = dsub.add_parser("train", help="retrain the shipped tagger and gazetteers on a BRAT folder")
@@ -65,7 +67,7 @@ def _text(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise NotFound(f"No file {path}.")
         text = path.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
-    result = deidentify(text, keep=keep)
+    result = deidentify(text, keep=keep, language=args.language)
     print(result.text)
     if args.mapping:
         for ph, (kind, surface) in result.mapping.entries.items():

@@ -30,13 +30,16 @@ def save_mapping(store: Store, record_id: str, mapping: Mapping, known: Iterable
 
 
 def deidentify_record(store: Store, record_id: str, keep: Iterable[str] = (),
-                      text: str | None = None, save: bool = True) -> Deidentified:
-    """The record's text (or ``text`` of that record) de-identified with its stored mapping."""
-    if text is None:
-        text = get_record(store, record_id).text
+                      text: str | None = None, save: bool = True, language: str | None = None) -> Deidentified:
+    """The record's text (or ``text`` of that record) de-identified with its stored mapping,
+    read in the record's language (or ``language``)."""
+    if text is None or language is None:
+        record = get_record(store, record_id)
+        text = record.text if text is None else text
+        language = language or record.language
     mapping = load_mapping(store, record_id)
     known = list(mapping.entries)
-    result = replace(text, find_phi(text), mapping, keep)
+    result = replace(text, find_phi(text, language=language), mapping, keep)
     if save:
         save_mapping(store, record_id, result.mapping, known)
     return result

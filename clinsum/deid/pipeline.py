@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from clinsum.deid.boundaries import cut_at_heads, tidy_ends
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.spans import Span, remove_overlaps
 from clinsum.deid.tagger import default_tagger
@@ -83,6 +84,7 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
     if use_rules:
         rules = rule_spans(text, language)
         if language != "en":
+            rules = cut_at_heads(rules, sources=("fill",))
             found = extend_spans(found, rules)
             spans = list(found)
         spans += rules
@@ -128,9 +130,10 @@ def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
 
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
-    ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one."""
+    ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
+    two neighbours in a signature line read as one, loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
-    for s in spans:
+    for s in tidy_ends(text, cut_at_heads(spans)):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))

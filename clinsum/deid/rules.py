@@ -40,7 +40,8 @@ _CONNECT = r"(?:de|del|la|las|los|y|DE|DEL|LA|LAS|LOS|Y)"
 _CAP = r"[A-ZÁÉÍÓÚÑ][\w'’-]*"
 SPANISH_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("HOSPITAL", re.compile(
-        rf"\b(?:Hospital|HOSPITAL|Complejo Hospitalario|COMPLEJO HOSPITALARIO|Clínica|CLÍNICA)"
+        rf"(?<!Entrevista )\b(?!(?:Hospital|HOSPITAL)[ \t]+(?:de|DE)[ \t]+(?:D[íi]a|D[ÍI]A)\b)"
+        rf"(?:Hospital|HOSPITAL|Complejo Hospitalario|COMPLEJO HOSPITALARIO|Clínica|CLÍNICA)"
         rf"(?:[ \t]+{_CONNECT})*(?:[ \t]+{_CAP}(?:[ \t]+{_CONNECT})*)*[ \t]+{_CAP}")),
 ]
 
@@ -123,7 +124,7 @@ def rule_spans(text: str, language: str = "es") -> list[Span]:
             title = _TITLE_RE.match(value)
             if title and title.end() < len(value):
                 start, value = start + title.end(), value[title.end():]
-        if value:
+        if value and not re.fullmatch(r"[^\s:]+:.*", value):  # "Edad:  Sexo:." has no age
             out.append(Span(start, start + len(value), kind, value, "fill"))
     if language == "en":  # English-only rules (HIPAA Safe Harbor) live in rules_en
         from clinsum.deid.rules_en import refine

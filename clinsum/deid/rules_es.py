@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from clinsum.deid.demographics import demographic_spans
+from clinsum.deid.places import listed_places
 from clinsum.deid.spans import Span
 
 # ---------------------------------------------------------------- words and numbers
@@ -34,6 +36,8 @@ _DAY_WORDS = rf"(?:primero|{_UNITS}|treinta(?:\s+y\s+uno)?)"
 _YEAR_WORDS = rf"(?:mil\s+novecientos(?:\s+{NUMBER_WORDS})?|dos\s+mil(?:\s+{NUMBER_WORDS})?)"
 _AGE_UNIT = r"(?:años|año|meses|mes|semanas|días)"
 _NUM = rf"(?:\d{{1,3}}|{NUMBER_WORDS})"
+_TEEN_UP = (r"(?:[1-9]\d|once|doce|trece|catorce|quince|dieci\w+|veinti\w+|"
+            r"(?:veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa)(?:[ \t]+y[ \t]+\w+)?)")
 
 # ---------------------------------------------------------------- header fields
 _PATIENT_LABELS = r"paciente|nombre(?:\s+y\s+apellidos)?|apellidos|nombre\s+del\s+paciente|usuari[oa]"
@@ -124,7 +128,7 @@ ORGANISATION = re.compile(
 PLATE = re.compile(r"\b\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b")
 NASS = re.compile(r"\b\d{2}[ /-]\d{8}[ /-]\d{2}\b")
 
-_STREET_TYPES = (r"C/|c/|Calle|C\.|Avda\.?|Avd\.|Av\.|Avenida|Avinguda|Ctra\.?|Carretera|Pza\.?|Plaza|Pl\.|P[º°]\.?|P\.[º°]|"
+_STREET_TYPES = (r"C/|c/|Calle|(?<!°)C\.(?![ \t]*(?:P\b|El|La|Los|Las|A|En|Se|No|Al|Con|Tras|Un|Una)\b)|Avda\.?|Avd\.|Av\.|Avenida|Avinguda|Ctra\.?|Carretera|Pza\.?|Plaza|Pl\.|P[º°]\.?|P\.[º°]|"
                  r"Paseo|Camino|Ronda|Travesía|Trav\.|Rúa|Urb\.|Urbanización|Glorieta|Callejón|Pasaje|Polígono|"
                  r"Pol\.|Bulevar|Boulevard|Carrer|Rambla|Via|Vía|Passeig|Plaça|Kalea|Pasealekua")
 STREET = re.compile(
@@ -133,7 +137,7 @@ STREET = re.compile(
     r"(?:,?[ \t]*\d+[º°ªo]?[ \t]*(?:[A-H]|izq(?:uierda)?|dcha|der(?:echa)?)\b\.?)?")
 
 HOSPITAL_TITLE = re.compile(
-    rf"(?<!Entrevista )\b(?:Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Clínica|Policlínica|Sanatorio)"
+    rf"(?<!Entrevista )\b(?!Hospital\s+de\s+D[íi]a\b)(?:Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Clínica|Policlínica|Sanatorio)"
     rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?:(?!{_NOT_IN_NAMES}){_NAME_WORD}|\d+\s+de\s+[A-Z][a-z]+)){{1,6}}")
 
 # ---------------------------------------------------------------- ages, dates, relatives, professions
@@ -147,6 +151,10 @@ AGES: list[re.Pattern[str]] = [
     re.compile(rf"(?i)\ba[ \t]+la[ \t]+edad[ \t]+de[ \t]+(?P<v>{_NUM}(?:[ \t]+{_AGE_UNIT})?)\b"),
     re.compile(rf"(?i)\b(?:cuando|mientras)[ \t]+tenía[ \t]+(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"),
     re.compile(rf"(?i)\bedad[ \t]*:?[ \t]*(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"),
+    # "a los 31 años consultó", "desde los 20 años": ten or more years (fewer is mostly a time since)
+    re.compile(rf"(?i)\b(?:a|desde|hasta)[ \t]+los[ \t]+(?P<v>{_TEEN_UP}[ \t]+años)\b"
+               r"(?![ \t]+(?:de|del|tras|después|desde|postrasplante|posterior)\b)"),
+    re.compile(rf"(?i)\bde[ \t]+los[ \t]+(?P<v>{_TEEN_UP})[ \t]+a[ \t]+los[ \t]+{_TEEN_UP}[ \t]+años\b"),
 ]
 DATES: list[re.Pattern[str]] = [
     # 03/2024, 3-2024, 04.2023
@@ -169,6 +177,10 @@ MONTH_NEAR_EVENT = re.compile(rf"\b(?:en|desde|hasta|de|entre|a)[ \t]+(?P<v>{_MO
 _RELATIVES = (r"esposa|esposo|marido|mujer|pareja|novi[oa]|madre|padre|padres|hij[oa]s?|herman[oa]s?|abuel[oa]s?|"
               r"ti[oa]s?|prim[oa]s?|sobrin[oa]s?|niet[oa]s?|cuñad[oa]|suegr[oa]|yerno|nuera|progenitor(?:a|es)?|"
               r"familiares?|cuidador(?:a)?|tutor(?:a)?(?:\s+legal)?")
+# "hermana mayor", "primo materno", "padres jóvenes": MEDDOCAN keeps the word that says which relative
+RELATIVE_WITH_MODIFIER = re.compile(
+    r"(?i)\b(?:herman[oa]s?|hij[oa]s?|prim[oa]s?|sobrin[oa]s?|t[ií][oa]s?|abuel[oa]s?|niet[oa]s?|padres|padre|madre)"
+    r"[ \t]+(?:matern[oa]s?|patern[oa]s?|mayor|menor|gemel[oa]s?|varón|varones|pequeñ[oa]|jóvenes|joven)\b")
 RELATIVE = re.compile(rf"(?i)\b(?:su|sus|el|la|los|las)[ \t]+(?P<v>{_RELATIVES})\b(?![ \t]+(?:de[ \t]+)?(?:familia|cabecera))")
 
 _PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|polic[ií]a|guardia\s+civil|bombero|"
@@ -249,7 +261,8 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out += [_span(m, "FECHAS", "fill") for m in YEAR_NEAR_EVENT.finditer(text)]
     out += [_span(m, "FECHAS", "fill") for m in MONTH_NEAR_EVENT.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
+    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]
     for m in PROFESSION.finditer(text):
         group = "v" if m.group("v") else "w"
         out.append(_span(m, "PROFESION", "fill", group))
-    return out
+    return out + demographic_spans(text) + listed_places(text)

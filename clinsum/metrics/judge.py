@@ -26,6 +26,7 @@ from typing import Any
 from clinsum.annotation.rubric import PDSQI9_NAMES
 from clinsum.errors import ClinsumError, InputError
 from clinsum.metrics.base import HIGHER, METRICS, Metric, MetricResult, Pair
+from clinsum.privacy.gate import in_language
 
 CRITERIA = ("completeness", "correctness", "conciseness")
 #: rubric -> (criteria, value-name prefix, name of the mean value)
@@ -288,7 +289,8 @@ class Judge(Metric):
         raws: list[str] = []
         try:
             for attempt in range(2):
-                result = self.backend().generate(messages, options)
+                with in_language(lang):  # the privacy gate reads a remote judge's input as the record's
+                    result = self.backend().generate(messages, options)
                 raws.append(result.raw)
                 try:
                     parsed = parse_judgment(result.raw, self.criteria)

@@ -1,7 +1,8 @@
 """The privacy gate: nothing leaves the machine without de-identification, a residual scan and a log.
 
 - :mod:`~clinsum.privacy.gate`: :func:`protect` (one text), :func:`guard` (what HTTP backends call
-  before sending), :func:`guard_batch` (Batch API uploads), :class:`PrivacyBlocked`, :func:`sending`.
+  before sending), :func:`guard_batch` (Batch API uploads), :class:`PrivacyBlocked`, :func:`sending`,
+  :func:`in_language` (the records' language for what is sent inside it).
 - :mod:`~clinsum.privacy.residues`: the second, high-recall scan.
 - :mod:`~clinsum.privacy.settings`: hosts inside the hospital, mode, safe words (per workspace).
 - :mod:`~clinsum.privacy.surrogates`: realistic surrogates mapped back locally.
@@ -14,6 +15,7 @@ from clinsum.privacy.gate import (
            Protected,
            guard,
            guard_batch,
+           in_language,
            protect,
            sending,
 )
@@ -21,4 +23,4 @@ from clinsum.privacy.residues import Residue, scan
 from clinsum.privacy.settings import PrivacySettings, is_inside, load_settings, save_settings
 
 __all__ = ["Guarded", "PrivacyBlocked", "PrivacySettings", "Protected", "Residue", "guard", "guard_batch",
-           "is_inside", "load_settings", "protect", "save_settings", "scan", "sending"]
+           "in_language", "is_inside", "load_settings", "protect", "save_settings", "scan", "sending"]

@@ -131,17 +131,48 @@ class SendContext:
 
 
 _CONTEXT: contextvars.ContextVar[SendContext | None] = contextvars.ContextVar("clinsum_send", default=None)
+_LANGUAGE: contextvars.ContextVar[str | None] = contextvars.ContextVar("clinsum_send_language", default=None)
+
+
+@contextmanager
+def in_language(language: str | None) -> Iterator[None]:
+    """Sends inside this block carry text in ``language`` (the record's): the gate de-identifies
+    it as such instead of guessing from each message (a short Spanish note can read as English)."""
+    if language not in ("es", "en"):
+        yield
+        return
+    token = _LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def send_language(messages: Iterable[dict[str, Any]] = ()) -> str | None:
+    """The language the gate de-identifies ``messages`` in: the one :func:`in_language` set,
+    else the one detected on all their text together (a prompt is in its record's language)."""
+    language = _LANGUAGE.get()
+    if language:
+        return language
+    text = "\n".join(m["content"] for m in messages if isinstance(m.get("content"), str))
+    if not text.strip():
+        return None
+    from clinsum.text import detect_language
+
+    return detect_language(text)
 
 
 @contextmanager
 def sending(store: Store | None = None, *, records: Iterable[str] = (), tokens: Iterable[str] = (),
-            purpose: str = "generation", accepted: Iterable[str] = (), mode: str = "placeholders"
-            ) -> Iterator[SendContext]:
-    """Sends inside this block are logged against ``store`` with these records and purpose."""
+            purpose: str = "generation", accepted: Iterable[str] = (), mode: str = "placeholders",
+            language: str | None = None) -> Iterator[SendContext]:
+    """Sends inside this block are logged against ``store`` with these records and purpose
+    (``language``: the records' language, see :func:`in_language`)."""
     ctx = SendContext(store, tuple(records), tuple(tokens), purpose, tuple(accepted), mode)
     token = _CONTEXT.set(ctx)
     try:
-        yield ctx
+        with in_language(language):
+            yield ctx
     finally:
         _CONTEXT.reset(token)
 
@@ -212,13 +243,15 @@ def guard(url: str, messages: list[dict[str, str]], *, backend: str, model: str 
     for m in messages:
         existing_placeholders(m.get("content") or "", mapping)
     known = set(mapping.entries)
+    language = send_language(messages)
     sent, replaced = [], 0
     for m in messages:
         content = m.get("content")
         if not isinstance(content, str) or not content:
             sent.append(m)
             continue
-        out = protect(content, mapping=mapping, forbidden=ctx.records, safe=settings.safe_words).masked()
+        out = protect(content, mapping=mapping, forbidden=ctx.records, safe=settings.safe_words,
+                      language=language).masked()
         replaced += out.n_replaced
         sent.append({**m, "content": out.text})
     _log(store, ctx, backend, host, sent, "on", replaced, ())
@@ -227,8 +260,10 @@ def guard(url: str, messages: list[dict[str, str]], *, backend: str, model: str 
 
 
 def guard_batch(url: str, lines: list[dict[str, Any]], *, store: Store, records: Iterable[str] = (),
-                tokens: Iterable[str] = (), jsonl: bytes = b"") -> None:
-    """Before a Batch API upload: each request must be cleared or unchanged by the gate, else block."""
+                tokens: Iterable[str] = (), jsonl: bytes = b"", languages: Iterable[str | None] = ()) -> None:
+    """Before a Batch API upload: each request must be cleared or unchanged by the gate, else block.
+
+    ``languages``: per line, its record's language (missing: detected on the request's text)."""
     settings = load_settings(store)
     host = host_of(url)
     if not gate_applies(url, settings):
@@ -238,14 +273,17 @@ def guard_batch(url: str, lines: list[dict[str, Any]], *, store: Store, records:
         return
     accepted: set[str] = set()
     problems: list[Residue] = []
-    for line in lines:
+    languages = list(languages)
+    for i, line in enumerate(lines):
         messages = line["body"]["messages"]
         cleared = audit.clearance(store, messages)
         if cleared is not None:
             accepted |= set(cleared)
             continue
+        with in_language(languages[i] if i < len(languages) else None):
+            language = send_language(messages)
         for m in messages:
-            out = protect(m["content"], forbidden=records, safe=settings.safe_words)
+            out = protect(m["content"], forbidden=records, safe=settings.safe_words, language=language)
             if out.n_replaced or out.residues:
                 problems += out.residues or [Residue(0, 0, "name", f"{out.n_replaced} PHI span(s)")]
     if problems:

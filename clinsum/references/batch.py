@@ -27,6 +27,7 @@ from typing import Any
 
 from clinsum.errors import BackendUnavailable, InputError, NotFound
 from clinsum.privacy.gate import PrivacyBlocked, guard_batch
+from clinsum.privacy.settings import load_settings
 from clinsum.references import add_reference
 from clinsum.references.estimate import Estimate, estimate_cost
 from clinsum.references.outgoing import Outgoing, clear, prepare_many, restore
@@ -127,9 +128,10 @@ def plan_batch(store: Store, record_ids: Iterable[str], prompts: Iterable[RefPro
     mask = mask if isinstance(mask, bool) else list(mask)
     safe = list(safe)
     items = []
+    settings = load_settings(store)
     for record_id in ids:
         for out in prepare_many(store, record_id, prompts, deid=deid, keep=keep, destination=destination,
-                                mask=mask, safe=safe):
+                                mask=mask, safe=safe, settings=settings):
             custom_id = f"req-{len(items) + 1:05d}-{secrets.token_hex(5)}"  # opaque, sorts in plan order
             line = {"custom_id": custom_id, "method": "POST", "url": ENDPOINT,
                     "body": {"model": model, "messages": out.messages, "temperature": temperature,
@@ -198,7 +200,8 @@ def submit(store: Store, batch_id: str, client) -> dict[str, Any]:
         data = batch_jsonl(store, batch_id)
         guard_batch(str(getattr(client, "base_url", "") or batch_url(batch["base_url"])),
                     [i["request"] for i in items], store=store, records=[i["record_id"] for i in items],
-                    tokens=[i["custom_id"] for i in items], jsonl=data)
+                    tokens=[i["custom_id"] for i in items], jsonl=data,
+                    languages=_record_languages(store, [i["record_id"] for i in items]))
         uploaded = _call("upload the requests", client.files.create,
                          file=(f"{batch_id}.jsonl", data), purpose="batch")
         _update(store, batch_id, input_file_id=uploaded.id, status="uploaded")
@@ -209,6 +212,13 @@ def submit(store: Store, batch_id: str, client) -> dict[str, Any]:
                        endpoint=ENDPOINT, completion_window="24h", metadata={"clinsum_batch": batch_id})
     _update(store, batch_id, remote_id=remote.id, status="submitted", remote_status=remote.status)
     return get_batch(store, batch_id)
+
+
+def _record_languages(store: Store, record_ids: list[str]) -> list[str | None]:
+    """The language of each record (None for one no longer in the workspace)."""
+    rows = dict(store.execute("SELECT id, language FROM records WHERE id IN (SELECT unnest(?))",
+                              [sorted(set(record_ids))]))
+    return [rows.get(r) for r in record_ids]
 
 
 def _find_remote(client, batch_id: str):

@@ -59,7 +59,7 @@ def generate_references(
         raise InputError("Choose at least one record.")
     options = options or GenerationOptions(temperature=0.2, max_new_tokens=700)
     engine = get_backend(backend, model, **(backend_config or {}))
-    destination = getattr(engine, "base_url", None) or getattr(engine, "host", None)
+    destination = destination_of(engine)
     outcomes = []
     for record_id in ids:
         outcome = Outcome(record_id)
@@ -69,7 +69,8 @@ def generate_references(
             accepted = [*out.safe, *(r.text for r in out.residues)] if out.gated else []
             if out.gated:
                 clear(store, out, accept=accept_residues)
-            with sending(store, records=[record_id], purpose="reference", mode=out.mode, accepted=accepted):
+            with sending(store, records=[record_id], purpose="reference", mode=out.mode, accepted=accepted,
+                         language=out.language):
                 result = engine.generate(out.messages, options)
             text = restore(store, record_id, result.text) if (deid and reidentify) else result.text
             outcome.text = text
@@ -86,6 +87,11 @@ def generate_references(
         if on_done:
             on_done(outcome)
     return outcomes
+
+
+def destination_of(engine: Any) -> str | None:
+    """The URL a backend sends to (None: it runs on this machine)."""
+    return getattr(engine, "base_url", None) or getattr(engine, "host", None)
 
 
 def provenance(out: Outgoing, backend: str, model: str, reidentified: bool) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class Outgoing:
     safe: list[str] = field(default_factory=list)    # residues marked safe for this send
     gated: bool = True                               # the destination is outside: the gate applies
     mode: str = "placeholders"
+    language: str | None = None                      # the record's (the gate reads the text as such)
 
     def user_spans(self) -> list[tuple[int, int, str]]:
         """(start, end, label) inside the last (user) message as sent: each placeholder, and
@@ -79,15 +80,17 @@ def prepare(store: Store, record_id: str, prompt: RefPrompt | str | None = None,
 
 def prepare_many(store: Store, record_id: str, prompts: Iterable[RefPrompt | str | None], *,
                  deid: bool = True, keep: Iterable[str] = (), destination: str | None = None,
-                 mask: Iterable[str] | bool = (), safe: Iterable[str] = ()) -> list[Outgoing]:
+                 mask: Iterable[str] | bool = (), safe: Iterable[str] = (),
+                 settings: PrivacySettings | None = None) -> list[Outgoing]:
     """One :class:`Outgoing` per prompt for ``record_id``, de-identifying the record once.
 
     ``destination`` is the server's URL (None: nothing leaves); ``mask`` the residue texts to
-    replace by ``[PHI_n]`` (True: all of them); ``safe`` those a person marked safe.
+    replace by ``[PHI_n]`` (True: all of them); ``safe`` those a person marked safe;
+    ``settings``: the workspace's privacy settings when the caller has read them already.
     """
     record = get_record(store, record_id)
     keep = list(keep)
-    settings = load_settings(store)
+    settings = settings or load_settings(store)
     gated = destination is not None and gate_applies(destination, settings)
     if gated and not deid:
         raise InputError(
@@ -98,7 +101,7 @@ def prepare_many(store: Store, record_id: str, prompts: Iterable[RefPrompt | str
     mode = settings.mode if deid else "placeholders"
     if deid:
         text, phi, n, kept_phi, residues, safe_found = _protected(store, record_id, record.text, keep, mask,
-                                                                   safe_set, settings)
+                                                                   safe_set, settings, record.language)
     else:
         text, phi, n, kept_phi, residues, safe_found = record.text, [], 0, [], [], []
     out = []
@@ -106,21 +109,20 @@ def prepare_many(store: Store, record_id: str, prompts: Iterable[RefPrompt | str
         if not isinstance(prompt, RefPrompt):
             prompt = resolve_prompt(prompt, record.language)
         out.append(Outgoing(record_id, prompt, prompt.messages(text), text, deid, phi, keep, n, kept_phi,
-                            residues, safe_found, gated, mode))
+                            residues, safe_found, gated, mode, record.language))
     return out
 
 
 def _protected(store: Store, record_id: str, text: str, keep: list[str], mask: Iterable[str] | bool,
-               safe: set[str], settings: PrivacySettings):
-    result = deidentify_record(store, record_id, keep=keep, text=text)
-    known = list(result.mapping.entries)
+               safe: set[str], settings: PrivacySettings, language: str | None):
+    result = deidentify_record(store, record_id, keep=keep, text=text, language=language, save=False)
     protected = protect(result.text, mapping=result.mapping, deidentify=False, forbidden=[record_id],
                         kept=result.kept_placed)
     safe_found = sorted({r.text for r in protected.residues if r.text in safe})
     protected.residues = [r for r in protected.residues if r.text not in safe]
     chosen = mask if isinstance(mask, bool) else set(mask)
     protected = protected.masked(lambda r: chosen is True or (chosen is not False and r.text in chosen))
-    save_mapping(store, record_id, protected.mapping, known)
+    save_mapping(store, record_id, protected.mapping)  # one write: placeholders and masked residues
     sent, placed = protected.text, protected.placed
     if settings.mode == "surrogates":
         sent, table = surrogates.apply(protected.text, protected.mapping, surrogates.record_key(store, record_id))

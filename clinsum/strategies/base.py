@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from clinsum.backends.base import Backend, GenerationOptions, GenerationResult, Message
 from clinsum.backends.base import backend_concurrency as configured_concurrency
 from clinsum.errors import InputError
+from clinsum.privacy.gate import in_language
 from clinsum.registry import Registry
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class StrategyContext:
     def call(self, name: str, messages: list[Message]) -> Stage:
         """One LLM call (inside the backend's concurrency bound), recorded as a stage; its
         seconds start once a slot is free (the wait is counted in ``slot_wait_seconds``)."""
-        with self.slot():
+        with self.slot(), in_language(self.language):
             started = time.perf_counter()
             result = self.backend.generate(messages, self.options)
         stage = Stage.from_result(name, messages, result, time.perf_counter() - started)
@@ -266,7 +267,7 @@ class Strategy:
 
         def pieces() -> Iterator[str]:
             name, messages = self._final(ctx)
-            with ctx.slot():
+            with ctx.slot(), in_language(ctx.language):
                 t0 = time.perf_counter()
                 stream = ctx.backend.stream(messages, ctx.options)
                 yield from stream

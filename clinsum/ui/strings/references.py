@@ -87,6 +87,31 @@ STRINGS = {
         "Highlighted: placeholders replacing personal data, and data of kept types (\"kept\"; hover "
         "to see the type). This is exactly what will be sent.",
     ),
+    "references.residues": (
+        "Quedan {n} posibles identificadores tras la desidentificación (en rojo en la vista previa). "
+        "No se enviará nada hasta que cada uno se enmascare o se marque como seguro.",
+        "{n} possible identifier(s) remain after de-identification (red in the preview). Nothing is "
+        "sent until each one is masked or marked safe.",
+    ),
+    "references.residues_mask": ("Enmascarar (se envía [PHI_n])", "Mask (sent as [PHI_n])"),
+    "references.residues_safe": ("Marcar como seguros (se envían tal cual)", "Mark safe (sent as they are)"),
+    "references.residues_apply": ("Aplicar y rehacer la vista previa", "Apply and redo the preview"),
+    "references.residues_done": (
+        "No queda ningún posible identificador: {masked} enmascarado(s), {safe} marcado(s) como seguro(s).",
+        "No possible identifier is left: {masked} masked, {safe} marked safe.",
+    ),
+    "references.residues_block": (
+        "Bloqueado: enmascare o marque como seguro cada posible identificador de arriba.",
+        "Blocked: mask or mark safe each possible identifier above.",
+    ),
+    "references.audit": ("Registro de envíos", "Send log"),
+    "references.audit_help": (
+        "Cada envío fuera del equipo, guardado solo aquí: cuándo, quién, adónde, qué registros, la huella "
+        "del contenido y los posibles identificadores aceptados (también `clinsum refs audit`).",
+        "Every send off this computer, kept only here: when, who, where to, which records, the payload "
+        "hash and the possible identifiers accepted (also `clinsum refs audit`).",
+    ),
+    "references.audit_empty": ("Aún no se ha enviado nada fuera del equipo.", "Nothing has been sent off this computer yet."),
     "references.step.send": ("5. Enviar", "5. Send"),
     "references.confirm": (
         "He revisado la vista previa y autorizo enviar este contenido fuera del equipo.",

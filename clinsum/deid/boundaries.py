@@ -1,0 +1,129 @@
+"""Where the Spanish tagger runs one entity into the next, cut at the next one's head word.
+
+In a signature line (``Dr. Ana Ruiz Servicio de Nefrología Hospital La Fe Avda. Campanar,
+21``) the tagger sometimes reads two neighbours as one span: ``Universidad de Málaga
+Boulevard Louis``, ``Hospital Morales Meseguer 2ª planta``, ``Hospital Dr. Luis SánchezBulnes
+Asociación para Evitar la Ceguera en México``. A head word (``Hospital``, ``Instituto``,
+``Avda.``, ``Servicio``, ``E-mail`` …) that starts a new entity inside a span, right after a
+word that is not a connector or part of the first name's own head (``Complejo Hospitalario
+Hospital General``, ``Plaza del Hospital Civil``), ends the span there. The piece after it
+takes the type its head names (``Asociación`` → INSTITUCION), or is dropped when that head
+names nothing MEDDOCAN annotates (a hospital service, a floor, an e-mail label).
+"""
+
+from __future__ import annotations
+
+import re
+
+from clinsum.deid.spans import Span
+
+_STREET = r"Avda\.?|Avd\.|Av\.|Av$|Avenida|Calle|C/\.?|Paseo|Plaza|Pza\.|Boulevard|Bulevar|Ctra\.|Carretera|Ronda|Rúa"
+#: head word -> the type of what it starts (None: not PHI, the span just ends)
+_HEADS: list[tuple[str, str | None]] = [
+    (_STREET, "CALLE"),
+    (r"Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Cl[íi]nica|Sanatorio", "HOSPITAL"),
+    (r"Instituto|Institut|Universidad|Universitat|Facultad|Fundaci[óo]n|Asociaci[óo]n", "INSTITUCION"),
+    (r"Centro\s+de\s+Salud", "CENTRO_SALUD"),
+    (r"Servicio|Servei|Unidad|Departamento|Secci[óo]n|E-?mail|Correo|Tel[eé]fono|Tel\.|Tfno\.?|Fax|"
+     r"\d+[ªº]\s+[Pp]lanta|Planta", None),
+]
+_HEAD_RE = re.compile("|".join(f"(?P<h{i}>(?:{pattern})(?![\\w/]))" for i, (pattern, _k) in enumerate(_HEADS)))
+# what may stand right before a head word without ending the span
+_GLUE = re.compile(r"(?i)(?:de|del|la|las|los|el|y|e|en|-|/|,|hospitalario|universitario|clínico|clinico|"
+                   r"asistencial|complejo|complexo|fundación|fundacion|consorcio|clínica|clinica|" + _STREET + r")")
+#: the tagger types whose spans are cut (a street span only where a second street starts)
+_CUT_TYPES = {"HOSPITAL", "INSTITUCION", "CENTRO_SALUD", "NOMBRE_PERSONAL_SANITARIO", "NOMBRE_SUJETO_ASISTENCIA",
+              "CALLE", "TERRITORIO"}
+_TRIM = " \t,;:.-–("
+
+
+def _cuts(span: Span) -> list[tuple[int, str | None]]:
+    """(offset in the span's text, type of what starts there) of each head that ends what is before."""
+    out = []
+    for m in _HEAD_RE.finditer(span.text):
+        if m.start() == 0:
+            continue
+        before = span.text[:m.start()].rstrip()
+        if len(before) == m.start() or not re.search(r"[^\W\d_]{3}", before):
+            continue  # glued to the word before, or only a number before ("416 Paseo de Martí")
+        last = re.split(r"\s+", before)[-1]
+        if _GLUE.fullmatch(last):
+            continue
+        kind = _HEADS[int(m.lastgroup[1:])][1]
+        if span.type == "CALLE" and (kind != "CALLE" or not _names_street(span.text[m.start():])):
+            continue  # in an address only a second street ends the first ("Edificio 2. Planta -1" is part of it)
+        out.append((m.start(), kind))
+    return out
+
+
+def _names_street(rest: str) -> bool:
+    """Whether ``rest`` starts a street of its own (a street word, a name, then a number)."""
+    return bool(re.match(rf"(?:{_STREET})\s+[^\W\d_][^,\n]*?,?\s*(?:\d|s/n)", rest, re.I))
+
+
+def _piece(span: Span, start: int, end: int, kind: str) -> Span | None:
+    text = span.text[start:end]
+    lead = len(text) - len(text.lstrip(_TRIM))
+    text = text.strip(_TRIM)
+    if len(text) < 3 or not re.search(r"[^\W\d_]", text):
+        return None
+    return Span(span.start + start + lead, span.start + start + lead + len(text), kind, text, span.source)
+
+
+def cut_at_heads(spans: list[Span], sources: tuple[str, ...] = ("model",)) -> list[Span]:
+    """Spans (of the tagger, or of ``sources``) cut where another entity's head word starts
+    inside them (see the module); other spans pass unchanged. A rule's span that runs into a
+    label (``E-mail``) ends there; one that runs into another entity is dropped (``Clínica y
+    Dietética Hospital …`` is a service before a hospital, not a clinic)."""
+    out = []
+    for span in spans:
+        cuts = _cuts(span) if span.type in _CUT_TYPES and span.source in sources else []
+        if not cuts:
+            out.append(span)
+            continue
+        if span.source != "model":
+            if cuts[0][1] is not None:
+                continue
+            cuts = cuts[:1]
+        bounds = [(0, span.type)] + cuts + [(len(span.text), None)]
+        for (start, kind), (end, _next) in zip(bounds, bounds[1:], strict=False):
+            piece = _piece(span, start, end, kind) if kind else None
+            if piece:
+                out.append(piece)
+    return out
+
+
+_TRAILING_CONNECTOR = re.compile(r"[ \t]+(?:de|del|de[ \t]+la|de[ \t]+las|de[ \t]+los|y)$")
+_NAME_START = re.compile(r"[ \t]+((?:[A-ZÁÉÍÓÚÑ][^\W\d_]*[ \t]*)+)")
+
+
+def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
+    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the ``C`` of a following ``C.P.``,
+    or an organisation cut after its connector (``Hospital General de`` + ``Ciudad Real``), which
+    takes the capitalized words that follow it (up to a comma or period) from the next span."""
+    out = []
+    taken: set[int] = set()
+    ordered = sorted(spans)
+    for i, span in enumerate(ordered):
+        if i in taken:
+            continue
+        if span.source == "model":
+            value = span.text.rstrip(";:")
+            if text.startswith(".P", span.end) and re.search(r"[ \t]+C$", value):
+                value = value[:-1].rstrip()
+            if value != span.text and value:
+                span = span._replace(end=span.start + len(value), text=value)
+            nxt = ordered[i + 1] if i + 1 < len(ordered) else None
+            if (span.type in ("HOSPITAL", "INSTITUCION") and _TRAILING_CONNECTOR.search(span.text) and nxt
+                    and nxt.source == "model" and text[span.end:nxt.start] == " "):
+                words = _NAME_START.match(" " + re.split(r"[,.;]", nxt.text, maxsplit=1)[0])
+                if words:
+                    end = nxt.start + len(words.group(1).rstrip())
+                    span = span._replace(end=end, text=text[span.start:end])
+                    rest = text[end:nxt.end].lstrip(" ,.;")
+                    taken.add(i + 1)
+                    if len(rest) >= 3:
+                        start = nxt.end - len(rest)
+                        out.append(nxt._replace(start=start, text=rest))
+        out.append(span)
+    return sorted(out)

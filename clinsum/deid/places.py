@@ -1,0 +1,49 @@
+"""Places named in a parenthesised list after a product or maker (gap fillers).
+
+Spanish case reports give a maker's town, state and country in parentheses: ``(Allergan®,
+Irvine, California, EE.UU.)``, ``(Cicloplegic, Llorens, Barcelona)``. After the first item,
+each comma-separated item that the shipped place or country lists (or the states of the USA)
+know as a whole is a ``TERRITORIO`` or ``PAIS``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clinsum.deid.gazetteer import load_gazetteer
+from clinsum.deid.spans import Span
+from clinsum.deid.tokens import phrase_key
+
+# states of the USA (makers' addresses in case reports), full names and postal codes
+_STATE_NAMES = ("Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii "
+                "Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan "
+                "Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon Pennsylvania Tennessee "
+                "Texas Utah Vermont Virginia Washington Wisconsin Wyoming")
+# codes that are not also common abbreviations or Spanish words (CO, IN, OR, LA, DE, MS … left out)
+_STATE_CODES = "AZ CA CT FL GA IL MA MI MN NJ NY NC OH PA TX UT WA WI"
+_US_STATES = frozenset(phrase_key(s) for s in [
+    *_STATE_NAMES.split(" "), *_STATE_CODES.split(" "), "New York", "New Jersey", "New Hampshire", "New Mexico",
+    "North Carolina", "North Dakota", "South Carolina", "South Dakota", "Rhode Island", "West Virginia"])
+_PARENS = re.compile(r"\(([^()\n]{3,200})\)")
+_ITEM = re.compile(r"[^,;]+")
+
+
+def listed_places(text: str) -> list[Span]:
+    """``TERRITORIO`` / ``PAIS`` spans for the known places among the later items of each list in parentheses."""
+    lists = load_gazetteer().phrases
+    places, countries = lists.get("place", frozenset()) | _US_STATES, lists.get("country", frozenset())
+    out = []
+    for m in _PARENS.finditer(text):
+        items = list(_ITEM.finditer(m.group(1)))
+        for item in items[1:]:
+            value = item.group().strip()
+            if not value.endswith("UU."):
+                value = value.rstrip(".")
+            if not value:
+                continue
+            start = m.start(1) + item.start() + item.group().index(value)
+            key = phrase_key(value)
+            kind = "PAIS" if key in countries else "TERRITORIO" if key in places else None
+            if kind:
+                out.append(Span(start, start + len(value), kind, value, "fill"))
+    return out
