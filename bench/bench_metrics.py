@@ -17,7 +17,13 @@ Prints ``BENCH <name> <value> <goal> PASS|MISS``:
   mode on every pair whose tokens agree with rouge-score's (ASCII pairs);
 - ``bertscore_speedup``: one batched ``bert_score.score`` call over all pairs (bundled
   MiniLM, all 6 layers) seconds over clinsum's BERTScore seconds (≥ 2, model load included on
-  both sides); ``bertscore_max_diff`` over pairs whose texts are ≤ 510 tokens (≤ 1e-4);
+  both sides, imports warmed first); ``bertscore_max_diff`` over pairs whose texts are ≤ 510
+  tokens (≤ 1e-4) against that call, except pairs where that call differs from bert_score on
+  the pair alone (its matching multiplies by the padding mask before taking the best match, so
+  a negative best cosine becomes 0): those against ``bert_score.score(..., batch_size=1)``;
+  ``bertscore_padded_token_ratio`` (information): tokens each side runs through the model on
+  the 3,000 default pairs, without running it (bert_score sorts by ``text.split(" ")``, so
+  multi-line texts sort short, and pads batches of 64), the bound of a CPU speedup;
 - ``bleu_mismatches``: sentence BLEU (smoothing method 1, clinsum's default) and corpus BLEU
   against nltk on the same tokens (0); ``bleu_speedup`` (information);
 - ``meteor_mismatches``: clinsum's default METEOR against ``nltk.translate.meteor_score`` on
@@ -25,9 +31,11 @@ Prints ``BENCH <name> <value> <goal> PASS|MISS``:
   stemmer without synonyms for Spanish (0); ``meteor_speedup`` (information).
 
 ``--quick`` (or ``CLINSUM_BENCH_QUICK=1``) uses 300 pairs; ``--only=rouge,bleu`` runs a subset.
-BERTScore runs on every pair on a GPU or with ``--full`` (``CLINSUM_BENCH_FULL=1``); on a CPU
-otherwise on the first ``BERT_CPU_PAIRS`` pairs (60 with --quick; every size class is in any
-prefix), both sides on the same pairs, which the line says.
+BERTScore runs on the default pairs on a GPU or with ``--full`` (``CLINSUM_BENCH_FULL=1``); on
+a CPU otherwise on as many pairs whose references are radiology-impression sized (1–4
+sentences; the candidates made the same way), both sides on the same pairs, which the line
+says. ``CLINSUM_BENCH_TORCH_THREADS=N`` sets torch's threads for both sides (on an
+oversubscribed shared machine, 1: two threads there run several times slower and vary).
 """
 
 from __future__ import annotations
