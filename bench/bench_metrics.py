@@ -17,9 +17,9 @@ Prints ``BENCH <name> <value> <goal> PASS|MISS``:
   mode on every pair whose tokens agree with rouge-score's (ASCII pairs);
 - ``bertscore_speedup``: one batched ``bert_score.score`` call over all pairs (bundled
   MiniLM, all 6 layers) seconds over clinsum's BERTScore seconds (≥ 2, model load included on
-  both sides, after one untimed bert_score call on one pair warms the process); ``bertscore_max_diff`` over pairs whose texts are ≤ 510
-  tokens (≤ 1e-4) against that call, except pairs where that call differs from bert_score on
-  the pair alone (its matching multiplies by the padding mask before taking the best match, so
+  both sides, after one untimed bert_score call on one pair warms the process);
+  ``bertscore_max_diff`` over pairs whose texts are ≤ 510 tokens (≤ 1e-4) against that call,
+  except pairs where that call differs from bert_score on the pair alone (its matching multiplies by the padding mask before taking the best match, so
   a negative best cosine becomes 0): those against ``bert_score.score(..., batch_size=1)``;
   ``bertscore_padded_token_ratio`` (information): tokens each side runs through the model on
   the 3,000 default pairs, without running it (bert_score sorts by ``text.split(" ")``, so
