@@ -19,8 +19,9 @@ Prints ``BENCH <name> <value> <goal> PASS|MISS``:
   MiniLM, all 6 layers) seconds over clinsum's BERTScore seconds (≥ 2, model load included on
   both sides, after one untimed bert_score call on one pair warms the process);
   ``bertscore_max_diff`` over pairs whose texts are ≤ 510 tokens (≤ 1e-4) against that call,
-  except pairs where that call differs from bert_score on the pair alone (its matching multiplies by the padding mask before taking the best match, so
-  a negative best cosine becomes 0): those against ``bert_score.score(..., batch_size=1)``;
+  except pairs where that call differs from bert_score on the pair alone (its matching
+  multiplies by the padding mask before taking the best match, so a negative best cosine
+  becomes 0): those against ``bert_score.score(..., batch_size=1)``;
   ``bertscore_padded_token_ratio`` (information): tokens each side runs through the model on
   the 3,000 default pairs, without running it (bert_score sorts by ``text.split(" ")``, so
   multi-line texts sort short, and pads batches of 64), the bound of a CPU speedup;
