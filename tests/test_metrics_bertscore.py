@@ -59,3 +59,27 @@ def test_local_model_path_and_bad_path(tmp_path):
     assert metric.compute("dolor", "dolor").values["bertscore_f1"] == pytest.approx(1.0, abs=1e-5)
     with pytest.raises(ConfigError):
         get_metric("bertscore", model=str(tmp_path / "nothing"))
+
+
+# a reference whose tokens about the procedure have a negative best cosine against this short
+# candidate; bert_score's batched call multiplies by its padding mask before taking the best
+# match, so there its recall depends on which other pairs share the batch
+SHORT = Pair("Weight 100.4 kg.", "Weight 100.4 kg.\nProcedure: TEE showed no left atrial or left "
+             "atrial appendage thrombus; LAA emptying velocity 32 cm/s; mild spontaneous echo contrast.")
+LONG = Pair("Procedure: transesophageal echocardiogram before cardioversion. " * 6, SHORT.reference)
+
+
+def test_a_pair_scores_the_same_alone_and_in_any_batch(bertscore):
+    import bert_score
+
+    alone = bertscore.compute_many([SHORT])[0].values
+    batched = bertscore.compute_many([LONG, SHORT, *PAIRS])[1].values
+    P, R, F = bert_score.score([SHORT.candidate], [SHORT.reference],
+                               model_type=str(bundled_model_path()), num_layers=6, batch_size=1)
+    for name, value in zip(("bertscore_p", "bertscore_r", "bertscore_f1"), (P, R, F), strict=True):
+        assert alone[name] == pytest.approx(batched[name], abs=1e-6)
+        assert alone[name] == pytest.approx(float(value[0]), abs=1e-5)
+    # bert_score batched with a longer candidate zeroes the negative best matches: higher recall
+    _, padded_r, _ = bert_score.score([LONG.candidate, SHORT.candidate], [LONG.reference, SHORT.reference],
+                                      model_type=str(bundled_model_path()), num_layers=6)
+    assert float(padded_r[1]) > alone["bertscore_r"] + 1e-4

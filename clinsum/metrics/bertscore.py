@@ -8,7 +8,9 @@ there is one; the texts of a batch are tokenized in one call, deduplicated, and 
 of (almost) equal token length, so the forward passes hold next to no padding; repeated
 references come from a bounded cache. Texts longer than the model's window are not truncated:
 they are embedded window by window and the pair is flagged in the details (``chunked``), where
-``bert_score`` would silently cut them.
+``bert_score`` would silently cut them. A pair's values never depend on the other pairs scored
+with it: they equal ``bert_score.score`` on that pair alone (its batched matching can give a
+token whose best cosine is negative a 0 from the padding of the pair's batch).
 """
 
 from __future__ import annotations
