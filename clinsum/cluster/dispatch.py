@@ -69,8 +69,9 @@ def dispatch(
             if outcome is None:
                 queues[id(item.pool)].appendleft(item)
                 continue
+            was_healthy = endpoint.healthy
             if outcome.unavailable and item.pool.take_out(endpoint):
-                if log is not None:
+                if log is not None and was_healthy:
                     log(event="endpoint_out", endpoint=endpoint.where, model=endpoint.model,
                         error=outcome.error)
                 queues[id(item.pool)].appendleft(item)
