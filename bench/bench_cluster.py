@@ -37,9 +37,9 @@ def _line(name: str, value: float, goal: float, ok: bool) -> None:
     print(f"BENCH {name} {value:.3f} {goal} {'PASS' if ok else 'MISS'}", flush=True)
 
 
-def _grid(urls: list[str], temperatures: list[float], records: object = "all") -> str:
+def _grid(urls: list[str], temperatures: list[float], records: str = '"all"') -> str:
     quoted = ", ".join(json.dumps(u) for u in urls)
-    return (f'name = "bench"\nrecords = {json.dumps(records)}\nstrategies = ["template"]\n'
+    return (f'name = "bench"\nrecords = {records}\nstrategies = ["template"]\n'
             f"temperatures = {json.dumps(temperatures)}\nseed = 1\nmax_new_tokens = 64\n"
             f'[[models]]\nbackend = "ollama"\nmodel = "llama3.2:1b"\nconcurrency = {CAPACITY}\n'
             f"endpoints = [{quoted}]\n")
@@ -58,7 +58,7 @@ def bench_grid(store, address: str) -> None:
 
     with LLMServer(latency=LATENCY, capacity=CAPACITY) as a, LLMServer(latency=LATENCY, capacity=CAPACITY) as b:
         both = [a.ollama_host, b.ollama_host]
-        cold, _ = _timed_grid(store, _grid(both, [0.5], {"limit": 8}), "warm", address)
+        cold, _ = _timed_grid(store, _grid(both, [0.5], "{limit = 8}"), "warm", address)
         records = store.scalar("SELECT count(*) FROM records")
         cells = records * len(TEMPERATURES)
         ideal = cells * LATENCY / (2 * CAPACITY)

@@ -58,7 +58,13 @@ import duckdb
 
 from clinsum.cluster import cluster_address
 from clinsum.cluster.dispatch import Work, dispatch
-from clinsum.cluster.endpoints import Endpoint, EndpointPool, check_endpoints, expand_endpoints
+from clinsum.cluster.endpoints import (
+    Endpoint,
+    EndpointPool,
+    check_endpoints,
+    endpoint_key,
+    expand_endpoints,
+)
 from clinsum.cluster.executors import CellOutcome, CellTask, make_executor
 from clinsum.errors import ClinsumError, ConfigError, NotFound, WorkspaceBusy
 from clinsum.generation import (
@@ -464,7 +470,10 @@ def _endpoint_pools(grid: Grid) -> dict[str, EndpointPool]:
     for spec in grid.models:
         probe = make_backend(spec.backend, spec.model, spec.adapter,
                              {k: v for k, v in spec.config.items() if k != "endpoints"})
-        endpoints = expand_endpoints(spec.backend, spec.model, spec.config, backend_concurrency(probe))
+        key = endpoint_key(spec.backend)
+        found = getattr(probe, key, None) if key else None
+        endpoints = expand_endpoints(spec.backend, spec.model, spec.config, backend_concurrency(probe),
+                                     found if isinstance(found, str) else None)
         pools[spec.key] = EndpointPool(endpoints, limit_per_endpoint=2)
     return pools
 

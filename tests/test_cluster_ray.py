@@ -19,6 +19,7 @@ from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer
 
 ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow  # a Ray cluster, its workers' imports and a few kills
 psutil = pytest.importorskip("psutil")
 
 RECORDS = ["es01_cardiologia_icc", "es02_neumologia_epoc", "en01_cardiology_afib_rvr"]
@@ -138,7 +139,7 @@ def test_scoring_on_ray_with_a_worker_killed_equals_local_scoring(tmp_path, clus
     assert run_grid(small, grid, "g-extractive").done == 4
     sql = ("SELECT target_id, metric, value FROM metrics WHERE metric LIKE 'bertscore%'"
            " OR metric LIKE 'evidence%' ORDER BY ALL")
-    local = score_workspace(small, ["bertscore", "evidence"], targets=["generation"], batch_size=2)
+    local = score_workspace(small, ["bertscore", "evidence"], targets=["generation"], batch_size=4)
     assert local.computed == {"bertscore": 4, "evidence": 4}
     expected = small.execute(sql)
     small.execute("DELETE FROM metrics")
@@ -147,7 +148,7 @@ def test_scoring_on_ray_with_a_worker_killed_equals_local_scoring(tmp_path, clus
     killer.start()
     logged = []
     try:
-        remote = score_workspace(small, ["bertscore", "evidence"], targets=["generation"], batch_size=2,
+        remote = score_workspace(small, ["bertscore", "evidence"], targets=["generation"], batch_size=4,
                                  cluster=cluster, log=lambda **e: logged.append(e))
     finally:
         stop.set()

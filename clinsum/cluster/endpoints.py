@@ -70,12 +70,17 @@ class Endpoint:
         return hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:16]
 
 
-def expand_endpoints(backend: str, model: str, config: dict[str, Any], concurrency: int) -> list[Endpoint]:
-    """The endpoints of a model entry (one, its own config, when it names no ``endpoints``)."""
+def expand_endpoints(backend: str, model: str, config: dict[str, Any], concurrency: int,
+                     default_where: str | None = None) -> list[Endpoint]:
+    """The endpoints of a model entry (one, its own config, when it names no ``endpoints``);
+    ``default_where`` (the server the backend found by itself, e.g. from ``$OLLAMA_HOST`` of
+    this process) is written into that config, so a cluster worker reaches the same server."""
     base = {k: v for k, v in config.items() if k != "endpoints"}
     urls = config.get("endpoints") or []
     key = endpoint_key(backend)
     if not urls:
+        if key and not base.get(key) and default_where:
+            base[key] = default_where
         where = str(base.get(key) or "") if key else ""
         return [Endpoint(backend, model, base, concurrency, where)]
     if key is None:

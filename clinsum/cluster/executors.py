@@ -117,7 +117,15 @@ class EndpointWorker:
         self.backends = BackendCache()
 
     def run(self, task: CellTask) -> CellOutcome:
-        return run_cell_task(task, self.backends, self.store)
+        """One cell; the privacy gate reads its settings from (and logs sends to) the job's
+        workspace when this worker sees it, else applies its defaults (every host outside
+        loopback de-identified)."""
+        if self.store is None:
+            return run_cell_task(task, self.backends, None)
+        from clinsum.privacy.gate import sending
+
+        with sending(self.store):
+            return run_cell_task(task, self.backends, self.store)
 
     def pid(self) -> int:
         return os.getpid()
