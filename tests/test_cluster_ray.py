@@ -189,3 +189,16 @@ def test_ingestion_on_ray_with_a_worker_killed_equals_local_ingestion(ws, cluste
     order = {i: k for k, i in enumerate(there["ids"])}
     theirs = np.asarray([there["embeddings"][order[i]] for i in here["ids"]])
     assert np.allclose(np.asarray(here["embeddings"]), theirs, atol=1e-6)
+
+
+def test_a_local_model_on_a_cluster_without_gpus_runs_on_cpu_and_says_so(cluster):
+    from clinsum.cluster.executors import RayExecutor
+
+    logged = []
+    executor = RayExecutor(cluster, None, log=lambda **e: logged.append(e))
+    assert executor.gpus == 0
+    endpoint = expand_endpoints("transformers", "/models/tiny", {}, 1)[0]
+    handle = executor.actor(endpoint)
+    assert executor.actor(endpoint) is handle  # one actor per local model
+    assert [e["event"] for e in logged] == ["cluster_no_gpu"] and "CPU" in logged[0]["message"]
+    ray.kill(handle)
