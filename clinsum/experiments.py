@@ -14,6 +14,7 @@ A grid is described in TOML (``clinsum run GRID.toml``, or the Grids page)::
     backend = "ollama"
     model = "phi4:latest"
     concurrency = 2                 # optional: calls this server serves at once
+    endpoints = ["http://gpu1:11434", "http://gpu2:11434"]  # optional: several servers
     # any other key goes to the backend (host, base_url, adapter …)
     [params]                        # optional strategy parameters (k, part_chars …)
 
@@ -22,7 +23,11 @@ Every cell has a stable ``cell_key`` (grid id + the cell's settings), the UNIQUE
 kill -9 loses at most the cells in flight. A failing cell is stored with its ``error`` and
 the grid goes on (a resume retries the failed cells). Cells are grouped by backend; each
 group runs on twice as many threads as its backend serves at once (calls stay bounded by
-the backend's slots, so one cell is saved while the next call already runs).
+the backend's slots, so one cell is saved while the next call already runs). A model with
+``endpoints`` spreads its cells over those servers (each serving ``concurrency`` at once); a
+server that fails is taken out and its cells run on the others (:mod:`clinsum.cluster`). With
+a Ray address (``clinsum run --cluster``, ``$CLINSUM_RAY_ADDRESS``) the cells run on the
+cluster's endpoint actors and the job process stays the only writer.
 
 A grid is checked before its job exists (:func:`validate_grid`: types, backends, strategies,
 records, and no secrets), and :func:`submit_grid` freezes its plan (``records = "all"``
@@ -44,7 +49,6 @@ import threading
 import time
 import tomllib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
@@ -52,8 +56,17 @@ from typing import Any
 
 import duckdb
 
-from clinsum.backends.base import Backend
 from clinsum.backends.base import backend_concurrency as configured_concurrency
+from clinsum.cluster import cluster_address
+from clinsum.cluster.dispatch import Work, dispatch
+from clinsum.cluster.endpoints import (
+    Endpoint,
+    EndpointPool,
+    check_endpoints,
+    endpoint_key,
+    expand_endpoints,
+)
+from clinsum.cluster.executors import CellOutcome, CellTask, make_executor
 from clinsum.errors import ClinsumError, ConfigError, NotFound, WorkspaceBusy
 from clinsum.generation import (
     DECODINGS,
@@ -61,12 +74,11 @@ from clinsum.generation import (
     decoding_options,
     generation_row,
     make_backend,
-    summarize,
 )
 from clinsum.jobs import JOB_KINDS, JobContext
 from clinsum.records import Record
 from clinsum.store import Store
-from clinsum.store.scrub import find_secrets, scrub_text
+from clinsum.store.scrub import find_secrets
 from clinsum.strategies.base import backend_concurrency
 
 JOB_KINDS.register("grid", "clinsum.experiments:run_grid_job")
@@ -164,6 +176,8 @@ def parse_grid(data: dict[str, Any] | str) -> Grid:
             _check_type(entry.get(key), str, f"[[models]] entry {i}: {key}", optional=True)
         if "concurrency" in entry:
             _check_int(entry["concurrency"], f"[[models]] entry {i}: concurrency", 1, 1024)
+        if "endpoints" in entry:
+            entry = {**entry, "endpoints": check_endpoints(entry["endpoints"], f"[[models]] entry {i}")}
         specs.append(ModelSpec(entry["backend"], entry.get("model") or "", entry.get("adapter"),
                                {k: v for k, v in entry.items() if k not in MODEL_KEYS}))
     decodings = [_check_type(d, str, "decodings") for d in _as_list(data.get("decodings", ["sample"]))]
@@ -247,6 +261,7 @@ def validate_grid(store: Store, grid: Grid) -> list[str]:
         if spec.backend not in BACKENDS:
             raise ConfigError(f"Unknown backend {spec.backend!r} in the grid.",
                               hint=f"Use one of: {', '.join(BACKENDS.names())}.")
+        expand_endpoints(spec.backend, spec.model, spec.config, 1)  # endpoints need a server setting
     for name in grid.strategies:
         try:
             get_strategy(name, store)
@@ -342,11 +357,13 @@ def run_grid(
     grid: Grid,
     grid_id: str,
     *,
+    cluster: str | None = None,
     progress: Callable[[int, int, str, float | None], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     log: Callable[..., None] | None = None,
 ) -> GridReport:
-    """Run the cells not yet finished; each backend group on its own bounded thread pool."""
+    """Run the cells not yet finished, spread over each model's endpoints, on threads of this
+    process or on the Ray cluster at ``cluster`` (see :func:`clinsum.cluster.cluster_address`)."""
     started = time.perf_counter()
     cells = plan_cells(store, grid, grid_id)
     store.execute("DELETE FROM generations WHERE grid_id = ? AND error IS NOT NULL", [grid_id])
@@ -354,19 +371,12 @@ def run_grid(
     todo = [c for c in cells if c.key not in done_keys]
     report = GridReport(total=len(cells), skipped=len(cells) - len(todo))
     lock = threading.Lock()
-    backends: dict[str, Backend] = {}
     records: dict[str, Record] = {}
-    groups: dict[str, list[Cell]] = {}
-    for cell in todo:
-        groups.setdefault(cell.model.key, []).append(cell)
-        if cell.model.key not in backends:
-            backends[cell.model.key] = make_backend(cell.model.backend, cell.model.model,
-                                                    cell.model.adapter, cell.model.config)
-
     wanted = sorted({c.record_id for c in todo})
     if wanted:
         rows = store.fetch_dicts(f"SELECT * FROM records WHERE id IN ({', '.join('?' * len(wanted))})", wanted)
         records.update({row["id"]: Record.from_row(row) for row in rows})
+    pools = _endpoint_pools(grid)
 
     def report_progress() -> None:
         if progress is None:
@@ -381,29 +391,24 @@ def run_grid(
 
     pending: queue.Queue = queue.Queue()
     cannot_save = threading.Event()
+    language = None if grid.language == "auto" else grid.language
 
-    def run_cell(cell: Cell) -> None:
-        if cannot_save.is_set():  # no point calling the model for a result that cannot be kept
-            return
-        if should_stop is not None and should_stop():
-            report.stopped = True
-            return
-        backend = backends[cell.model.key]
+    def make_work(cell: Cell) -> Work:
         options = decoding_options(cell.decoding, cell.temperature, max_new_tokens=grid.max_new_tokens,
                                    seed=grid.seed, timeout=grid.timeout)
-        error = None
-        try:
-            result = summarize(store, records[cell.record_id], backend, cell.model.model, cell.strategy,
-                               options, params=grid.params,
-                               language=None if grid.language == "auto" else grid.language)
-        except ClinsumError as exc:
-            result, error = None, scrub_text(str(exc))
-        except Exception as exc:  # noqa: BLE001 - a crash in one cell is recorded, the grid goes on
-            result, error = None, scrub_text(f"{type(exc).__name__}: {exc}")
-        pending.put((cell, generation_row(
-            cell.record_id, result, backend=cell.model.backend, model=cell.model.model,
+
+        def make_task(endpoint: Endpoint) -> CellTask:
+            return CellTask(cell.key, records[cell.record_id], endpoint, cell.model.adapter, cell.strategy,
+                            options, dict(grid.params), language, str(store.root))
+
+        return Work(cell.key, (cell, options), pools[cell.model.key], make_task)
+
+    def on_result(item: tuple[Cell, Any], endpoint: Endpoint, outcome: CellOutcome) -> None:
+        cell, options = item
+        pending.put((cell, endpoint, generation_row(
+            cell.record_id, outcome.result, backend=cell.model.backend, model=cell.model.model,
             strategy=cell.strategy, options=options, adapter=cell.model.adapter,
-            params=dict(grid.params), error=error, grid_id=grid_id, cell_key=cell.key)))
+            params=dict(grid.params), error=outcome.error, grid_id=grid_id, cell_key=cell.key)))
 
     def writer() -> None:
         """Save finished cells in small transactions, so calls never wait for the database."""
@@ -420,7 +425,7 @@ def run_grid(
             if not batch or cannot_save.is_set():
                 continue
             try:
-                _save_with_retries(store, [row for _, row in batch], log)
+                _save_with_retries(store, [row for _, _, row in batch], log)
             except Exception as exc:  # noqa: BLE001 - the grid stops and says what is missing
                 report.save_error = str(exc) if isinstance(exc, ClinsumError) else f"{type(exc).__name__}: {exc}"
                 cannot_save.set()
@@ -428,7 +433,7 @@ def run_grid(
                     log(event="save_failed", cells=len(batch), error=report.save_error)
                 continue
             with lock:
-                for cell, row in batch:
+                for cell, endpoint, row in batch:
                     error = row[19]
                     if error:
                         report.errors += 1
@@ -436,24 +441,27 @@ def run_grid(
                         report.done += 1
                     if log is not None:
                         log(event="cell", key=cell.key, record=cell.record_id, model=cell.model.model,
-                            strategy=cell.strategy, error=error)
+                            strategy=cell.strategy, endpoint=endpoint.where or None, error=error)
                 report_progress()
 
     report_progress()
 
-    def run_group(key: str) -> None:
-        # one spare thread per slot, so a call starts while the previous cell is being saved;
-        # the backend's slots still bound the calls in flight
-        workers = 2 * backend_concurrency(backends[key])
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run_cell, groups[key]))
+    def stop_now() -> bool:
+        return cannot_save.is_set() or (should_stop is not None and should_stop())
 
+    address = cluster_address(cluster, store.root)
+    slots = sum(2 * e.concurrency for pool in pools.values() for e in pool.endpoints)
+    executor = make_executor(address, store, slots, log) if todo else None
+    if log is not None and todo:
+        log(event="executor", engine=executor.name, endpoints=sum(len(p.endpoints) for p in pools.values()))
     saver = threading.Thread(target=writer, name="grid-writer", daemon=True)
     saver.start()
     try:
-        with ThreadPoolExecutor(max_workers=max(1, len(groups))) as outer:
-            list(outer.map(run_group, list(groups)))
+        if executor is not None:
+            report.stopped = dispatch([make_work(c) for c in todo], executor, on_result, stop_now, log)
     finally:
+        if executor is not None:
+            executor.close()
         pending.put(None)
         saver.join()
     try:
@@ -462,6 +470,20 @@ def run_grid(
         report.missing = report.total - report.skipped - report.done - report.errors
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _endpoint_pools(grid: Grid) -> dict[str, EndpointPool]:
+    """One pool of endpoints per model entry of the grid."""
+    pools = {}
+    for spec in grid.models:
+        probe = make_backend(spec.backend, spec.model, spec.adapter,
+                             {k: v for k, v in spec.config.items() if k != "endpoints"})
+        key = endpoint_key(spec.backend)
+        found = getattr(probe, key, None) if key else None
+        endpoints = expand_endpoints(spec.backend, spec.model, spec.config, backend_concurrency(probe),
+                                     found if isinstance(found, str) else None)
+        pools[spec.key] = EndpointPool(endpoints, limit_per_endpoint=2)
+    return pools
 
 
 def _check_complete(store: Store, grid_id: str, cells: list[Cell], report: GridReport) -> None:
@@ -510,7 +532,7 @@ def run_grid_job(ctx: JobContext) -> None:
     def progress(done: int, total: int, message: str, eta: float | None) -> None:
         ctx.progress(done, total, message, eta_s=eta)
 
-    report = run_grid(ctx.store, grid, ctx.job_id, progress=progress, should_stop=ctx.should_stop,
+    report = run_grid(ctx.store, grid, ctx.job_id, cluster=ctx.config.get("cluster"), progress=progress, should_stop=ctx.should_stop,
                       log=ctx.log)
     ctx.log(event="grid", total=report.total, skipped=report.skipped, done=report.done,
             errors=report.errors, missing=report.missing, failed_cells=report.failed_cells,
@@ -543,8 +565,10 @@ def raise_for_report(report: GridReport) -> None:
             failed=report.failed_cells, total=report.total)
 
 
-def submit_grid(store: Store, grid: Grid | dict[str, Any] | str, spawn: bool = True) -> str:
-    """Start a grid as a background job; its id is also the grid id of its generations."""
+def submit_grid(store: Store, grid: Grid | dict[str, Any] | str, spawn: bool = True,
+                cluster: str | None = None) -> str:
+    """Start a grid as a background job; its id is also the grid id of its generations.
+    ``cluster`` (a Ray address) is kept with the job, so a resume runs where it started."""
     from clinsum import jobs
 
     parsed = grid if isinstance(grid, Grid) else parse_grid(grid)
@@ -552,7 +576,8 @@ def submit_grid(store: Store, grid: Grid | dict[str, Any] | str, spawn: bool = T
         parse_grid(grid.raw)  # a Grid built in code is checked like a file
     records = validate_grid(store, parsed)  # fail now, not in the background
     frozen = {**parsed.raw, "records": records}  # the plan of this job, whatever is imported later
-    return jobs.submit(store, "grid", {"grid": frozen}, title=f"grid: {parsed.name}", spawn=spawn)
+    config = {"grid": frozen, **({"cluster": cluster} if cluster else {})}
+    return jobs.submit(store, "grid", config, title=f"grid: {parsed.name}", spawn=spawn)
 
 
 def grid_results(store: Store, grid_id: str):

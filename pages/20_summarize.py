@@ -7,6 +7,8 @@ import streamlit as st
 
 from clinsum import ui
 from clinsum.backends import preferred_backend
+from clinsum.cluster.endpoints import endpoint_key
+from clinsum.cluster.failover import endpoint_list, summarize_stream_failover
 from clinsum.generation import (
     DECODINGS,
     decoding_options,
@@ -14,7 +16,6 @@ from clinsum.generation import (
     list_adapters,
     record_from_text,
     save_generation,
-    summarize_stream,
 )
 from clinsum.records import get_record, list_records
 from clinsum.records.encoding import decode_bytes
@@ -79,7 +80,7 @@ with ui.guard():
         backend = st.selectbox(ui.t("summarize.backend"), names, index=default if names else None,
                                key=K + "backend", format_func=lambda n: labels[n])
         ui.missing_backends(missing)
-        model, adapter = "", None
+        model, adapter, endpoints = "", None, []
         if backend:
             models, error = ui.backend_models(backend)
             if error:
@@ -88,6 +89,10 @@ with ui.guard():
                 model = st.selectbox(ui.t("summarize.model"), models, key=K + f"model.{backend}")
             else:
                 model = st.text_input(ui.t("summarize.model_free"), key=K + f"model_free.{backend}")
+            if endpoint_key(backend):
+                endpoints = endpoint_list(st.text_area(
+                    ui.t("summarize.endpoints"), key=K + f"endpoints.{backend}", height=68,
+                    help=ui.t("summarize.endpoints.help")))
             if backend == "transformers":
                 adapters = {a["adapter_path"]: f"{a['name']} ({a['base_model']})" for a in list_adapters(store)}
                 if adapters:
@@ -150,10 +155,10 @@ with ui.guard():
         steps = {"progress": lambda step, **info: on_step(step, info)} if backend == "extractive" else None
         live = st.empty()  # the streamed text, replaced by the result below once done
         try:
-            stream = summarize_stream(store, record, backend, model, strategy, options,
-                                      language=None if language == "auto" else language,
-                                      adapter=adapter, on_stage=on_stage, params=rag_params,
-                                      backend_config=steps)
+            stream = summarize_stream_failover(
+                store, record, backend, model, strategy, options, endpoints=endpoints,
+                language=None if language == "auto" else language,
+                adapter=adapter, on_stage=on_stage, params=rag_params, backend_config=steps)
 
             def pieces():
                 for piece in stream:

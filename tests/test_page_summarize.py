@@ -103,3 +103,16 @@ def test_page_runs_a_parallel_strategy_and_lists_every_stage(monkeypatch, worksp
     drawn = [m.value for m in at.markdown if m.value.startswith("Stage '") and "' done in" in m.value]
     timings = at.dataframe[0].value
     assert len(timings) == n_calls and len(drawn) == n_calls, drawn
+
+
+def test_page_asks_the_next_server_of_the_model_when_the_first_fails(monkeypatch, workspace):
+    with LLMServer() as first, LLMServer() as second:
+        at = _app(monkeypatch, workspace, first.ollama_host)
+        at.selectbox(key="summarize.record").set_value("es02_neumologia_epoc")
+        at.selectbox(key="summarize.strategy").set_value("template")
+        at.text_area(key="summarize.endpoints.ollama").set_value(second.ollama_host)
+        first.stop()  # the main server goes down after the page listed its models
+        at.button(key="summarize.run").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert len(second.calls) == 1
+        assert "Resumen:" in " ".join(m.value for m in at.markdown)

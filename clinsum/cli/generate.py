@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run an experiment grid (GRID.toml) as a resumable job")
     p.add_argument("grid", help="the GRID.toml file")
     p.add_argument("--detach", action="store_true", help="start it in the background and return")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS", help="Ray cluster address (default $CLINSUM_RAY_ADDRESS, then [cluster] address in the workspace's clinsum.toml; none: run here)")
     p.set_defaults(func=lambda a: _run(open_store(a), a))
 
     p = sub.add_parser("serve", help="HTTP API: POST /predict, GET /health")
@@ -132,7 +133,7 @@ def _run(store, a) -> int:
 
     grid = load_grid(a.grid)
     print(f"grid {grid.name!r}: {len(plan_cells(store, grid, 'plan'))} cells")
-    job_id = submit_grid(store, grid, spawn=a.detach)
+    job_id = submit_grid(store, grid, spawn=a.detach, cluster=a.cluster)
     if a.detach:
         print(f"started job {job_id}; follow it with the Grids page or `clinsum jobs`")
         return 0

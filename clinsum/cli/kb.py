@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--references", action="store_true", help="ingest the validated reference summaries")
     q.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="passages per commit (default %(default)s)")
     q.add_argument("--background", action="store_true", help="run as a job (resumable) and return")
+    q.add_argument("--cluster", default=None, metavar="ADDRESS", help="Ray cluster address (default $CLINSUM_RAY_ADDRESS, then [cluster] address in the workspace's clinsum.toml; none: run here)")
     q.set_defaults(func=lambda a: _ingest(open_store(a), a))
 
     q = ksub.add_parser("search", help="nearest passages of a query, with cosine distances")
@@ -97,16 +98,19 @@ def _ingest(store, args) -> int:
                   "batch_size": args.batch_size}
         if args.references:
             config = {"base": args.name, "source": "references", "batch_size": args.batch_size}
+        if args.cluster:
+            config["cluster"] = args.cluster
         job_id = jobs.submit(store, "kb_ingest", config, title=f"kb ingest {args.name}")
         print(f"started job {job_id}; follow it with `clinsum jobs wait {job_id}`")
         return 0
     create_base(store, args.name, exist_ok=True)
     started = time.perf_counter()
     if args.references:
-        report = ingest_references(store, args.name, batch_size=args.batch_size, progress=_progress)
+        report = ingest_references(store, args.name, batch_size=args.batch_size, progress=_progress,
+                                   cluster=args.cluster)
     else:
         report = ingest_file(store, args.name, args.path, args.layout, args.map,
-                             batch_size=args.batch_size, progress=_progress)
+                             batch_size=args.batch_size, progress=_progress, cluster=args.cluster)
     print(file=sys.stderr)
     print(f"{args.name}: {report.summary()} (wall {time.perf_counter() - started:.1f} s)")
     for problem in report.problems[:50]:

@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="judge rubric: standard (3 criteria) or pdsqi9 (the PDSQI-9 items)")
     p.add_argument("--batch-size", type=int, default=256, help="texts per batch")
     p.add_argument("--job", action="store_true", help="run as a background job and print its id")
+    p.add_argument("--cluster", default=None, metavar="ADDRESS", help="Ray cluster address (default $CLINSUM_RAY_ADDRESS, then [cluster] address in the workspace's clinsum.toml; none: run here)")
     p.add_argument("--list", action="store_true", help="list the metric families and values")
     p.set_defaults(func=lambda a: _score(open_store(a), a))
 
@@ -84,7 +85,8 @@ def _score(store, args: argparse.Namespace) -> int:
         from clinsum import jobs
 
         job_id = jobs.submit(store, "score", {"metrics": names, "options": options,
-                                              "targets": targets, "batch_size": args.batch_size},
+                                              "targets": targets, "batch_size": args.batch_size,
+                                              **({"cluster": args.cluster} if args.cluster else {})},
                              title="score")
         print(job_id)
         return 0
@@ -94,7 +96,7 @@ def _score(store, args: argparse.Namespace) -> int:
             print(f"\r{done}/{total} {message:<40}", end="" if done < total else "\n", file=sys.stderr)
 
     report = score_workspace(store, names, options, targets=targets, batch_size=args.batch_size,
-                             progress=progress)
+                             progress=progress, cluster=args.cluster)
     rows = [{"metric": m, "version": report.versions[m], "computed": report.computed[m],
              "already": report.already[m], "not_applicable": report.not_applicable[m],
              "failed": report.failed[m]} for m in report.computed]

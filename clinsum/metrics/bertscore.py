@@ -237,6 +237,7 @@ class BertScore(Metric):
     base_version = "2"
     directions = {"bertscore_p": HIGHER, "bertscore_r": HIGHER, "bertscore_f1": HIGHER}
     needs = ("reference",)
+    runs_on_cluster = "gpu"  # batches are Ray tasks on a cluster, with a GPU where it has one
 
     def __init__(self, model: str | None = None, num_layers: int | None = None,
                  device: str = "auto", ignore_unk: bool = False, **options: Any) -> None:

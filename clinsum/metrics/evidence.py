@@ -23,6 +23,7 @@ class Evidence(Metric):
                   "evidence_section_coverage": HIGHER}
     needs = ("source",)
     uses_reference = False
+    runs_on_cluster = "cpu"  # batches are Ray tasks on a cluster
 
     @property
     def base_version(self) -> str:  # type: ignore[override] - follows the alignment method

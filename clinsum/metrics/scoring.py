@@ -26,6 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinsum.cluster import cluster_address
+from clinsum.cluster.batches import BatchRunner
 from clinsum.errors import InputError
 from clinsum.jobs import JOB_KINDS, JobContext
 from clinsum.metrics.base import METRICS, Metric, MetricResult, Pair, get_metric
@@ -174,8 +176,11 @@ def score_workspace(
     progress: Callable[[int, int, str], None] | None = None,
     check_stop: Callable[[], None] | None = None,
     log: Callable[..., None] | None = None,
+    cluster: str | None = None,
 ) -> ScoreReport:
-    """Compute every missing metric value of the workspace; see the module docstring."""
+    """Compute every missing metric value of the workspace; see the module docstring. A metric
+    that says ``runs_on_cluster`` computes its batches as Ray tasks when a cluster address is
+    given (or found: :func:`clinsum.cluster.cluster_address`); this process writes the rows."""
     started = time.monotonic()
     options = {k: dict(v) for k, v in (options or {}).items()}
     if "judge" in (metrics or []) or options.get("judge"):
@@ -211,12 +216,18 @@ def score_workspace(
     finished = 0
     if progress:
         progress(0, total, "scoring")
+    address = cluster_address(cluster, store.root)
     for metric, version, todo in plan:
-        for start in range(0, len(todo), batch_size):
+        runner = BatchRunner(address if getattr(metric, "runs_on_cluster", None) else None,
+                             gpu=getattr(metric, "runs_on_cluster", None) == "gpu")
+        if log and runner.engine != "local":
+            log(event="metric_engine", metric=metric.name, engine=runner.engine)
+        batches = [todo[start:start + batch_size] for start in range(0, len(todo), batch_size)]
+        computed = runner.map(compute_batch, ((metric, [t.pair for t in b]) for b in batches))
+        for start, batch in zip(range(0, len(todo), batch_size), batches, strict=True):
             if check_stop:
                 check_stop()
-            batch = todo[start:start + batch_size]
-            results = metric.compute_many([t.pair for t in batch])
+            results = next(computed)
             rows: list[tuple] = []
             for target, result in zip(batch, results, strict=True):
                 if result.failed:
@@ -236,6 +247,11 @@ def score_workspace(
                 failed=report.failed[metric.name])
     report.seconds = round(time.monotonic() - started, 3)
     return report
+
+
+def compute_batch(metric: Metric, pairs: list[Any]) -> list[MetricResult]:
+    """One batch of a metric (a Ray task on a cluster, a plain call here)."""
+    return metric.compute_many(pairs)
 
 
 def details_of(store: Store, target_kind: str, target_id: str, metric: str,
@@ -259,7 +275,7 @@ def run_score_job(ctx: JobContext) -> None:
         ctx.store, config.get("metrics"), config.get("options"),
         targets=config.get("targets") or TARGET_KINDS,
         batch_size=int(config.get("batch_size") or BATCH_SIZE),
-        progress=ctx.progress, check_stop=ctx.check_stop, log=ctx.log,
+        progress=ctx.progress, check_stop=ctx.check_stop, log=ctx.log, cluster=config.get("cluster"),
     )
     ctx.log(event="report", computed=report.computed, already=report.already,
             failed=report.failed, errors=report.errors, seconds=report.seconds)

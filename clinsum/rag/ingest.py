@@ -7,18 +7,22 @@ characters, the model reads at most 256 tokens anyway; sorted by length into sma
 batches of 16 so little padding is computed; bfloat16 where the CPU has it, see
 :func:`clinsum.embeddings.bulk_precision`) and added to the base's collection. An interrupted
 ingestion therefore resumes where it stopped, losing at most one commit of work. Rows that
-cannot be read or mapped are reported with their line numbers.
+cannot be read or mapped are reported with their line numbers. On a Ray cluster the batches
+embed as Ray tasks (a few ahead) and this process adds them to the collection in order.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clinsum.cluster import cluster_address
+from clinsum.cluster.batches import BatchRunner
 from clinsum.errors import InputError
 from clinsum.rag.bases import get_base, refresh_counts
 from clinsum.rag.chroma import clean_meta, fresh_collection, get_collection, mark_synced
@@ -80,8 +84,11 @@ def ingest_items(
     progress: Progress | None = None,
     check_stop: Callable[[], None] | None = None,
     job_id: str | None = None,
+    cluster: str | None = None,
 ) -> IngestReport:
-    """Add the passages of ``items`` ((line, row) pairs) to ``base``; see the module doc."""
+    """Add the passages of ``items`` ((line, row) pairs) to ``base``; see the module doc.
+    With a Ray address (``cluster``, or as :func:`clinsum.cluster.cluster_address` finds it) the
+    batches embed as Ray tasks, a few ahead, and this process stores them in order."""
     from clinsum.embeddings import bulk_precision, embed
 
     info = get_base(store, base)
@@ -100,6 +107,9 @@ def ingest_items(
     line = 0
     pace: list[float] = []  # [time, line] when embedding first had work: skipped rows are fast
 
+    runner = BatchRunner(cluster_address(cluster, store.root))
+    computing: deque[tuple[list[Passage], Any]] = deque()  # batches embedding on the cluster
+
     def flush() -> None:
         if not pending:
             return
@@ -110,14 +120,23 @@ def ingest_items(
         if fresh:
             if not pace:
                 pace.extend((time.perf_counter(), line - len(pending)))
-            vectors = embed([p.text[:max_chars] for p in fresh], batch_size=EMBED_BATCH,
-                            precision=report.precision)
-            collection.add(ids=[p.id for p in fresh], embeddings=vectors,
-                           documents=[p.text for p in fresh],
-                           metadatas=[clean_meta(p.meta) for p in fresh])
-            report.added += len(fresh)
-            mark_synced(store, base, collection.count())
+            computing.append((fresh, runner.submit(
+                embed, [p.text[:max_chars] for p in fresh], None, EMBED_BATCH, report.precision)))
         pending.clear()
+        while len(computing) > runner.depth:
+            land()
+        if not fresh:
+            _record(store, run_id, report)
+
+    def land() -> None:
+        """Store the oldest embedded batch (the job is the only writer)."""
+        fresh, handle = computing.popleft()
+        vectors = runner.result(handle)
+        collection.add(ids=[p.id for p in fresh], embeddings=vectors,
+                       documents=[p.text for p in fresh],
+                       metadatas=[clean_meta(p.meta) for p in fresh])
+        report.added += len(fresh)
+        mark_synced(store, base, collection.count())
         _record(store, run_id, report)  # what a killed run did stays known
 
     status = "failed"
@@ -147,10 +166,15 @@ def ingest_items(
                 if check_stop:
                     check_stop()
         flush()
+        while computing:
+            land()
         status = "done"
     except BaseException as exc:
         status = "stopped" if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "JobStopped" else "failed"
         report.stopped = status == "stopped"
+        if report.stopped:
+            while computing:  # finished work is kept
+                land()
         raise
     finally:
         _finish(store, run_id, report, status)

@@ -9,14 +9,15 @@ JOB_KINDS.register("kb_ingest", "clinsum.rag.jobs:kb_ingest_job")
 
 
 def kb_ingest_job(ctx: JobContext) -> None:
-    """config: base, path (or source="references"), layout, mapping, batch_size, create."""
+    """config: base, path (or source="references"), layout, mapping, batch_size, create,
+    cluster (a Ray address; default: as :func:`clinsum.cluster.cluster_address` finds it)."""
     from clinsum.rag.ingest import DEFAULT_BATCH, ingest_file, ingest_references
 
     cfg = ctx.config
     if cfg.get("create", True):
         create_base(ctx.store, cfg["base"], exist_ok=True)
     kwargs = dict(batch_size=int(cfg.get("batch_size") or DEFAULT_BATCH), progress=ctx.progress,
-                  check_stop=ctx.check_stop, job_id=ctx.job_id)
+                  check_stop=ctx.check_stop, job_id=ctx.job_id, cluster=cfg.get("cluster"))
     if cfg.get("source") == "references":
         report = ingest_references(ctx.store, cfg["base"], **kwargs)
     else:
