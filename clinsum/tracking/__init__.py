@@ -28,7 +28,7 @@ from clinsum.registry import Registry
 from clinsum.store import Store
 from clinsum.store.scrub import find_secrets, scrub_text
 
-TRACKED_KINDS: Registry[str] = Registry("tracked job kind")
+TRACKED_KINDS: Registry[Any] = Registry("tracked job kind")  # lazy "module:attr" Hooks
 TRACKED_KINDS.register("grid", "clinsum.tracking.hooks:GRID")
 TRACKED_KINDS.register("score", "clinsum.tracking.hooks:SCORE")
 TRACKED_KINDS.register("finetune", "clinsum.tracking.hooks:FINETUNE")

@@ -81,10 +81,10 @@ GRID = Hooks("grid", grid_params, grid_metrics, grid_artifacts)
 
 # -- scoring ---------------------------------------------------------------------------------
 def score_params(ctx: Any) -> dict[str, Any]:
-    from clinsum.metrics.scoring import BATCH_SIZE, LOCAL_METRICS, TARGET_KINDS
+    from clinsum.metrics.scoring import BATCH_SIZE, TARGET_KINDS, local_metrics
 
     config = ctx.config
-    return {"metrics": config.get("metrics") or list(LOCAL_METRICS),
+    return {"metrics": config.get("metrics") or list(local_metrics()),
             "targets": config.get("targets") or list(TARGET_KINDS),
             "batch_size": config.get("batch_size") or BATCH_SIZE, "options": config.get("options") or {}}
 

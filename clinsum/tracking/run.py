@@ -11,7 +11,6 @@ in the job's log and switches tracking off for the rest of the job, which goes o
 from __future__ import annotations
 
 import contextlib
-import importlib
 import math
 import os
 import tempfile
@@ -210,8 +209,7 @@ def hooks_for(kind: str) -> Any | None:
     """The tracking hooks of a job kind (None when the kind is not tracked)."""
     if kind not in TRACKED_KINDS:
         return None
-    module, _, name = TRACKED_KINDS.get(kind).partition(":")
-    return getattr(importlib.import_module(module), name)
+    return TRACKED_KINDS.get(kind)  # a lazy "module:attr" target, imported here
 
 
 @contextlib.contextmanager
