@@ -46,7 +46,7 @@ def sidebar_filters(opts: dict) -> ex.Filters:
         if len(opts[column]) < 2:
             return []
         return side.multiselect(ui.t(f"explorer.f.{column}"), opts[column], key=KEY + "f." + column,
-                                placeholder=ui.choose(), format_func=lambda v: ui.value_label(column, v))
+                                placeholder=ui.choose(), format_func=lambda v: str(ui.value_label(column, v)))
 
     chosen = {c: pick(c) for c in ("model", "strategy", "temperature", "decoding", "backend", "source")}
     since = until = None
