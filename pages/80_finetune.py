@@ -24,6 +24,7 @@ from clinsum.finetune.logs import job_summary
 from clinsum.finetune.models import cuda_available, load_tokenizer, unsloth_available
 from clinsum.finetune.templates import TEMPLATES
 from clinsum.finetune.tiny import create_tiny_model, is_tiny, local_models
+from clinsum.ui import charts
 
 K = "finetune."
 ui.page("finetune.title", "finetune.intro")
@@ -173,15 +174,11 @@ def draw_job(store, job_id: str) -> None:
             cols[2].metric(ui.t("finetune.metric.ppl"), f"{evals[-1]['perplexity']:.2f}")
         cols[3].metric(ui.t("finetune.metric.speed"), f"{last['tokens_per_s']:.0f}")
         cols[4].metric(ui.t("finetune.metric.ram"), f"{last['rss_mb']:.0f}")
-        loss = pd.DataFrame(train)[["step", "loss"]].rename(columns={"loss": "train"}).set_index("step")
-        if evals:
-            loss = loss.join(pd.DataFrame(evals).set_index("step")[["eval_loss"]].rename(
-                columns={"eval_loss": "validation"}), how="outer")
         st.caption(ui.t("finetune.chart.loss"))
-        st.line_chart(loss)
+        st.plotly_chart(charts.loss_figure(train, evals), key=K + "chart.loss")
         if evals:
             st.caption(ui.t("finetune.chart.ppl"))
-            st.line_chart(pd.DataFrame(evals).set_index("step")[["perplexity"]])
+            st.plotly_chart(charts.perplexity_figure(evals), key=K + "chart.ppl")
     if info["status"] == "failed" and summary["traceback"]:
         st.caption(ui.t("finetune.crash_log", path=str(jobs.job_dir(store, job_id) / "log.jsonl")))
     result = summary["result"]
