@@ -149,6 +149,7 @@ with ui.guard():
         steps = {"progress": lambda step, **info: on_step(step, info)} if backend == "extractive" else None
         live = st.empty()  # the streamed text, replaced by the result below once done
         try:
+            rag_view.build_seed_first(store, rag_params, progress)
             stream = summarize_stream(store, record, backend, model, strategy, options,
                                       language=None if language == "auto" else language,
                                       adapter=adapter, on_stage=on_stage, params=rag_params,

@@ -1,6 +1,8 @@
 """Reference summaries: choose records and prompt, preview what leaves (de-identified), estimate,
 confirm, send (a backend now, or an OpenAI batch), follow batches, retry failures."""
 
+import time
+
 import streamlit as st
 
 from clinsum import jobs, ui
@@ -138,9 +140,19 @@ with ui.guard():
     signature = (tuple(chosen), tuple(p.name if p else "default" for p in prompts), deid, tuple(keep),
                  reidentify, mode, backend, model, int(max_tokens))
     if st.button(ui.t("references.make_preview"), key=K + "preview", disabled=not (chosen and prompts)):
-        st.session_state[K + "plan"] = batch.plan_batch(
-            store, chosen, prompts, model=model, deid=deid, keep=keep, reidentify=reidentify,
-            max_tokens=int(max_tokens))
+        status = st.status(ui.t("references.preview_running", i=1, n=len(chosen)), expanded=False)
+        started = time.perf_counter()
+        try:
+            st.session_state[K + "plan"] = batch.plan_batch(
+                store, chosen, prompts, model=model, deid=deid, keep=keep, reidentify=reidentify,
+                max_tokens=int(max_tokens),
+                progress=lambda i, n: status.update(label=ui.t(
+                    "references.preview_running" if deid else "references.preview_preparing", i=i + 1, n=n)))
+        except BaseException:
+            status.update(label=ui.t("references.preview_failed"), state="error")
+            raise
+        status.update(label=ui.t("references.preview_ready", seconds=time.perf_counter() - started),
+                      state="complete")
         st.session_state[K + "signature"] = signature
     plan = st.session_state.get(K + "plan")
     if plan is not None and st.session_state.get(K + "signature") != signature:

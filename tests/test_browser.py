@@ -292,7 +292,7 @@ READ = [
     ("Tab.label", '[role="tab"]'),
     ("Expander.label", '[data-testid="stExpander"] summary'),
     ("Metric.label", '[data-testid="stMetricLabel"]'),
-    ("Select.option", '[data-baseweb="select"]'),
+    ("Select.option", '[data-testid="stSelectbox"], [data-testid="stMultiSelect"]'),
     ("Radio.option", '[data-testid="stRadio"] label'),
     ("Markdown", '[data-testid="stMarkdownContainer"]'),
     ("Plot.label", '.js-plotly-plot .g-xtitle, .js-plotly-plot .g-ytitle, .js-plotly-plot .legendtitletext,'
