@@ -66,7 +66,7 @@ def _batches(store) -> None:
         st.warning(ui.plain(row["error"]))
     watchers = [j for j in jobs.list_jobs(store, batch_job.KIND) if (j.get("config") or {}).get("batch_id") == chosen]
     if watchers:
-        ui.job_status(watchers[0]["id"])
+        ui.job_panel(watchers[0]["id"])  # refreshes itself until the watcher ends
     cols = st.columns(3)
     if cols[0].button(ui.t("references.refresh"), key=K + "refresh"):
         batch.refresh(store, chosen, batch.openai_client(base_url=row["base_url"]))
