@@ -351,11 +351,14 @@ def read_page(page) -> list[tuple[str, str]]:
     return [(kind, text) for kind, text in page.evaluate(COLLECT, READ)]
 
 
-def raw_columns() -> set[str]:
-    """Column names a chart must not show as such (they have a label in the catalogue)."""
+def raw_columns(lang: str) -> set[str]:
+    """Column names a chart must not show as such: they have a label in the catalogue (a name
+    that is itself a ``lang`` string, English ``model``, is that label)."""
     from clinsum.ui.i18n import catalog
 
-    return {key[4:] for key in catalog() if key.startswith("col.")} | {"value", "color", "index", "variable"}
+    own = {pair[0 if lang == "es" else 1] for pair in catalog().values()}
+    names = {key[4:] for key in catalog() if key.startswith("col.")} | {"value", "color", "index", "variable"}
+    return names - own
 
 
 def page_problems(page, lang: str, allowed: set[str], where: str) -> list[str]:
@@ -363,7 +366,8 @@ def page_problems(page, lang: str, allowed: set[str], where: str) -> list[str]:
 
     texts = [(k, v) for k, v in read_page(page) if v not in ALLOWED]
     found = [f"{where}: {p}" for p in problems(texts, lang, allowed)]
-    found += [f"{where}: {k}: raw column name {v!r}" for k, v in texts if k.startswith("Plot") and v in raw_columns()]
+    found += [f"{where}: {k}: raw column name {v!r}" for k, v in texts
+              if k.startswith("Plot") and v in raw_columns(lang)]
     found += [f"{where}: error element: {e[:200]}" for e in errors_on(page)]
     return found
 
