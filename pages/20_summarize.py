@@ -155,6 +155,7 @@ with ui.guard():
         steps = {"progress": lambda step, **info: on_step(step, info)} if backend == "extractive" else None
         live = st.empty()  # the streamed text, replaced by the result below once done
         try:
+            rag_view.build_seed_first(store, rag_params, progress)
             stream = summarize_stream_failover(
                 store, record, backend, model, strategy, options, endpoints=endpoints,
                 language=None if language == "auto" else language,

@@ -48,7 +48,7 @@ def sidebar_filters(opts: dict) -> ex.Filters:
         if len(opts[column]) < 2:
             return []
         return side.multiselect(ui.t(f"explorer.f.{column}"), opts[column], key=KEY + "f." + column,
-                                placeholder=ui.choose(), format_func=lambda v: ui.value_label(column, v))
+                                placeholder=ui.choose(), format_func=lambda v: str(ui.value_label(column, v)))
 
     chosen = {c: pick(c) for c in ("model", "strategy", "temperature", "decoding", "backend", "source")}
     since = until = None
@@ -178,7 +178,9 @@ def correlation_tab(store, filters: ex.Filters) -> None:
         return
     table = table.rename(index=ui.metric_label, columns=ui.metric_label)
     fig = px.imshow(table, zmin=-1, zmax=1, color_continuous_scale="RdBu", aspect="auto",
-                    text_auto=".2f" if len(table) <= 12 else False)
+                    text_auto=".2f" if len(table) <= 12 else False,
+                    labels={"x": ui.column_label("metric"), "y": ui.column_label("metric"),
+                            "color": ui.column_label("rho")})
     fig.update_layout(height=max(420, 22 * len(table) + 160))
     fig.update_yaxes(dtick=1)
     fig.update_xaxes(dtick=1)
@@ -199,7 +201,8 @@ def ratings_tab(store, metric: str) -> None:
     grid = table.pivot_table(index="name", columns="criterion", values="spearman", dropna=False)
     grid = grid.rename(index=ui.metric_label, columns=lambda c: ui.value_label("criterion", c))
     fig = px.imshow(grid, zmin=-1, zmax=1, color_continuous_scale="RdBu", text_auto=".2f",
-                    aspect="auto")
+                    aspect="auto", labels={"x": ui.t("explorer.ratings.criterion"), "y": ui.column_label("metric"),
+                                           "color": ui.column_label("rho")})
     st.plotly_chart(fig, key=KEY + "chart.ratings")
     st.caption(ui.t("explorer.ratings.caption"))
     pairs = ex.metric_rating_pairs(store)

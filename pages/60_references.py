@@ -1,6 +1,8 @@
 """Reference summaries: choose records and prompt, preview what leaves (de-identified), estimate,
 confirm, send (a backend now, or an OpenAI batch), follow batches, retry failures."""
 
+import time
+
 import streamlit as st
 
 from clinsum import jobs, ui
@@ -106,7 +108,7 @@ def _batches(store) -> None:
         st.warning(ui.plain(row["error"]))
     watchers = [j for j in jobs.list_jobs(store, batch_job.KIND) if (j.get("config") or {}).get("batch_id") == chosen]
     if watchers:
-        ui.job_status(watchers[0]["id"])
+        ui.job_panel(watchers[0]["id"])  # refreshes itself until the watcher ends
     cols = st.columns(3)
     if cols[0].button(ui.t("references.refresh"), key=K + "refresh"):
         batch.refresh(store, chosen, batch.openai_client(base_url=row["base_url"]))
@@ -179,6 +181,7 @@ with ui.guard():
     st.subheader(ui.t("references.step.preview"))
     signature = (tuple(chosen), tuple(p.name if p else "default" for p in prompts), deid, tuple(keep),
                  reidentify, mode, backend, model, int(max_tokens))
+
     def make_plan() -> None:
         if mode == "batch":
             destination = batch.batch_url(base_url)
@@ -188,10 +191,20 @@ with ui.guard():
 
             engine = get_backend(backend, model, **({"base_url": base_url} if base_url else {}))
             destination = destination_of(engine) or "http://127.0.0.1"  # a library: nothing leaves
-        st.session_state[K + "plan"] = batch.plan_batch(
-            store, chosen, prompts, model=model, deid=deid, keep=keep, reidentify=reidentify,
-            max_tokens=int(max_tokens), destination=destination, mask=st.session_state.get(K + "masked", []),
-            safe=st.session_state.get(K + "safe_marked", []))
+        status = st.status(ui.t("references.preview_running", i=1, n=len(chosen)), expanded=False)
+        started = time.perf_counter()
+        try:
+            st.session_state[K + "plan"] = batch.plan_batch(
+                store, chosen, prompts, model=model, deid=deid, keep=keep, reidentify=reidentify,
+                max_tokens=int(max_tokens), destination=destination,
+                mask=st.session_state.get(K + "masked", []), safe=st.session_state.get(K + "safe_marked", []),
+                progress=lambda i, n: status.update(label=ui.t(
+                    "references.preview_running" if deid else "references.preview_preparing", i=i + 1, n=n)))
+        except BaseException:
+            status.update(label=ui.t("references.preview_failed"), state="error")
+            raise
+        status.update(label=ui.t("references.preview_ready", seconds=time.perf_counter() - started),
+                      state="complete")
         st.session_state[K + "signature"] = signature
 
     if st.button(ui.t("references.make_preview"), key=K + "preview", disabled=not (chosen and prompts)):

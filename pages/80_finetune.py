@@ -25,7 +25,7 @@ from clinsum.finetune.preference_job import preference_jobs
 from clinsum.finetune.preferences import is_preference_dataset
 from clinsum.finetune.templates import TEMPLATES
 from clinsum.finetune.tiny import create_tiny_model, is_tiny, local_models
-from clinsum.ui import preference_view, tracking_view
+from clinsum.ui import charts, preference_view, tracking_view
 from clinsum.ui.preference_view import knob
 
 K = "finetune."
@@ -165,18 +165,14 @@ def draw_job(store, job_id: str) -> None:
         if last.get("tokens_per_s") is not None:
             cols[3].metric(ui.t("finetune.metric.speed"), f"{last['tokens_per_s']:.0f}")
         cols[4].metric(ui.t("finetune.metric.ram"), f"{last['rss_mb']:.0f}")
-        loss = pd.DataFrame(train)[["step", "loss"]].rename(columns={"loss": "train"}).set_index("step")
         evals = scored if preference else evals
         if preference:
             preference_view.draw_curves(train, summary["curves"]["eval"])
-        if evals:
-            loss = loss.join(pd.DataFrame(evals).set_index("step")[["eval_loss"]].rename(
-                columns={"eval_loss": "validation"}), how="outer")
         st.caption(ui.t("finetune.chart.loss"))
-        st.line_chart(loss)
+        st.plotly_chart(charts.loss_figure(train, evals), key=K + "chart.loss")
         if evals and not preference:
             st.caption(ui.t("finetune.chart.ppl"))
-            st.line_chart(pd.DataFrame(evals).set_index("step")[["perplexity"]])
+            st.plotly_chart(charts.perplexity_figure(evals), key=K + "chart.ppl")
     if info["status"] == "failed" and summary["traceback"]:
         st.caption(ui.t("finetune.crash_log", path=str(jobs.job_dir(store, job_id) / "log.jsonl")))
     result = summary["result"]

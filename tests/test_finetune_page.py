@@ -29,6 +29,18 @@ def app(monkeypatch, tmp_path):
     return at, Store.open(workspace), build_tiny_llama(tmp_path / "tiny")
 
 
+def validation_points(at: AppTest) -> int:
+    """How many validation-loss points the loss chart draws joined by a line."""
+    import json
+
+    for chart in at.get("plotly_chart"):
+        figure = json.loads(chart.proto.spec)
+        for trace in figure["data"]:
+            if trace.get("name") == "Validation" and "lines" in trace.get("mode", ""):
+                return sum(y is not None for y in trace["y"])
+    return 0
+
+
 def no_errors(at: AppTest) -> None:
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -58,6 +70,7 @@ def test_page_builds_a_dataset_launches_a_job_and_shows_the_adapter(app) -> None
     no_errors(at)
     assert any("Adapter ready" in s.value for s in at.success)
     assert any(m.label == "Perplexity" for m in at.metric)
+    assert validation_points(at) >= 2  # the validation loss is drawn as a line, not a legend entry only
     adapters = list_adapters(store)
     assert len(adapters) == 1 and adapters[0]["name"] == "demo-lora"
     assert any("transformers" in c.value and "demo-lora" in c.value for c in at.caption)

@@ -44,12 +44,12 @@ def test_every_chart_renders(monkeypatch, workspace):
     charts = _charts(at)
     # groups, temperature, matrix, time, pareto, histogram, correlation, ratings heatmap + scatter
     assert len(charts) == 9
-    wide = next(df.value for df in at.dataframe if "generation_id" in df.value.columns)
-    assert len(wide) == 6 and "rouge1_f" in wide.columns  # all scores, failed g7 left out
+    wide = next(df.value for df in at.dataframe if "Summary" in df.value.columns)  # headers read as labels
+    assert len(wide) == 6 and "ROUGE-1 F1" in wide.columns  # all scores, failed g7 left out
     assert "higher is better" in " ".join(c.value for c in at.caption)
     tables = [df.value for df in at.dataframe]
-    by_model = next(t for t in tables if "mean" in t.columns and "model" in t.columns)
-    assert by_model.set_index("model").loc["A", "mean"] == pytest.approx(0.3)
+    by_model = next(t for t in tables if "Mean" in t.columns and "Model" in t.columns)
+    assert by_model.set_index("Model").loc["A", "Mean"] == pytest.approx(0.3)
     assert "clinsum explore summary --by model --metric rouge1_f" in " ".join(c.value for c in at.caption)
 
 
@@ -59,8 +59,8 @@ def test_filters_and_grouping_change_the_tables(monkeypatch, workspace):
     _ok(at)
     at.selectbox(key="explorer.by").set_value("strategy").run()
     _ok(at)
-    table = next(df.value for df in at.dataframe if "strategy" in df.value.columns and "mean" in df.value.columns)
-    assert table.set_index("strategy")["mean"].to_dict() == pytest.approx({"s1": 0.6, "s2": 0.8})
+    table = next(df.value for df in at.dataframe if "Strategy" in df.value.columns and "Mean" in df.value.columns)
+    assert table.set_index("Strategy")["Mean"].to_dict() == pytest.approx({"s1": 0.6, "s2": 0.8})
     captions = " ".join(c.value for c in at.caption)
     assert "clinsum explore summary --by strategy --metric rouge1_f --model B" in captions
     at.selectbox(key="explorer.metric").set_value("bleu").run()

@@ -109,7 +109,7 @@ def test_summarize_page_runs_multi_question_rag_and_shows_passages_per_section(s
     for idea in KEY_IDEAS.replace("- ", "").splitlines():
         assert idea in html
     assert "distance" in html  # each passage with its distance
-    phases = next(df for df in at.dataframe if "Stage" in df.value.columns and "Seconds" in df.value.columns)
+    phases = next(df for df in at.dataframe if list(df.value.columns) == ["Stage", "Seconds"])  # RAG phases
     assert {"ideas", "retrieval", "sections", "merge"} <= set(phases.value.iloc[:, 0])
     at.button(key="summarize.save").click().run()
     row = seed_store.fetch_one("SELECT strategy, retrieval FROM generations WHERE record_id = 'es01_cardiologia_icc'"

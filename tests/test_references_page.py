@@ -45,6 +45,8 @@ def test_without_key_the_page_explains_and_sends_nothing(page_ws, monkeypatch) -
     at.button(key="references.preview").click().run()
     _ok(at)
     assert any("<mark" in m.value for m in at.markdown), "the preview highlights placeholders"
+    assert [s.label.split(" in ")[0] for s in at.status] == ["Preview ready"]  # the wait had a status
+    assert at.status[0].state == "complete"
     at.checkbox(key="references.confirm").check().run()
     assert at.button(key="references.send").disabled
     assert batch.list_batches(page_ws) == []

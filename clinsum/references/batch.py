@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,8 +112,12 @@ def plan_batch(store: Store, record_ids: Iterable[str], prompts: Iterable[RefPro
                model: str = DEFAULT_MODEL, deid: bool = True, keep: Iterable[str] = (),
                reidentify: bool = True, max_tokens: int = 700, temperature: float = 0.2,
                destination: str | None = None, mask: Iterable[str] | bool = (),
-               safe: Iterable[str] = ()) -> BatchPlan:
+               safe: Iterable[str] = (),
+               progress: Callable[[int, int], None] | None = None) -> BatchPlan:
     """Everything that would be sent, without sending: requests, preview material, estimate.
+
+    ``progress(i, n)`` is called before record ``i`` (0-based) of ``n`` is prepared
+    (de-identification loads its model on first use: the first record is the slow one).
 
     ``destination``: the server's URL (default: the OpenAI Batch API as configured); ``mask`` /
     ``safe``: residue texts to mask or that a person marked safe (see the privacy gate).
@@ -129,7 +133,9 @@ def plan_batch(store: Store, record_ids: Iterable[str], prompts: Iterable[RefPro
     safe = list(safe)
     items = []
     settings = load_settings(store)
-    for record_id in ids:
+    for i, record_id in enumerate(ids):
+        if progress:
+            progress(i, len(ids))
         for out in prepare_many(store, record_id, prompts, deid=deid, keep=keep, destination=destination,
                                 mask=mask, safe=safe, settings=settings):
             custom_id = f"req-{len(items) + 1:05d}-{secrets.token_hex(5)}"  # opaque, sorts in plan order

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from clinsum.config import workspace_path
 from clinsum.errors import ClinsumError
@@ -34,10 +35,17 @@ PAGES_DIR = Path(__file__).resolve().parent.parent.parent / "pages"
 
 # -- language --------------------------------------------------------------------------------
 def lang() -> str:
-    """The language chosen in the sidebar (default ``$CLINSUM_LANG`` or Spanish)."""
+    """The language chosen in the sidebar (default ``$CLINSUM_LANG`` or Spanish).
+
+    Outside a page run (a widget's ``format_func`` called by a test harness) there is no
+    session to remember a choice in, so the default is read afresh, never cached globally.
+    """
+    default = os.environ.get("CLINSUM_LANG", "es")
+    default = default if default in LANGUAGES else "es"
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return default
     if "_lang" not in st.session_state:
-        default = os.environ.get("CLINSUM_LANG", "es")
-        st.session_state["_lang"] = default if default in LANGUAGES else "es"
+        st.session_state["_lang"] = default
     return st.session_state["_lang"]
 
 

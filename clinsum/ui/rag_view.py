@@ -46,6 +46,22 @@ def params_form(store: Store, key: str = "rag.") -> dict[str, Any]:
     return {"kb": kb, "top_k": int(k), "max_distance": float(distance)}
 
 
+def build_seed_first(store: Store, params: dict[str, Any] | None, status: Any) -> None:
+    """Build the seed base before a RAG run that needs it, saying so in ``status`` (the first
+    use embeds every seed passage: the slow part of a first RAG run)."""
+    from clinsum.rag.bases import base_exists, get_base
+    from clinsum.rag.seed import ensure_seed
+
+    if not params or params.get("kb") != SEED_NAME:
+        return
+    if base_exists(store, SEED_NAME) and get_base(store, SEED_NAME)["n_passages"]:
+        return
+    status.update(label=ui.t("rag.seed_building"))
+    ensure_seed(store)
+    status.write(ui.t("rag.seed_built", n=get_base(store, SEED_NAME)["n_passages"]))
+    status.update(label=ui.t("summarize.running"))
+
+
 def _passage(text: str, distance: float, meta: dict[str, Any] | None = None) -> None:
     source = (meta or {}).get("source_id") or (meta or {}).get("source") or ""
     label = ui.t("rag.passage", distance=distance) + (f" · {ui.esc(source)}" if source else "")

@@ -40,8 +40,8 @@ STRINGS = {
         "This record has no reference summary: there are no shared phrases to mark.",
     ),
     "compare.no_candidates": (
-        "Este registro no tiene resúmenes generados con éxito.",
-        "This record has no successfully generated summaries.",
+        "Este registro no tiene resúmenes generados con éxito: genere uno en la página Resumir.",
+        "This record has no successfully generated summaries: generate one on the Summarize page.",
     ),
     "compare.flags": ("{n} dato(s) no respaldado(s) por el registro", "{n} fact(s) not supported by the record"),
     "compare.flags.none": ("Sin datos dudosos detectados.", "No doubtful facts found."),

@@ -80,8 +80,10 @@ STRINGS = {
     "calibration.save": ("Guardar umbral", "Save threshold"),
     "calibration.saved": ("Umbral guardado.", "Threshold saved."),
     "calibration.none": (
-        "Aún no hay elementos con puntuaciones del juez y valoraciones de médicos a la vez.",
-        "No item has both judge scores and physician ratings yet.",
+        "Aún no hay elementos con puntuaciones del juez y valoraciones de médicos a la vez: "
+        "puntúe los resúmenes con un juez (`clinsum judge`) y valórelos en la página Anotación.",
+        "No item has both judge scores and physician ratings yet: score the summaries with a judge "
+        "(`clinsum judge`) and rate them on the Annotation page.",
     ),
     "calibration.status.calibrated": ("calibrado", "calibrated"),
     "calibration.status.not_calibrated": ("no calibrado", "not calibrated"),

@@ -17,7 +17,8 @@ STRINGS = {
         "terminal.",
     ),
     "explorer.no_generations": (
-        "Ninguna generación coincide con los filtros.", "No generation matches the filters."),
+        "Ninguna generación coincide con los filtros: quite alguno en la barra lateral.",
+        "No generation matches the filters: clear some in the sidebar."),
     "explorer.score_now": ("Puntuar ahora", "Score now"),
     "explorer.score_help": (
         "Calcula las métricas que falten para cada resumen generado (lo ya calculado no se repite).",
@@ -67,7 +68,9 @@ STRINGS = {
         "Tiempo de inferencia por resumen: media ± desviación típica.",
         "Inference time per summary: mean ± standard deviation.",
     ),
-    "explorer.time.none": ("No hay tiempos guardados.", "No timings are stored."),
+    "explorer.time.none": (
+        "No hay tiempos guardados: los resúmenes generados en Resumir o en una rejilla guardan su tiempo.",
+        "No timings are stored: summaries generated on Summarize or in a grid store their time."),
     "explorer.pareto.caption": (
         "Cada punto es una configuración (modelo · estrategia). Las marcadas forman el frente de "
         "Pareto: ninguna otra es a la vez más rápida y mejor.",
@@ -85,7 +88,8 @@ STRINGS = {
         "Correlation between metrics over the same summaries (1 = always agree).",
     ),
     "explorer.corr.few": (
-        "Hacen falta al menos dos resúmenes y dos métricas.", "At least two summaries and two metrics are needed."),
+        "Hacen falta al menos dos resúmenes y dos métricas: genere y puntúe más («Puntuar ahora»).",
+        "At least two summaries and two metrics are needed: generate and score more (“Score now”)."),
     "explorer.ratings.none": (
         "Todavía no hay valoraciones de médicos con métricas. Cuando se anoten referencias en "
         "la página de anotación y se puntúen, aquí verá qué métricas coinciden con ellos.",

@@ -5,7 +5,7 @@ STRINGS = {
         "La base de datos del espacio de trabajo {path} está dañada o no es de clinsum.",
         "The workspace database {path} is damaged or is not a clinsum database.",
     ),
-    "store.damaged_hint": (
+    "store.damaged.hint": (
         "Restaure clinsum.duckdb desde una copia de seguridad, o apártelo y abra un espacio de "
         "trabajo nuevo; no se ha cambiado nada.",
         "Restore clinsum.duckdb from a backup, or move it aside and open a new workspace; "

@@ -65,6 +65,12 @@ STRINGS = {
     ),
     "references.step.preview": ("4. Vista previa y estimación", "4. Preview and estimate"),
     "references.make_preview": ("Preparar la vista previa", "Prepare the preview"),
+    "references.preview_running": (
+        "Desidentificando el registro {i} de {n}… (la primera vez se carga el modelo de desidentificación)",
+        "De-identifying record {i} of {n}… (the first time loads the de-identification model)"),
+    "references.preview_preparing": ("Preparando el registro {i} de {n}…", "Preparing record {i} of {n}…"),
+    "references.preview_ready": ("Vista previa lista en {seconds:.1f} s", "Preview ready in {seconds:.1f} s"),
+    "references.preview_failed": ("La vista previa no se pudo preparar", "The preview could not be prepared"),
     "references.preview_stale": (
         "Ha cambiado la selección: prepare de nuevo la vista previa.",
         "The selection changed: prepare the preview again.",
@@ -131,7 +137,8 @@ STRINGS = {
                              "{ok} reference(s) stored, {failed} failed."),
     "references.generate_failed": ("{record}: {error}", "{record}: {error}"),
     "references.batches": ("Lotes", "Batches"),
-    "references.no_batches": ("Todavía no hay lotes.", "No batches yet."),
+    "references.no_batches": ("Todavía no hay lotes: prepare una vista previa y envíela (arriba).",
+                              "No batches yet: prepare a preview and send it (above)."),
     "references.batch_pick": ("Lote", "Batch"),
     "references.refresh": ("Actualizar estado", "Refresh status"),
     "references.retry": ("Reintentar los fallidos", "Retry the failed ones"),

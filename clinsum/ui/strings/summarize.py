@@ -143,7 +143,8 @@ STRINGS = {
     "grids.none": ("Todavía no se ha lanzado ninguna rejilla.", "No grid has been started yet."),
     "grids.results": ("Resultados por modelo y estrategia", "Results by model and strategy"),
     "grids.cells": ("Resultados por celda", "Results per cell"),
-    "grids.no_results": ("Aún no hay celdas terminadas.", "No finished cells yet."),
+    "grids.no_results": ("Aún no hay celdas terminadas: aparecen aquí mientras la rejilla avanza.",
+                         "No finished cells yet: they appear here as the grid runs."),
     "grids.errors": (
         "{n} celda(s) con error; al reanudar la rejilla se reintentan.",
         "{n} cell(s) failed; resuming the grid retries them.",
