@@ -102,7 +102,8 @@ def _batches(store) -> None:
     items = batch.batch_items(store, chosen)
     done = sum(i["status"] == "done" for i in items)
     failed = [i for i in items if i["status"] == "failed"]
-    st.write(ui.t("references.batch_state", status=row["status"], remote=row["remote_status"] or "—",
+    st.write(ui.t("references.batch_state", status=ui.value_label("status", row["status"]),
+                  remote=ui.value_label("status", row["remote_status"]),
                   done=done, failed=len(failed), total=len(items)))
     if row["error"]:
         st.warning(ui.plain(row["error"]))

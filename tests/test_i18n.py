@@ -51,3 +51,15 @@ def test_every_builtin_strategy_is_described_in_both_languages() -> None:
     names = STRATEGIES.names()
     assert {"template", "by_parts", "rag_multi"} <= set(names)
     assert [n for n in names if f"strategy.{n}.description" not in catalog()] == []
+
+
+def test_batch_statuses_read_in_the_users_language() -> None:
+    from clinsum.references import batch
+    from clinsum.ui.labels import value_label
+
+    assert value_label("status", "in_progress", "es") == "en curso"
+    assert value_label("status", "in_progress", "en") == "in progress"
+    assert value_label("status", None, "es") == "—"
+    statuses = set(re.findall(r"status=\"(\w+)\"|status = '(\w+)'", Path(batch.__file__).read_text()))
+    for status in {s for pair in statuses for s in pair if s} - {"pending", "done", "retried"}:
+        assert value_label("status", status, "es") != status, status

@@ -68,7 +68,8 @@ STRINGS = {
     "finetune.launch": ("Lanzar entrenamiento", "Launch training"),
     "finetune.launched": ("Trabajo {job} lanzado (en cola si la GPU está ocupada). Sígalo en la pestaña 3.",
                           "Job {job} launched (queued if the GPU is busy). Follow it in tab 3."),
-    "finetune.no_jobs": ("Todavía no hay entrenamientos.", "No training runs yet."),
+    "finetune.no_jobs": ("Todavía no hay entrenamientos: lance uno en «2. Configurar y lanzar» (o en «5. Preferencias (DPO)»).",
+                         "No training runs yet: launch one in “2. Configure and launch” (or in “5. Preferences (DPO)”)."),
     "finetune.job": ("Entrenamiento", "Training run"),
     "finetune.chart.loss": ("Pérdida (entrenamiento y validación)", "Loss (training and validation)"),
     "finetune.curve.train": ("Entrenamiento", "Training"),
@@ -88,7 +89,8 @@ STRINGS = {
         "Adapter ready: {trainable} trainable parameters ({pct}% of the model), {adapter_mb} MB against "
         "{base_mb} MB of the base model, {seconds} s of training, peak RAM {ram} MB, VRAM {vram} MB.",
     ),
-    "finetune.no_adapters": ("Todavía no hay adaptadores entrenados.", "No trained adapters yet."),
+    "finetune.no_adapters": ("Todavía no hay adaptadores entrenados: aparecen aquí en cuanto termina un entrenamiento.",
+                             "No trained adapters yet: they appear here as soon as a training run finishes."),
     "finetune.use_adapter": (
         "Para usarlo: página de resumen, motor «transformers», modelo {base}, adaptador {name}.",
         "To use it: summarization page, backend \"transformers\", model {base}, adapter {name}.",
