@@ -13,7 +13,7 @@ from clinsum.deid.mapping_store import load_mapping
 from clinsum.errors import BackendUnavailable, ConfigError, InputError
 from clinsum.references import batch, list_references
 from clinsum.references.estimate import estimate_cost, estimate_tokens
-from clinsum.references.generate import generate_references
+from clinsum.references.generate import generate_references, send_destination
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer
 from tests.fakes.openai_batch_server import BatchServer
@@ -128,6 +128,8 @@ def test_batch_flow_with_partial_failure_and_retry(ws: Store) -> None:
         # fetching again stores nothing twice
         batch.fetch(ws, batch_id, client)
         assert len(list_references(ws)) == 3
+        texts = batch.result_texts(ws, batch_id)
+        assert texts == {r["id"]: r["text"] for r in list_references(ws)}
 
         server.fail = lambda cid, body: None
         retry_id = batch.retry_failed(ws, batch_id, client)
@@ -230,6 +232,7 @@ def test_generate_through_a_backend_sends_deidentified_text(ws: Store) -> None:
                     assert surface not in sent
         refs = list_references(ws)
         assert sorted(r["record_id"] for r in refs) == sorted(ids)
+        assert send_destination("openai-compatible", "llama3.2:1b", server.openai_base_url) == server.openai_base_url
         prov = json.loads(refs[0]["provenance"])
         assert prov["deidentified"] and prov["phi_replaced"] > 0
         server.fail_next(5, 500)

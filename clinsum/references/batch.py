@@ -379,6 +379,13 @@ def batch_items(store: Store, batch_id: str) -> list[dict[str, Any]]:
     return rows
 
 
+def result_texts(store: Store, batch_id: str) -> dict[str, str]:
+    """The reference texts a batch produced, by reference id."""
+    return {r["id"]: r["text"] for r in store.fetch_dicts(
+        "SELECT id, text FROM reference_summaries WHERE id IN (SELECT reference_id FROM ref_batch_items"
+        " WHERE batch_id = ?)", [batch_id])}
+
+
 def _update(store: Store, batch_id: str, **values: Any) -> None:
     sets = ", ".join(f"{k} = ?" for k in values)
     store.execute(f"UPDATE ref_batches SET {sets}, updated_at = current_timestamp WHERE id = ?",
@@ -392,4 +399,4 @@ def _set_item(store: Store, batch_id: str, custom_id: str, **values: Any) -> Non
 
 
 __all__ = ["BatchPlan", "cancel", "create_batch", "fetch", "get_batch", "list_batches", "openai_client",
-           "plan_batch", "refresh", "resolve_prompt", "retry_failed", "submit"]
+           "plan_batch", "refresh", "resolve_prompt", "result_texts", "retry_failed", "submit"]

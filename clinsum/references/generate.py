@@ -94,6 +94,13 @@ def destination_of(engine: Any) -> str | None:
     return getattr(engine, "base_url", None) or getattr(engine, "host", None)
 
 
+def send_destination(backend: str, model: str, base_url: str | None = None) -> str:
+    """Where records sent through ``backend`` go, for the privacy gate (loopback: a library,
+    nothing leaves this machine)."""
+    engine = get_backend(backend, model, **({"base_url": base_url} if base_url else {}))
+    return destination_of(engine) or "http://127.0.0.1"
+
+
 def provenance(out: Outgoing, backend: str, model: str, reidentified: bool) -> dict[str, Any]:
     """What a stored reference says about how it was made (never the PHI itself)."""
     sent = "\n".join(m["content"] for m in out.messages)
