@@ -45,6 +45,7 @@ import contextlib
 import hashlib
 import json
 import queue
+import re
 import threading
 import time
 import tomllib
@@ -603,6 +604,11 @@ def grid_toml(data: dict[str, Any]) -> str:
     for model in tables.get("models") or []:
         lines += ["", "[[models]]", *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in model.items())]
     return "\n".join(lines) + "\n"
+
+
+def grid_filename(name: str) -> str:
+    """A safe GRID.toml file name for a grid called ``name``."""
+    return (re.sub(r"[^\w.-]+", "_", name).strip("_") or "grid") + ".toml"
 
 
 def _toml_key(key: str) -> str:

@@ -53,11 +53,17 @@ def resolve_record(store: Store | None, record: RecordLike) -> Record:
     return get_record(store, record)
 
 
+def stored_record_id(store: Store, record: Record) -> str | None:
+    """The workspace id of a record with ``record``'s text, or None when it is not imported."""
+    row = store.fetch_one("SELECT id FROM records WHERE content_hash = ?", [record.content_hash])
+    return row["id"] if row else None
+
+
 def ensure_record(store: Store, record: Record) -> str:
     """The workspace id of ``record``, importing it first when it came from pasted text."""
-    row = store.fetch_one("SELECT id FROM records WHERE content_hash = ?", [record.content_hash])
-    if row:
-        return row["id"]
+    known = stored_record_id(store, record)
+    if known:
+        return known
     from clinsum.records.ingest import Draft, apply_import, plan_import
 
     draft = Draft(text=record.text, source=record.source, id=record.id, title=record.title,
