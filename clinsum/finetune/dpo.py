@@ -28,14 +28,12 @@ from clinsum.finetune.models import cuda_available, folder_mb
 from clinsum.finetune.preferences import PreferencePair, load_pairs
 from clinsum.finetune.runner import (
     Trainer,
-    TrainingOutOfMemory,
     TrainResult,
     _has,
     _rss_mb,
     _vram_mb,
     _vram_peak,
     choose_engine,
-    oom_advice,
 )
 from clinsum.finetune.templates import render, resolve_template
 from clinsum.jobs import JobStopped
@@ -156,16 +154,6 @@ class PreferenceTrainer(Trainer):
     """One preference-tuning run of ``config`` on a preference ``dataset`` in ``out_dir``."""
 
     config: PreferenceConfig
-
-    def run(self) -> TrainResult:
-        try:
-            return self._run()
-        except TrainingOutOfMemory:
-            raise
-        except (MemoryError, RuntimeError) as exc:
-            if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
-                raise TrainingOutOfMemory("Training ran out of memory.", hint=oom_advice(self.config)) from None
-            raise
 
     def _engine(self) -> str:
         engine = choose_engine(self.config)

@@ -36,8 +36,13 @@ def submit_run(store: Store, config: FinetuneConfig, *, spawn: bool = True) -> s
         raise ConfigError(f"{dataset['ref']} is a preference dataset (chosen/rejected pairs).",
                           hint="Train it with preference tuning (DPO), or choose a supervised dataset.")
     pinned = config.with_values(dataset=dataset["id"])
-    job_id = jobs.submit(store, KIND, pinned.to_dict(), title=f"finetune {pinned.name} on {dataset['ref']}",
-                         resource=RESOURCE, spawn=False)
+    return submit_training(store, KIND, pinned, f"finetune {pinned.name} on {dataset['ref']}", spawn=spawn)
+
+
+def submit_training(store: Store, kind: str, pinned: Any, title: str, *, spawn: bool) -> str:
+    """Record a training job of ``kind`` (one GPU job at a time), save its pinned config in the
+    job folder (``config.json`` and ``config.toml``) and start (or queue) it."""
+    job_id = jobs.submit(store, kind, pinned.to_dict(), title=title, resource=RESOURCE, spawn=False)
     folder = jobs.job_dir(store, job_id)
     save_config(pinned, folder / "config.json")
     save_config(pinned, folder / "config.toml")
@@ -46,20 +51,25 @@ def submit_run(store: Store, config: FinetuneConfig, *, spawn: bool = True) -> s
     return job_id
 
 
+def job_callbacks(ctx: JobContext) -> Any:
+    """The trainer's callbacks for a job: its log, its progress (elapsed and ETA counting
+    earlier sessions too) and its stop signal."""
+    from clinsum.finetune.runner import Callbacks
+
+    def progress(step: int, total: int, message: str, elapsed: float) -> None:
+        ctx.started = time.monotonic() - elapsed
+        ctx.progress(step, total, message)
+
+    return Callbacks(log=ctx.log, progress=progress, should_stop=ctx.should_stop)
+
+
 def run_finetune(ctx: JobContext) -> None:
     """Job handler: train (resuming from the newest checkpoint) and register the adapter."""
-    from clinsum.finetune.runner import Callbacks, Trainer
+    from clinsum.finetune.runner import Trainer
 
     config = FinetuneConfig.from_dict(ctx.config)
     dataset = get_dataset(ctx.store, config.dataset)
-
-    def progress(step: int, total: int, message: str, elapsed: float) -> None:
-        ctx.started = time.monotonic() - elapsed  # elapsed and ETA count earlier sessions too
-        ctx.progress(step, total, message)
-
-    trainer = Trainer(config, dataset, ctx.dir,
-                      Callbacks(log=ctx.log, progress=progress, should_stop=ctx.should_stop))
-    result = trainer.run()
+    result = Trainer(config, dataset, ctx.dir, job_callbacks(ctx)).run()
     adapter_id = register_adapter(
         ctx.store, name=config.name, base_model=config.base_model, adapter_path=str(result.adapter_path),
         job_id=ctx.job_id, dataset_id=dataset["id"],

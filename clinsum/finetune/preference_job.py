@@ -7,16 +7,14 @@ held-out records in ``config.val_records``), so Summarize and Grids offer it at 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from clinsum import jobs
 from clinsum.errors import ConfigError
 from clinsum.finetune.adapters import get_adapter, register_adapter
-from clinsum.finetune.config import save_config
 from clinsum.finetune.datasets import get_dataset
 from clinsum.finetune.dpo import PreferenceConfig
-from clinsum.finetune.job import RESOURCE
+from clinsum.finetune.job import job_callbacks, submit_training
 from clinsum.finetune.preferences import is_preference_dataset
 from clinsum.jobs import JOB_KINDS, JobContext
 from clinsum.store import Store
@@ -48,31 +46,16 @@ def submit_preference(store: Store, config: PreferenceConfig, *, spawn: bool = T
         raise ConfigError(f"{dataset['ref']} is a supervised dataset, not a preference dataset.",
                           hint="Build a preference dataset from the pairwise judgements.")
     pinned = config.with_values(dataset=dataset["id"], start_adapter=resolve_start_adapter(store, config.start_adapter))
-    job_id = jobs.submit(store, KIND, pinned.to_dict(),
-                         title=f"{pinned.method} {pinned.name} on {dataset['ref']}", resource=RESOURCE, spawn=False)
-    folder = jobs.job_dir(store, job_id)
-    save_config(pinned, folder / "config.json")
-    save_config(pinned, folder / "config.toml")
-    if spawn:
-        jobs.start_process(store, job_id)
-    return job_id
+    return submit_training(store, KIND, pinned, f"{pinned.method} {pinned.name} on {dataset['ref']}", spawn=spawn)
 
 
 def run_preference(ctx: JobContext) -> None:
     """Job handler: train (resuming from the newest checkpoint) and register the adapter."""
     from clinsum.finetune.dpo import PreferenceTrainer
-    from clinsum.finetune.runner import Callbacks
 
     config = PreferenceConfig.from_dict(ctx.config)
     dataset = get_dataset(ctx.store, config.dataset)
-
-    def progress(step: int, total: int, message: str, elapsed: float) -> None:
-        ctx.started = time.monotonic() - elapsed
-        ctx.progress(step, total, message)
-
-    trainer = PreferenceTrainer(config, dataset, ctx.dir,
-                                Callbacks(log=ctx.log, progress=progress, should_stop=ctx.should_stop))
-    result = trainer.run()
+    result = PreferenceTrainer(config, dataset, ctx.dir, job_callbacks(ctx)).run()
     adapter_id = register_adapter(
         ctx.store, name=config.name, base_model=config.base_model, adapter_path=str(result.adapter_path),
         job_id=ctx.job_id, dataset_id=dataset["id"],
