@@ -165,15 +165,20 @@ def _presets(a) -> int:
 
 
 def _run(store, config_path: str, detach: bool) -> int:
-    from clinsum import jobs
     from clinsum.finetune.config import load_config
     from clinsum.finetune.job import submit_run
 
-    job_id = submit_run(store, load_config(config_path, store.root), spawn=detach)
+    return _follow(store, submit_run(store, load_config(config_path, store.root), spawn=detach), detach, "training")
+
+
+def _follow(store, job_id: str, detach: bool, what: str) -> int:
+    """Say how to follow a detached job, or run it in this process and print where it ended."""
+    from clinsum import jobs
+
     if detach:
         print(f"started job {job_id}; follow it with `clinsum finetune status {job_id}`")
         return 0
-    print(f"job {job_id}: training in this process (Ctrl-C stops it with a checkpoint)")
+    print(f"job {job_id}: {what} in this process (Ctrl-C stops it with a checkpoint)")
     status = jobs.run_job(store, job_id)
     _print_status(store, job_id)
     return 0 if status in ("done", "stopped") else 1
@@ -196,18 +201,11 @@ def _prefs(store, a) -> int:
 
 
 def _dpo(store, config_path: str, detach: bool) -> int:
-    from clinsum import jobs
     from clinsum.finetune.dpo import load_preference_config
     from clinsum.finetune.preference_job import submit_preference
 
     job_id = submit_preference(store, load_preference_config(config_path, store.root), spawn=detach)
-    if detach:
-        print(f"started job {job_id}; follow it with `clinsum finetune status {job_id}`")
-        return 0
-    print(f"job {job_id}: preference tuning in this process (Ctrl-C stops it with a checkpoint)")
-    status = jobs.run_job(store, job_id)
-    _print_status(store, job_id)
-    return 0 if status in ("done", "stopped") else 1
+    return _follow(store, job_id, detach, "preference tuning")
 
 
 def _before_after(store, a) -> int:
