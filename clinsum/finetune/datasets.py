@@ -266,25 +266,39 @@ def save_dataset(
     store: Store, name: str, built: BuiltDataset, *, source: str, base_model: str, options: dict[str, Any]
 ) -> dict[str, Any]:
     """Save ``built`` as the next version of dataset ``name``; return its row."""
+    check_dataset_name(name)
+    meta = {"template": built.template, "stats": built.stats, "options": options, "base_model": base_model,
+            "source": source, "dropped": [e.id for e in built.dropped]}
+    return write_dataset_version(store, name, built.train, built.val, meta, source=source, base_model=base_model,
+                                 template=built.template, stats=built.stats, options=options)
+
+
+def check_dataset_name(name: str) -> None:
     if not _NAME_RE.match(name or ""):
         raise InputError(f"Dataset name {name!r} is not usable.",
                          hint="Use letters, digits, dots, dashes or underscores (up to 64).")
+
+
+def write_dataset_version(
+    store: Store, name: str, train: list[Any], val: list[Any], meta: dict[str, Any], *, source: str,
+    base_model: str | None, template: str, stats: dict[str, Any], options: dict[str, Any],
+) -> dict[str, Any]:
+    """Write the next version of dataset ``name`` (``train.jsonl``, ``val.jsonl`` of the items'
+    ``to_dict()``, and ``meta.json``) and record it in ``finetune_datasets``; return its row."""
     version = int(store.scalar("SELECT coalesce(max(version), 0) + 1 FROM finetune_datasets WHERE name = ?", [name]))
     folder = store.dir("finetune", "datasets", name, f"v{version}")
-    for split, items in (("train", built.train), ("val", built.val)):
+    for split, items in (("train", train), ("val", val)):
         with open(folder / f"{split}.jsonl", "w", encoding="utf-8") as handle:
-            for ex in items:
-                handle.write(json.dumps(ex.to_dict(), ensure_ascii=False) + "\n")
-    meta = {"name": name, "version": version, "template": built.template, "stats": built.stats,
-            "options": options, "base_model": base_model, "source": source,
-            "dropped": [e.id for e in built.dropped]}
+            for item in items:
+                handle.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+    meta = {"name": name, "version": version, **meta}
     (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     dataset_id = new_id("ds")
     store.execute(
         "INSERT INTO finetune_datasets (id, name, version, source, base_model, template, n_train, n_val,"
         " stats, options, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [dataset_id, name, version, source, base_model, built.template, len(built.train), len(built.val),
-         to_json(built.stats), to_json(options), str(folder)],
+        [dataset_id, name, version, source, base_model, template, len(train), len(val),
+         to_json(stats), to_json(options), str(folder)],
     )
     return get_dataset(store, dataset_id)
 

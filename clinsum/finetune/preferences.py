@@ -24,8 +24,12 @@ from typing import Any
 
 from clinsum.annotation.pairwise import preferences
 from clinsum.errors import InputError, NotFound
-from clinsum.finetune.datasets import _NAME_RE, INSTRUCTIONS, get_dataset
-from clinsum.store import Store, new_id, to_json
+from clinsum.finetune.datasets import (
+    INSTRUCTIONS,
+    check_dataset_name,
+    write_dataset_version,
+)
+from clinsum.store import Store
 
 SOURCE = "pairwise"
 REASONS = ("tie", "low_agreement", "few_annotators", "missing_text")
@@ -196,30 +200,14 @@ def statistics(train: list[PreferencePair], val: list[PreferencePair], excluded:
 # -- saved datasets ----------------------------------------------------------------------------
 def save(store: Store, name: str, built: PreferenceSet, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Save ``built`` as the next version of preference dataset ``name``; return its row."""
-    if not _NAME_RE.match(name or ""):
-        raise InputError(f"Dataset name {name!r} is not usable.",
-                         hint="Use letters, digits, dots, dashes or underscores (up to 64).")
+    check_dataset_name(name)
     if not built.train:
         raise InputError("No pair is left for training under this rule.",
                          hint="Lower the minimum margin or agreement, or collect more judgements.")
-    version = int(store.scalar("SELECT coalesce(max(version), 0) + 1 FROM finetune_datasets WHERE name = ?", [name]))
-    folder = store.dir("finetune", "datasets", name, f"v{version}")
-    for split, items in (("train", built.train), ("val", built.val)):
-        with open(folder / f"{split}.jsonl", "w", encoding="utf-8") as handle:
-            for pair in items:
-                handle.write(json.dumps(pair.to_dict(), ensure_ascii=False) + "\n")
     options = {"rule": asdict(built.rule), **(options or {})}
-    meta = {"name": name, "version": version, "source": SOURCE, "stats": built.stats, "options": options,
-            "excluded": built.excluded}
-    (folder / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-    dataset_id = new_id("ds")
-    store.execute(
-        "INSERT INTO finetune_datasets (id, name, version, source, base_model, template, n_train, n_val,"
-        " stats, options, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [dataset_id, name, version, SOURCE, None, "auto", len(built.train), len(built.val),
-         to_json(built.stats), to_json(options), str(folder)],
-    )
-    return get_dataset(store, dataset_id)
+    meta = {"source": SOURCE, "stats": built.stats, "options": options, "excluded": built.excluded}
+    return write_dataset_version(store, name, built.train, built.val, meta, source=SOURCE, base_model=None,
+                                 template="auto", stats=built.stats, options=options)
 
 
 def is_preference_dataset(dataset: dict[str, Any]) -> bool:
