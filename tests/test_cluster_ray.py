@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow  # a Ray cluster, its workers' imports and a few k
 psutil = pytest.importorskip("psutil")
 
 RECORDS = ["es01_cardiologia_icc", "es02_neumologia_epoc", "en01_cardiology_afib_rvr"]
+RAY_DATA_TASK = "MapWorker(MapBatches(BatchWorker)).submit"  # a Ray Data actor computing a batch
 
 
 @pytest.fixture(scope="module")
@@ -130,38 +131,41 @@ def test_a_killed_job_driver_resumes_on_the_cluster_skipping_finished_cells(ws, 
     assert any(e.get("engine") == "ray" for e in jobs.read_log(ws, job_id))
 
 
-def test_scoring_on_ray_with_a_worker_killed_equals_local_scoring(tmp_path, cluster):
+def test_scoring_on_ray_data_with_a_worker_killed_equals_local_scoring(tmp_path, cluster):
     from clinsum.metrics.scoring import score_workspace
 
     small = Store.open(tmp_path / "small")
     load_demo(small)
     grid = parse_grid('name = "x"\nrecords = {limit = 4}\n[[models]]\nbackend = "extractive"\n')
     assert run_grid(small, grid, "g-extractive").done == 4
-    sql = ("SELECT target_id, metric, value FROM metrics WHERE metric LIKE 'bertscore%'"
+    sql = ("SELECT target_id, metric, name, value, details FROM metrics WHERE metric LIKE 'bertscore%'"
            " OR metric LIKE 'evidence%' ORDER BY ALL")
-    local = score_workspace(small, ["bertscore", "evidence"], targets=["generation"], batch_size=4)
+    local = score_workspace(small, ["bertscore", "evidence"], targets=["generation"], batch_size=1)
     assert local.computed == {"bertscore": 4, "evidence": 4}
     expected = small.execute(sql)
     small.execute("DELETE FROM metrics")
     stop, killed = threading.Event(), []
-    killer = threading.Thread(target=kill_when_running, args=("compute_batch", stop, killed))
+    killer = threading.Thread(target=kill_when_running, args=(RAY_DATA_TASK, stop, killed))
     killer.start()
     logged = []
     try:
-        remote = score_workspace(small, ["bertscore", "evidence"], targets=["generation"], batch_size=4,
+        remote = score_workspace(small, ["bertscore", "evidence"], targets=["generation"], batch_size=1,
                                  cluster=cluster, log=lambda **e: logged.append(e))
     finally:
         stop.set()
         killer.join()
-    assert killed, "no scoring task was seen running"
-    assert {e["metric"] for e in logged if e.get("engine") == "ray"} == {"bertscore", "evidence"}
+    assert killed, "no Ray Data actor was seen computing a batch"
+    assert {e["metric"] for e in logged if e.get("engine") == "ray_data"} == {"bertscore", "evidence"}
+    assert [e["batches"] for e in logged if e["event"] == "ray_data"] == [4, 4]
     assert remote.computed == local.computed and not any(remote.failed.values())
     got = small.execute(sql)
-    assert [r[:2] for r in got] == [r[:2] for r in expected]
-    assert np.allclose([r[2] for r in got], [r[2] for r in expected], atol=1e-5)
+    assert len(got) == len(expected)  # nothing lost, nothing stored twice
+    assert [r[:3] for r in got] == [r[:3] for r in expected]
+    assert [r[4] for r in got] == [r[4] for r in expected]  # evidence labels and details too
+    assert np.allclose([r[3] for r in got], [r[3] for r in expected], atol=1e-6)
 
 
-def test_ingestion_on_ray_with_a_worker_killed_equals_local_ingestion(ws, cluster, tmp_path):
+def test_ingestion_on_ray_data_with_a_worker_killed_equals_local_ingestion(ws, cluster, tmp_path):
     from clinsum.rag.bases import create_base
     from clinsum.rag.chroma import get_collection
     from clinsum.rag.ingest import ingest_file
@@ -174,21 +178,36 @@ def test_ingestion_on_ray_with_a_worker_killed_equals_local_ingestion(ws, cluste
         create_base(ws, base)
     local = ingest_file(ws, "here", path, batch_size=16)
     stop, killed = threading.Event(), []
-    killer = threading.Thread(target=kill_when_running, args=("embed", stop, killed))
+    killer = threading.Thread(target=kill_when_running, args=(RAY_DATA_TASK, stop, killed))
     killer.start()
     try:
         remote = ingest_file(ws, "there", path, batch_size=16, cluster=cluster)
     finally:
         stop.set()
         killer.join()
-    assert killed, "no embedding task was seen running"
-    assert local.added == remote.added == 96
-    here = get_collection(ws, "here").get(include=["embeddings"])
-    there = get_collection(ws, "there").get(ids=here["ids"], include=["embeddings"])
-    assert sorted(there["ids"]) == sorted(here["ids"])
+    assert killed, "no Ray Data actor was seen embedding a batch"
+    assert local.added == remote.added == 96 and remote.existing == 0
+    here = get_collection(ws, "here").get(include=["embeddings", "documents"])
+    there = get_collection(ws, "there").get(include=["embeddings", "documents"])
+    assert sorted(there["ids"]) == sorted(here["ids"]) and len(there["ids"]) == 96
     order = {i: k for k, i in enumerate(there["ids"])}
     theirs = np.asarray([there["embeddings"][order[i]] for i in here["ids"]])
     assert np.allclose(np.asarray(here["embeddings"]), theirs, atol=1e-6)
+    assert [there["documents"][order[i]] for i in here["ids"]] == here["documents"]
+
+
+def test_ray_data_gives_every_batch_once_and_empty_batches_too(cluster):
+    from clinsum.cluster.data import map_batches
+    from clinsum.rag.ingest import embed_batch
+
+    batches = [["uno", "dos"], [], ["tres"], ["cuatro", "cinco", "seis"]]
+    logged = []
+    got = dict(map_batches(cluster, embed_batch, batches, ("fp32",), log=lambda **e: logged.append(e)))
+    assert sorted(got) == [0, 1, 2, 3] and [len(got[i]) for i in range(4)] == [2, 0, 1, 3]
+    assert logged == [{"event": "ray_data", "actors": 2, "gpus_per_actor": 0.0, "batches": 3}]
+    for i, batch in enumerate(batches):
+        if batch:
+            assert np.allclose(np.asarray(got[i]), embed_batch("fp32", batch), atol=1e-6)
 
 
 def test_a_local_model_on_a_cluster_without_gpus_runs_on_cpu_and_says_so(cluster):

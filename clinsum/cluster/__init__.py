@@ -8,7 +8,8 @@ writer to the workspace: Ray tasks and actors return results and the job stores 
 - :mod:`clinsum.cluster.endpoints`: several servers of one model, spread and failed over.
 - :mod:`clinsum.cluster.executors`: run one grid cell on a thread or on a Ray actor.
 - :mod:`clinsum.cluster.dispatch`: hand cells to endpoints, retry lost and failed ones.
-- :mod:`clinsum.cluster.batches`: map a function over batches, locally or as Ray tasks.
+- :mod:`clinsum.cluster.batches`: map a function over batches, locally or on Ray Data.
+- :mod:`clinsum.cluster.data`: Ray Data ``map_batches`` over actors that keep their model loaded.
 """
 
 from __future__ import annotations

@@ -1,60 +1,39 @@
-"""Batch work (scoring, embedding) locally or as Ray tasks, results in order.
+"""Batch work (scoring, embedding) here or on Ray Data, one result per batch.
 
-:class:`BatchRunner` runs a module-level function over batches: locally it calls it at once;
-on a cluster it submits Ray tasks (at most ``depth`` in flight, so a job can write one batch
-while the next ones compute) and hands results back in submission order. A task that asks
-for a GPU gets one where the cluster has one (``num_gpus=1``), else runs on a CPU. Ray runs a
-task again when its worker dies (``max_retries``), so a killed worker loses nothing; the same
-function on the same batch gives the same values as the local path.
+:class:`BatchRunner` maps a module-level function over batches. Locally (no address, the
+default) it calls it on each batch in turn, lazily, so the caller stores one batch before the
+next is computed. On a cluster it hands every batch to :func:`clinsum.cluster.data.map_batches`
+(Ray Data, resident models on a pool of actors, a GPU each where the work asks for one and
+the cluster has it) and yields the results as they finish; the caller writes them. The same
+function on the same batch gives the same values on both paths.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
-
-TASK_RETRIES = 3  # Ray runs a task again this many times when its worker dies
 
 
 class BatchRunner:
-    """Submit ``fn(*args)`` batches here or on a Ray cluster; ``result`` in submission order."""
+    """``map(fn, batches, args)`` -> ``(i, fn(*args, batch_i))``, here or on Ray Data."""
 
-    def __init__(self, address: str | None = None, *, gpu: bool = False, depth: int | None = None) -> None:
+    def __init__(self, address: str | None = None, *, gpu: bool = False,
+                 warm: Callable[..., Any] | None = None,
+                 log: Callable[..., None] | None = None) -> None:
         self.address = address
-        self.ray = None
-        self.depth = 0
-        if address:
-            from clinsum.cluster import connect
-
-            self.ray = connect(address)
-            resources = self.ray.cluster_resources()
-            self.num_gpus = 1 if gpu and resources.get("GPU", 0) >= 1 else 0
-            self.depth = depth if depth is not None else max(2, int(resources.get("CPU", 1)))
-        self._remote: dict[Callable, Any] = {}
+        self.gpu = gpu
+        self.warm = warm
+        self.log = log
 
     @property
     def engine(self) -> str:
-        return "ray" if self.ray is not None else "local"
+        return "ray_data" if self.address else "local"
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """A handle for ``fn(*args)``: the value itself locally, a Ray object ref on a cluster."""
-        if self.ray is None:
-            return fn(*args)
-        if fn not in self._remote:
-            self._remote[fn] = self.ray.remote(fn).options(
-                num_cpus=1, num_gpus=self.num_gpus, max_retries=TASK_RETRIES, retry_exceptions=False)
-        return self._remote[fn].remote(*args)
+    def map(self, fn: Callable[..., Sequence[Any]], batches: Iterable[Sequence[Any]],
+            args: tuple[Any, ...] = ()) -> Iterator[tuple[int, Any]]:
+        """Every batch's result once: in order here, as they finish on a cluster."""
+        if not self.address:
+            return ((i, fn(*args, batch)) for i, batch in enumerate(batches))
+        from clinsum.cluster.data import map_batches
 
-    def result(self, handle: Any) -> Any:
-        return self.ray.get(handle) if self.ray is not None else handle
-
-    def map(self, fn: Callable[..., Any], batches: Iterable[tuple[Any, ...]]) -> Iterator[Any]:
-        """``fn(*batch)`` for each batch, in order, ``depth`` batches computing ahead."""
-        waiting: deque[Any] = deque()
-        for batch in batches:
-            waiting.append(self.submit(fn, *batch))
-            while len(waiting) > self.depth:
-                yield self.result(waiting.popleft())
-        while waiting:
-            yield self.result(waiting.popleft())
+        return map_batches(self.address, fn, batches, args, gpu=self.gpu, warm=self.warm, log=self.log)

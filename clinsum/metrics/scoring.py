@@ -179,7 +179,7 @@ def score_workspace(
     cluster: str | None = None,
 ) -> ScoreReport:
     """Compute every missing metric value of the workspace; see the module docstring. A metric
-    that says ``runs_on_cluster`` computes its batches as Ray tasks when a cluster address is
+    that says ``runs_on_cluster`` computes its batches on Ray Data when a cluster address is
     given (or found: :func:`clinsum.cluster.cluster_address`); this process writes the rows."""
     started = time.monotonic()
     options = {k: dict(v) for k, v in (options or {}).items()}
@@ -218,29 +218,22 @@ def score_workspace(
         progress(0, total, "scoring")
     address = cluster_address(cluster, store.root)
     for metric, version, todo in plan:
-        runner = BatchRunner(address if getattr(metric, "runs_on_cluster", None) else None,
-                             gpu=getattr(metric, "runs_on_cluster", None) == "gpu")
+        where = getattr(metric, "runs_on_cluster", None)
+        runner = BatchRunner(address if where else None, gpu=where == "gpu", warm=warm_metric, log=log)
         if log and runner.engine != "local":
             log(event="metric_engine", metric=metric.name, engine=runner.engine)
         batches = [todo[start:start + batch_size] for start in range(0, len(todo), batch_size)]
-        computed = runner.map(compute_batch, ((metric, [t.pair for t in b]) for b in batches))
-        for start, batch in zip(range(0, len(todo), batch_size), batches, strict=True):
+        scored = 0
+        if check_stop:
+            check_stop()
+        for i, results in runner.map(compute_batch, ([t.pair for t in b] for b in batches), (metric,)):
+            write_rows(store, _result_rows(metric, version, batches[i], results, report))
+            finished += len(batches[i])
+            scored += len(batches[i])
+            if progress:
+                progress(finished, total, f"{metric.name}: {scored}/{len(todo)}")
             if check_stop:
                 check_stop()
-            results = next(computed)
-            rows: list[tuple] = []
-            for target, result in zip(batch, results, strict=True):
-                if result.failed:
-                    report.failed[metric.name] += 1
-                    if len(report.errors) < 20:
-                        report.errors.append(f"{metric.name} {target.kind} {target.id}: {result.details['error']}")
-                    continue
-                rows.extend(_rows(metric, version, target, result))
-                report.computed[metric.name] += 1
-            write_rows(store, rows)
-            finished += len(batch)
-            if progress:
-                progress(finished, total, f"{metric.name}: {min(start + batch_size, len(todo))}/{len(todo)}")
         if log:
             log(event="metric", metric=metric.name, version=version,
                 computed=report.computed[metric.name], already=report.already[metric.name],
@@ -249,9 +242,29 @@ def score_workspace(
     return report
 
 
+def _result_rows(metric: Metric, version: str, batch: list[Target], results: list[MetricResult],
+                 report: ScoreReport) -> list[tuple]:
+    """The rows to store for one computed batch (failures counted in ``report``)."""
+    rows: list[tuple] = []
+    for target, result in zip(batch, results, strict=True):
+        if result.failed:
+            report.failed[metric.name] += 1
+            if len(report.errors) < 20:
+                report.errors.append(f"{metric.name} {target.kind} {target.id}: {result.details['error']}")
+            continue
+        rows.extend(_rows(metric, version, target, result))
+        report.computed[metric.name] += 1
+    return rows
+
+
 def compute_batch(metric: Metric, pairs: list[Any]) -> list[MetricResult]:
-    """One batch of a metric (a Ray task on a cluster, a plain call here)."""
+    """One batch of a metric (on a Ray Data actor on a cluster, a plain call here)."""
     return metric.compute_many(pairs)
+
+
+def warm_metric(metric: Metric) -> None:
+    """Load a metric's model once per Ray Data actor (its first real batch is then quick)."""
+    metric.compute_many([Pair("Warm up.", "Warm up.", "Warm up.", "en")])
 
 
 def details_of(store: Store, target_kind: str, target_id: str, metric: str,
@@ -278,7 +291,8 @@ def run_score_job(ctx: JobContext) -> None:
         progress=ctx.progress, check_stop=ctx.check_stop, log=ctx.log, cluster=config.get("cluster"),
     )
     ctx.log(event="report", computed=report.computed, already=report.already,
-            failed=report.failed, errors=report.errors, seconds=report.seconds)
+            not_applicable=report.not_applicable, failed=report.failed, errors=report.errors,
+            versions=report.versions, seconds=report.seconds)
     ctx.progress(sum(report.computed.values()) + sum(report.failed.values()),
                  sum(report.computed.values()) + sum(report.failed.values()),
                  f"done: {report.total_computed} computed, {sum(report.failed.values())} failed")

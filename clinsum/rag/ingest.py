@@ -7,16 +7,17 @@ characters, the model reads at most 256 tokens anyway; sorted by length into sma
 batches of 16 so little padding is computed; bfloat16 where the CPU has it, see
 :func:`clinsum.embeddings.bulk_precision`) and added to the base's collection. An interrupted
 ingestion therefore resumes where it stopped, losing at most one commit of work. Rows that
-cannot be read or mapped are reported with their line numbers. On a Ray cluster the batches
-embed as Ray tasks (a few ahead) and this process adds them to the collection in order.
+cannot be read or mapped are reported with their line numbers. On a Ray cluster the commits
+embed on Ray Data (:mod:`clinsum.cluster.data`: actors that keep the model loaded, a GPU each
+where the cluster has them) and this process adds each to the collection as it arrives.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,8 +89,9 @@ def ingest_items(
 ) -> IngestReport:
     """Add the passages of ``items`` ((line, row) pairs) to ``base``; see the module doc.
     With a Ray address (``cluster``, or as :func:`clinsum.cluster.cluster_address` finds it) the
-    batches embed as Ray tasks, a few ahead, and this process stores them in order."""
-    from clinsum.embeddings import bulk_precision, embed
+    rows are read first, then the commits embed on Ray Data and this process stores each as it
+    arrives."""
+    from clinsum.embeddings import bulk_precision
 
     info = get_base(store, base)
     max_chars = int(info["max_chars"] or 1000)
@@ -103,84 +105,110 @@ def ingest_items(
         " VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)",
         [run_id, base, source, layout.name, to_json(mapping), job_id, report.precision, os.getpid()])
     seen: set[str] = set()
-    pending: list[Passage] = []
     line = 0
     pace: list[float] = []  # [time, line] when embedding first had work: skipped rows are fast
+    waiting: dict[int, list[Passage]] = {}  # batches handed to the runner, by number
 
-    runner = BatchRunner(cluster_address(cluster, store.root))
-    computing: deque[tuple[list[Passage], Any]] = deque()  # batches embedding on the cluster
+    def fresh_batches() -> Iterator[list[str]]:
+        """Read the rows; yield each commit's passages not stored yet (their texts)."""
+        nonlocal line
+        pending: list[Passage] = []
+        numbers = itertools.count()
 
-    def flush() -> None:
-        if not pending:
-            return
-        ids = [p.id for p in pending]
-        stored = set(collection.get(ids=ids, include=[])["ids"])
-        fresh = [p for p in pending if p.id not in stored]
-        report.existing += len(pending) - len(fresh)
-        if fresh:
-            if not pace:
+        def fresh() -> list[Passage]:
+            stored = set(collection.get(ids=[p.id for p in pending], include=[])["ids"]) if pending else set()
+            out = [p for p in pending if p.id not in stored]
+            report.existing += len(pending) - len(out)
+            if out and not pace:
                 pace.extend((time.perf_counter(), line - len(pending)))
-            computing.append((fresh, runner.submit(
-                embed, [p.text[:max_chars] for p in fresh], None, EMBED_BATCH, report.precision)))
-        pending.clear()
-        while len(computing) > runner.depth:
-            land()
-        if not fresh:
-            _record(store, run_id, report)
+            pending.clear()
+            return out
 
-    def land() -> None:
-        """Store the oldest embedded batch (the job is the only writer)."""
-        fresh, handle = computing.popleft()
-        vectors = runner.result(handle)
-        collection.add(ids=[p.id for p in fresh], embeddings=vectors,
-                       documents=[p.text for p in fresh],
-                       metadatas=[clean_meta(p.meta) for p in fresh])
-        report.added += len(fresh)
-        mark_synced(store, base, collection.count())
-        _record(store, run_id, report)  # what a killed run did stays known
-
-    status = "failed"
-    try:
         for line, item in items:
-            if isinstance(item, RowProblem):
-                _problem(report, item)
+            passage = _passage(report, line, item, layout, mapping, source)
+            if passage is None:
                 continue
-            report.rows_read += 1
-            try:
-                passage = to_passage(layout, item, mapping)
-            except RowError as exc:
-                _problem(report, RowProblem(line, str(exc)))
-                continue
-            passage.meta.setdefault("line", line)
-            if source:
-                passage.meta.setdefault("source", Path(source).name)
             if passage.id in seen:
                 report.duplicates += 1
                 continue
             seen.add(passage.id)
             pending.append(passage)
             if len(pending) >= batch_size:
-                flush()
-                if progress:
+                batch = fresh()
+                if batch:
+                    waiting[next(numbers)] = batch
+                    yield [p.text[:max_chars] for p in batch]
+                else:
+                    _record(store, run_id, report)
+                if progress and not runner.address:
                     progress(line, total, report.summary(), _eta(pace, line, total))
                 if check_stop:
                     check_stop()
-        flush()
-        while computing:
-            land()
+        batch = fresh()
+        if batch:
+            waiting[next(numbers)] = batch
+            yield [p.text[:max_chars] for p in batch]
+
+    def land(number: int, vectors: Any) -> None:
+        """Store an embedded batch (the job is the only writer)."""
+        fresh = waiting.pop(number)
+        collection.add(ids=[p.id for p in fresh], embeddings=vectors,
+                       documents=[p.text for p in fresh],
+                       metadatas=[clean_meta(p.meta) for p in fresh])
+        report.added += len(fresh)
+        mark_synced(store, base, collection.count())
+        _record(store, run_id, report)  # what a killed run did stays known
+        if runner.address:
+            if progress:
+                progress(line, total, report.summary(), None)
+            if check_stop:
+                check_stop()
+
+    runner = BatchRunner(cluster_address(cluster, store.root), warm=warm_embedder)
+    status = "failed"
+    try:
+        for number, vectors in runner.map(embed_batch, fresh_batches(), (report.precision,)):
+            land(number, vectors)
         status = "done"
     except BaseException as exc:
         status = "stopped" if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "JobStopped" else "failed"
         report.stopped = status == "stopped"
-        if report.stopped:
-            while computing:  # finished work is kept
-                land()
         raise
     finally:
         _finish(store, run_id, report, status)
         if progress:
             progress(line if status != "done" else (total or line), total, report.summary(), 0.0 if status == "done" else None)
     return report
+
+
+def embed_batch(precision: str, texts: list[str]) -> Any:
+    """One commit's passages embedded (here, or on a Ray Data actor on a cluster)."""
+    from clinsum.embeddings import embed
+
+    return embed(texts, None, EMBED_BATCH, precision)
+
+
+def warm_embedder(precision: str) -> None:
+    """Load the embedding model once per Ray Data actor."""
+    embed_batch(precision, ["warm up"])
+
+
+def _passage(report: IngestReport, line: int, item: Any, layout: Layout, mapping: dict[str, str],
+             source: str) -> Passage | None:
+    """The passage of one row (None, counted as a problem, when it cannot be read or mapped)."""
+    if isinstance(item, RowProblem):
+        _problem(report, item)
+        return None
+    report.rows_read += 1
+    try:
+        passage = to_passage(layout, item, mapping)
+    except RowError as exc:
+        _problem(report, RowProblem(line, str(exc)))
+        return None
+    passage.meta.setdefault("line", line)
+    if source:
+        passage.meta.setdefault("source", Path(source).name)
+    return passage
 
 
 def ingest_file(
