@@ -135,6 +135,31 @@ def test_a_scoring_job_is_a_run(tmp_path, on, server, shared_uri):
     assert artifact_paths(mlflow, run_id) == {"score_report.json"}
 
 
+@pytest.mark.slow
+def test_clinsum_score_without_job_is_a_run_too(tmp_path, on, server, shared_uri, capsys):
+    store = grid_store(tmp_path)
+    run_grid_job(store, server.ollama_host, models=("llama3.2:1b",), temperatures=(0.2,))
+    tracking.write_config(store, uri=shared_uri, experiment="score-cli")
+    args = ["-w", str(store.root), "score", "--metrics", "rouge,lexical", "--targets", "generation"]
+    assert cli(args) == 0
+    out = capsys.readouterr().out
+    assert "rouge" in out and "12 computed" in out  # the table and the total, as before
+    (run,) = tracking.runs(store, "score")
+    mlflow = client(shared_uri)
+    got = mlflow.get_run(run["run_id"])
+    assert got.info.status == "FINISHED" and got.data.tags["clinsum.status"] == "done"
+    assert got.data.params["metrics"] == "[rouge, lexical]" and got.data.params["targets"] == "[generation]"
+    assert got.data.metrics["rouge/computed"] == 6 and got.data.metrics["lexical/computed"] == 6
+    stored = store.scalar("SELECT avg(value) FROM metrics WHERE name = 'rouge1_f'")
+    assert got.data.metrics["rouge/rouge1_f/mean"] == pytest.approx(stored)
+    assert artifact_paths(mlflow, run["run_id"]) == {"score_report.json"}
+    report = json.loads(Path(mlflow.download_artifacts(run["run_id"], "score_report.json", str(tmp_path)))
+                        .read_text(encoding="utf-8"))
+    assert report["computed"] == {"rouge": 6, "lexical": 6} and set(report["versions"]) == {"rouge", "lexical"}
+    assert cli(args) == 0  # a second run is a second run, with nothing left to compute
+    assert "0 computed" in capsys.readouterr().out and len(tracking.runs(store, "score")) == 2
+
+
 def test_a_broken_store_is_a_warning_and_the_job_is_done(tmp_path, on, server, monkeypatch):
     store = grid_store(tmp_path)
     blocker = tmp_path / "a-file"

@@ -67,9 +67,47 @@ def options_from_args(args: argparse.Namespace) -> tuple[list[str] | None, dict[
     return names, options
 
 
+def check_request(names: list[str] | None, options: dict[str, dict[str, Any]], targets: list[str]) -> None:
+    """Refuse unknown metrics or targets before a job is recorded (an InputError, exit code 3)."""
+    from clinsum.metrics.scoring import TARGET_KINDS, build_metrics
+
+    build_metrics(names, options)
+    bad = sorted(set(targets) - set(TARGET_KINDS))
+    if bad:
+        raise InputError(f"Unknown target kind(s): {', '.join(bad)}.", hint="Use generation and/or reference.")
+
+
+def _follow(store, job_id: str) -> str:
+    """Run the job in this process, its progress on stderr (a line per second on a terminal)."""
+    import threading
+
+    from clinsum import jobs
+
+    stop = threading.Event()
+
+    def show(final: bool = False) -> None:
+        p = jobs.read_progress(store, job_id)
+        if p.get("total") is not None and (sys.stderr.isatty() or final):
+            print(f"\r{p.get('done', 0)}/{p['total']} {p.get('message', ''):<40}", end="\n" if final else "",
+                  file=sys.stderr)
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            show()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        return jobs.run_job(store, job_id)
+    finally:
+        stop.set()
+        watcher.join()
+        show(final=True)
+
+
 def _score(store, args: argparse.Namespace) -> int:
     from clinsum.metrics import METRICS
-    from clinsum.metrics.scoring import score_workspace
+    from clinsum.metrics.scoring import job_report
 
     if args.list:
         from clinsum.metrics.meteor import synonyms_status
@@ -81,22 +119,22 @@ def _score(store, args: argparse.Namespace) -> int:
         return 0
     names, options = options_from_args(args)
     targets = [t.strip().removesuffix("s") for t in args.targets.split(",") if t.strip()]
-    if args.job:
-        from clinsum import jobs
+    check_request(names, options, targets)
+    from clinsum import jobs
 
-        job_id = jobs.submit(store, "score", {"metrics": names, "options": options,
-                                              "targets": targets, "batch_size": args.batch_size,
-                                              **({"cluster": args.cluster} if args.cluster else {})},
-                             title="score")
+    config = {"metrics": names, "options": options, "targets": targets, "batch_size": args.batch_size,
+              **({"cluster": args.cluster} if args.cluster else {})}
+    job_id = jobs.submit(store, "score", config, title="score", spawn=args.job)
+    if args.job:
         print(job_id)
         return 0
-
-    def progress(done: int, total: int, message: str) -> None:
-        if sys.stderr.isatty() or done == total:
-            print(f"\r{done}/{total} {message:<40}", end="" if done < total else "\n", file=sys.stderr)
-
-    report = score_workspace(store, names, options, targets=targets, batch_size=args.batch_size,
-                             progress=progress, cluster=args.cluster)
+    status = _follow(store, job_id)  # a job run here: tracked in MLflow like any scoring job
+    report = job_report(store, job_id)
+    if status != "done" or report is None:
+        info = jobs.info(store, job_id)
+        print(f"scoring {status}: {info.get('error') or ''} (job {job_id}; "
+              f"`clinsum jobs resume {job_id}` goes on)", file=sys.stderr)
+        return 1
     rows = [{"metric": m, "version": report.versions[m], "computed": report.computed[m],
              "already": report.already[m], "not_applicable": report.not_applicable[m],
              "failed": report.failed[m]} for m in report.computed]

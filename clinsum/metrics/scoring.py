@@ -280,6 +280,18 @@ def details_of(store: Store, target_kind: str, target_id: str, metric: str,
     return from_json(row["details"]) if row else None
 
 
+def job_report(store: Store, job_id: str) -> ScoreReport | None:
+    """The report a ``score`` job logged as it finished (None before that)."""
+    from clinsum.jobs import read_log
+
+    event = next((e for e in reversed(read_log(store, job_id)) if e.get("event") == "report"), None)
+    if event is None:
+        return None
+    return ScoreReport(**{k: event.get(k) or {} for k in ("computed", "already", "not_applicable",
+                                                          "failed", "versions")},
+                       errors=list(event.get("errors") or []), seconds=float(event.get("seconds") or 0))
+
+
 def run_score_job(ctx: JobContext) -> None:
     """Job kind ``score``: config ``metrics`` (list), ``options`` ({family: {...}}), ``targets``,
     ``batch_size``. Idempotent: a resumed job computes only what is still missing."""
