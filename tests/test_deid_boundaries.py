@@ -75,3 +75,18 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
     assert surface not in {s.text for s in find_phi(text, language="es")}
+
+
+def test_an_acronym_after_an_institution_takes_its_type_everywhere() -> None:
+    text = "Ingresa en el Complejo Hospitalario Universitario de Vigo (CHUVI) por dolor.\nSe deriva al CHUVI de nuevo."
+    found = find_phi(text, language="es")
+    org = next(s for s in found if s.text.startswith("Complejo"))
+    assert [(s.start, s.type) for s in found if s.text == "CHUVI"] == [(text.index("CHUVI"), org.type),
+                                                                       (text.rindex("CHUVI"), org.type)]
+
+
+def test_a_relatives_age_is_the_relatives() -> None:
+    text = "Lactante de 5 meses, hija de padres jóvenes (madre de 28 años y padre sano)."
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert found.get("28 años") == "FAMILIARES_SUJETO_ASISTENCIA", found
+    assert found.get("5 meses") == "EDAD_SUJETO_ASISTENCIA", found

@@ -41,6 +41,21 @@ def name_words(text: str, spans: list[Span]) -> list[Span]:
     return out
 
 
+_ORGS = ("HOSPITAL", "INSTITUCION", "CENTRO_SALUD")
+_ACRONYM = re.compile(r"[ \t]*\(([A-ZÁÉÍÓÚÑ]{2,10})\)")
+
+
+def acronyms(text: str, spans: list[Span]) -> list[Span]:
+    """The acronym in parentheses right after a hospital or institution, of the same type
+    (``Hospital Universitario La Paz (HULP)``); propagation then finds it elsewhere."""
+    out = []
+    for s in spans:
+        m = _ACRONYM.match(text, s.end) if s.type in _ORGS else None
+        if m:
+            out.append(Span(m.start(1), m.end(1), s.type, m.group(1), "fill"))
+    return out
+
+
 _EN_TYPES = ("FECHAS", "ID_", "NUMERO_", "CORREO_", "URL_", "DIREC_", "EDAD_")
 
 
@@ -94,9 +109,12 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
         found += [f for f in fields if f.type.startswith("NOMBRE_")]
         if use_propagation:
             spans += name_words(text, rules)
+    named = acronyms(text, found)
+    spans += named
     if use_propagation:
-        spans += propagate(text, found)
-    return tuple(remove_overlaps(spans))
+        spans += propagate(text, found + named)
+    kept = remove_overlaps(spans)
+    return tuple(relatives_ages(text, kept) if language != "en" else kept)
 
 
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
@@ -105,6 +123,17 @@ _NOT_RELATIVE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificac
 # marks the relative, the relative's name and the age as separate spans
 _RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
                             r"(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*)(?:\s+de\s+(?P<age>\d+\s+\w+))?")
+_RELATIVE = (r"(?:madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|"
+             r"pareja|marido|espos[oa]|niet[oa]s?)")
+_RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+)?[ \t]+de[ \t]+$")
+
+
+def relatives_ages(text: str, spans: list[Span]) -> list[Span]:
+    """An age right after a relative (``madre de 28 años``) is the relative's: MEDDOCAN types it
+    ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age."""
+    return [s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
+            if s.type == "EDAD_SUJETO_ASISTENCIA" and _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start)
+            else s for s in spans]
 
 
 def _split_relative(span: Span) -> list[Span]:
