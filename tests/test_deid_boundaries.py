@@ -90,3 +90,19 @@ def test_a_relatives_age_is_the_relatives() -> None:
     found = {s.text: s.type for s in find_phi(text, language="es")}
     assert found.get("28 años") == "FAMILIARES_SUJETO_ASISTENCIA", found
     assert found.get("5 meses") == "EDAD_SUJETO_ASISTENCIA", found
+
+
+@pytest.mark.parametrize("line, places", [
+    ("Localidad/ Provincia: Cdad. Real.", [("Cdad. Real", "TERRITORIO")]),
+    ("Localidad/ Provincia: Monterrey. Nvo León.", [("Monterrey", "TERRITORIO"), ("Nvo León", "TERRITORIO")]),
+    ("Localidad/ Provincia: Santiago de Compostela, A Coruña.",
+     [("Santiago de Compostela", "TERRITORIO"), ("A Coruña", "TERRITORIO")]),
+    ("Localidad/ Provincia: Puerto de Santa María (Cádiz)", [("Puerto de Santa María", "TERRITORIO"),
+                                                             ("Cádiz", "TERRITORIO")]),
+    ("Localidad/ Provincia: Santiago, Chile.", [("Santiago", "TERRITORIO"), ("Chile", "PAIS")]),
+])
+def test_a_place_field_gives_each_place(line: str, places: list) -> None:
+    text = f"Domicilio: Calle Mayor 3.\n{line}\nCP: 13004.\n"
+    found = [(s.text, s.type) for s in find_phi(text, language="es") if s.start >= text.index("Localidad")
+             and s.end <= text.index("\nCP")]
+    assert found == places
