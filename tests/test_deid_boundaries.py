@@ -90,6 +90,16 @@ def test_a_relatives_age_is_the_relatives() -> None:
     found = {s.text: s.type for s in find_phi(text, language="es")}
     assert found.get("28 años") == "FAMILIARES_SUJETO_ASISTENCIA", found
     assert found.get("5 meses") == "EDAD_SUJETO_ASISTENCIA", found
+    from clinsum.deid.pipeline import relatives_ages
+
+    text = "Desarrollo adecuado hasta los dos meses de edad, cuando comenzó con fiebre."
+    start = text.index("dos meses")
+    misread = Span(start, start + 9, "FAMILIARES_SUJETO_ASISTENCIA", "dos meses", "model")
+    assert relatives_ages(text, [misread])[0].type == "EDAD_SUJETO_ASISTENCIA"
+    text = "Su hermano Juan, de siete meses de edad, sano."
+    start = text.index("siete meses")
+    relative = Span(start, start + 11, "FAMILIARES_SUJETO_ASISTENCIA", "siete meses", "model")
+    assert relatives_ages(text, [relative]) == [relative]
 
 
 @pytest.mark.parametrize("line, places", [

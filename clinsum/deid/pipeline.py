@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from clinsum.deid.boundaries import cut_at_heads, tidy_ends
 from clinsum.deid.rules import rule_spans, trim_titles
+from clinsum.deid.rules_es import NUMBER_WORDS
 from clinsum.deid.spans import Span, remove_overlaps
 from clinsum.deid.tagger import default_tagger
 from clinsum.text import detect_language
@@ -125,15 +126,25 @@ _RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-Z
                             r"(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*)(?:\s+de\s+(?P<age>\d+\s+\w+))?")
 _RELATIVE = (r"(?:madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|"
              r"pareja|marido|espos[oa]|niet[oa]s?)")
+_RELATIVE_WORD = re.compile(rf"(?i:\b{_RELATIVE}\b|\bfamili)")
+_AGE = re.compile(r"(?i)\d{1,3}[ \t]+(?:años|meses|semanas|días)|" + NUMBER_WORDS + r"[ \t]+(?:años|meses|semanas|días)")
 _RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+)?[ \t]+de[ \t]+$")
 
 
 def relatives_ages(text: str, spans: list[Span]) -> list[Span]:
     """An age right after a relative (``madre de 28 años``) is the relative's: MEDDOCAN types it
-    ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age."""
-    return [s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
-            if s.type == "EDAD_SUJETO_ASISTENCIA" and _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start)
-            else s for s in spans]
+    ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age; an age read as a relative's with no
+    relative earlier in its sentence (``hasta los dos meses de edad``) is the patient's."""
+    out = []
+    for s in spans:
+        if s.type == "EDAD_SUJETO_ASISTENCIA" and _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start):
+            s = s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
+        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _AGE.fullmatch(s.text):
+            sentence = re.split(r"[.\n]\s", text[max(0, s.start - 200):s.start])[-1]
+            if not _RELATIVE_WORD.search(sentence):
+                s = s._replace(type="EDAD_SUJETO_ASISTENCIA")
+        out.append(s)
+    return out
 
 
 def _split_relative(span: Span) -> list[Span]:
