@@ -49,6 +49,9 @@ def test_loose_ends_are_tidied() -> None:
     assert [(s.text, s.type) for s in tidy_ends(text, spans)] == [
         ("Hospital General de Ciudad Real", "HOSPITAL"), ("Avda. Purísima 6, 1o A", "CALLE"),
         ("C/ Sta Mª 2 3ºC", "CALLE")]
+    text = "Domicilio: Calle Rivadavia 12, 4 izq..\n"
+    assert [s.text for s in tidy_ends(text, [_model(text, "Calle Rivadavia 12, 4 izq.", "CALLE")])] == [
+        "Calle Rivadavia 12, 4 izq"]
 
 
 @pytest.mark.parametrize("text, surface, kind", [

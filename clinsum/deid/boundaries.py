@@ -98,7 +98,7 @@ _NAME_START = re.compile(r"[ \t]+((?:[A-ZÁÉÍÓÚÑ][^\W\d_]*[ \t]*)+)")
 
 
 def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
-    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the ``C`` of a following ``C.P.``,
+    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the first of two closing periods, the ``C`` of a following ``C.P.``,
     or an organisation cut after its connector (``Hospital General de`` + ``Ciudad Real``), which
     takes the capitalized words that follow it (up to a comma or period) from the next span."""
     out = []
@@ -109,6 +109,8 @@ def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
             continue
         if span.source == "model":
             value = span.text.rstrip(";:")
+            if value.endswith(".") and text.startswith(".", span.end):  # "4 izq.." ends the line: both dots
+                value = value[:-1]
             if text.startswith(".P", span.end) and re.search(r"[ \t]+C$", value):
                 value = value[:-1].rstrip()
             if value != span.text and value:
