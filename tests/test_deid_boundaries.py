@@ -61,6 +61,7 @@ def test_loose_ends_are_tidied() -> None:
     ("Los días previos la niña había presentado fiebre.", "niña", "SEXO_SUJETO_ASISTENCIA"),
     ("Tratamiento con GH hasta los 17 años. A los 31 años consultó por dolor.", "31 años", "EDAD_SUJETO_ASISTENCIA"),
     ("Su hermana mayor no es portadora de la mutación.", "hermana mayor", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Paciente de cuatro años de edad, nacida en Mali y adoptada a los seis meses.", "Mali", "PAIS"),
     ("Se colocó un implante (McGhan® Medical Corporation, Santa Bárbara, California, EE.UU.) sin incidencias.",
      "California", "TERRITORIO"),
 ])
