@@ -94,16 +94,20 @@ def test_a_relatives_age_is_the_relatives() -> None:
     found = {s.text: s.type for s in find_phi(text, language="es")}
     assert found.get("28 años") == "FAMILIARES_SUJETO_ASISTENCIA", found
     assert found.get("5 meses") == "EDAD_SUJETO_ASISTENCIA", found
-    from clinsum.deid.pipeline import relatives_ages
+    from clinsum.deid.pipeline import repair_ages
 
     text = "Desarrollo adecuado hasta los dos meses de edad, cuando comenzó con fiebre."
     start = text.index("dos meses")
     misread = Span(start, start + 9, "FAMILIARES_SUJETO_ASISTENCIA", "dos meses", "model")
-    assert relatives_ages(text, [misread])[0].type == "EDAD_SUJETO_ASISTENCIA"
+    assert repair_ages(text, [misread])[0].type == "EDAD_SUJETO_ASISTENCIA"
+    text = "Vive con su madre Carmen y su hermano Juan de 2 años de edad."
+    start = text.index("2 años")
+    patient_read = Span(start, start + 6, "EDAD_SUJETO_ASISTENCIA", "2 años", "model")
+    assert repair_ages(text, [patient_read])[0].type == "FAMILIARES_SUJETO_ASISTENCIA"
     text = "Su hermano Juan, de siete meses de edad, sano."
     start = text.index("siete meses")
     relative = Span(start, start + 11, "FAMILIARES_SUJETO_ASISTENCIA", "siete meses", "model")
-    assert relatives_ages(text, [relative]) == [relative]
+    assert repair_ages(text, [relative]) == [relative]
 
 
 @pytest.mark.parametrize("line, places", [
@@ -120,3 +124,12 @@ def test_a_place_field_gives_each_place(line: str, places: list) -> None:
     found = [(s.text, s.type) for s in find_phi(text, language="es") if s.start >= text.index("Localidad")
              and s.end <= text.index("\nCP")]
     assert found == places
+
+
+def test_a_tagger_span_ends_at_a_parenthesis() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "la primera hija de padres jóvenes (madre de 28 años y padre sano)"
+    spans = fix_tagger_spans(text, [_model(text, "padres jóvenes (madre", "FAMILIARES_SUJETO_ASISTENCIA")])
+    assert [s.text for s in spans] == ["padres jóvenes", "madre"]
+    assert all(text[s.start:s.end] == s.text for s in spans)

@@ -115,7 +115,7 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
     if use_propagation:
         spans += propagate(text, found + named)
     kept = remove_overlaps(spans)
-    return tuple(relatives_ages(text, kept) if language != "en" else kept)
+    return tuple(repair_ages(text, kept) if language != "en" else kept)
 
 
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
@@ -128,15 +128,21 @@ _RELATIVE = (r"(?:madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[o
              r"pareja|marido|espos[oa]|niet[oa]s?)")
 _RELATIVE_WORD = re.compile(rf"(?i:\b{_RELATIVE}\b|\bfamili)")
 _AGE = re.compile(r"(?i)\d{1,3}[ \t]+(?:años|meses|semanas|días)|" + NUMBER_WORDS + r"[ \t]+(?:años|meses|semanas|días)")
-_RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+)?[ \t]+de[ \t]+$")
+_SINCE_BEFORE = re.compile(r"(?i:\b(?:a|hasta|desde)[ \t]+los)[ \t]+$")
+_SINCE_AFTER = re.compile(r"[ \t]+(?:del?|de[ \t]+la|de[ \t]+su|tras|después)\b(?![ \t]+(?:edad|vida)\b)")
+_RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+){{0,3}},?[ \t]+de[ \t]+$")
 
 
-def relatives_ages(text: str, spans: list[Span]) -> list[Span]:
+def repair_ages(text: str, spans: list[Span]) -> list[Span]:
     """An age right after a relative (``madre de 28 años``) is the relative's: MEDDOCAN types it
     ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age; an age read as a relative's with no
-    relative earlier in its sentence (``hasta los dos meses de edad``) is the patient's."""
+    relative earlier in its sentence (``hasta los dos meses de edad``) is the patient's; and ``a los 2
+    años del trasplante`` is a time since an event, not an age (71 of 74 times in MEDDOCAN train)."""
     out = []
     for s in spans:
+        if (s.type == "EDAD_SUJETO_ASISTENCIA" and _SINCE_AFTER.match(text, s.end)
+                and _SINCE_BEFORE.search(text, max(0, s.start - 12), s.start)):
+            continue
         if s.type == "EDAD_SUJETO_ASISTENCIA" and _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start):
             s = s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _AGE.fullmatch(s.text):
@@ -153,6 +159,19 @@ def _split_relative(span: Span) -> list[Span]:
         return [span]
     return [Span(span.start + m.start(g), span.start + m.end(g), span.type, m.group(g), span.source)
             for g in ("head", "name", "age") if m.group(g)]
+
+
+def _at_parens(span: Span) -> list[Span]:
+    """A tagger span cut at parentheses (``padres jóvenes (madre``): 2 of 11,333 MEDDOCAN train spans hold one."""
+    if "(" not in span.text and ")" not in span.text:
+        return [span]
+    out = []
+    for m in re.finditer(r"[^()]+", span.text):
+        piece = m.group().strip(" \t,;:.-")
+        if len(piece) >= 2 and any(c.isalnum() for c in piece):
+            start = span.start + m.start() + m.group().index(piece)
+            out.append(span._replace(start=start, end=start + len(piece), text=piece))
+    return out
 
 
 def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
@@ -173,7 +192,7 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
     two neighbours in a signature line read as one, loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
-    for s in tidy_ends(text, cut_at_heads(spans)):
+    for s in tidy_ends(text, cut_at_heads([p for span in spans for p in _at_parens(span)])):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
