@@ -133,3 +133,24 @@ def test_a_tagger_span_ends_at_a_parenthesis() -> None:
     spans = fix_tagger_spans(text, [_model(text, "padres jóvenes (madre", "FAMILIARES_SUJETO_ASISTENCIA")])
     assert [s.text for s in spans] == ["padres jóvenes", "madre"]
     assert all(text[s.start:s.end] == s.text for s in spans)
+
+
+def test_a_letterhead_line_in_capitals_is_one_hospital() -> None:
+    text = "FICTIONAL MERIDIAN VALLEY GENERAL HOSPITAL\nPuérpera de 34 años."
+    found = [(s.text, s.type) for s in find_phi(text, language="es")]
+    assert ("FICTIONAL MERIDIAN VALLEY GENERAL HOSPITAL", "HOSPITAL") in found
+
+
+def test_tagger_readings_repaired_by_labels_and_rules() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "Varón de 70 años remitido por Ignacio Navarro Cuéllar desde Madrid."
+    misread = _model(text, "remitido por Ignacio Navarro Cuéllar", "HOSPITAL")
+    assert [s.text for s in fix_tagger_spans(text, [misread])] == ["Ignacio Navarro Cuéllar"]
+    text = "Médico: Ignacio Navarro Cuéllar.\n" + text
+    names = [s.type for s in find_phi(text, language="es") if s.text == "Ignacio Navarro Cuéllar"]
+    assert names == ["NOMBRE_PERSONAL_SANITARIO"] * 2
+    found = {s.text: s.type for s in find_phi("Lactante de 2 meses. Ingresó el cinco de abril de dos mil veinte.",
+                                              language="es")}
+    assert found.get("2 meses") == "EDAD_SUJETO_ASISTENCIA" and found.get(
+        "cinco de abril de dos mil veinte") == "FECHAS", found

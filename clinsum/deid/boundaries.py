@@ -98,7 +98,7 @@ _NAME_START = re.compile(r"[ \t]+((?:[A-ZÁÉÍÓÚÑ][^\W\d_]*[ \t]*)+)")
 
 
 def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
-    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the first of two closing periods, the ``C`` of a following ``C.P.``,
+    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the first of two closing periods, the ``C`` of a following ``C.P.``, a postal code without its ``E-``,
     or an organisation cut after its connector (``Hospital General de`` + ``Ciudad Real``), which
     takes the capitalized words that follow it (up to a comma or period) from the next span."""
     out = []
@@ -115,6 +115,8 @@ def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
                 value = value[:-1].rstrip()
             if value != span.text and value:
                 span = span._replace(end=span.start + len(value), text=value)
+            if span.type == "TERRITORIO" and re.fullmatch(r"\d{5}", span.text) and text.endswith("E-", 0, span.start):
+                span = span._replace(start=span.start - 2, text="E-" + span.text)  # "E-23400": 11 of 13 in train
             nxt = ordered[i + 1] if i + 1 < len(ordered) else None
             if (span.type in ("HOSPITAL", "INSTITUCION") and _TRAILING_CONNECTOR.search(span.text) and nxt
                     and nxt.source == "model" and text[span.end:nxt.start] == " "):

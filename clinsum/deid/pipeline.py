@@ -42,6 +42,7 @@ def name_words(text: str, spans: list[Span]) -> list[Span]:
     return out
 
 
+_DESCRIPTIONS = ("ID_SUJETO_ASISTENCIA", "OTROS_SUJETO_ASISTENCIA")
 _ORGS = ("HOSPITAL", "INSTITUCION", "CENTRO_SALUD")
 _ACRONYM = re.compile(r"[ \t]*\(([A-ZÁÉÍÓÚÑ]{2,10})\)")
 
@@ -103,11 +104,19 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
             rules = cut_at_heads(rules, sources=("fill",))
             found = extend_spans(found, rules)
             spans = list(found)
+        # a description the tagger runs over a date or an age in words ("Lactante de 2 meses" as an
+        # ID_SUJETO_ASISTENCIA) gives way to the rule's date or age
+        timed = [r for r in rules if r.type in ("FECHAS", "EDAD_SUJETO_ASISTENCIA")]
+        spans = [x for x in spans if x.type not in _DESCRIPTIONS
+                 or not any(x.start <= r.start and r.end <= x.end and r != x for r in timed)]
         spans += rules
         fields = [r for r in rules if r.source == "field"]
         # what a label says wins: the tagger's other reading of a field is not copied elsewhere
         found = [s for s in found if not any(s.start < f.end and f.start < s.end for f in fields)]
         found += [f for f in fields if f.type.startswith("NOMBRE_")]
+        # a name the tagger reads elsewhere as something else is what its label says it is
+        labelled = {f.text: f.type for f in fields if f.type.startswith("NOMBRE_")}
+        spans = [x._replace(type=labelled[x.text]) if x.source == "model" and x.text in labelled else x for x in spans]
         if use_propagation:
             spans += name_words(text, rules)
     named = acronyms(text, found)
@@ -161,6 +170,18 @@ def _split_relative(span: Span) -> list[Span]:
             for g in ("head", "name", "age") if m.group(g)]
 
 
+_LOWER_LEAD = re.compile(r"(?:[a-záéíóúñü]+[ \t]+)+(?=[A-ZÁÉÍÓÚÑ])")
+_PROPER_TYPES = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL", "INSTITUCION", "CENTRO_SALUD",
+                 "TERRITORIO")
+
+
+def _lower_lead(span: Span) -> Span:
+    """A name or place read with the lower-case words before it (``remitido por Ignacio Navarro``) starts at
+    its first capital: 6 of 4,239 such MEDDOCAN train spans start in lower case."""
+    m = _LOWER_LEAD.match(span.text) if span.type in _PROPER_TYPES else None
+    return span._replace(start=span.start + m.end(), text=span.text[m.end():]) if m else span
+
+
 def _at_parens(span: Span) -> list[Span]:
     """A tagger span cut at parentheses (``padres jóvenes (madre``): 2 of 11,333 MEDDOCAN train spans hold one."""
     if "(" not in span.text and ")" not in span.text:
@@ -192,7 +213,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
     two neighbours in a signature line read as one, loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
-    for s in tidy_ends(text, cut_at_heads([p for span in spans for p in _at_parens(span)])):
+    pieces = [p for span in spans for p in _at_parens(_lower_lead(span))]
+    for s in tidy_ends(text, cut_at_heads(pieces)):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
