@@ -154,3 +154,16 @@ def test_tagger_readings_repaired_by_labels_and_rules() -> None:
                                               language="es")}
     assert found.get("2 meses") == "EDAD_SUJETO_ASISTENCIA" and found.get(
         "cinco de abril de dos mil veinte") == "FECHAS", found
+
+
+def test_a_name_ends_before_the_word_that_starts_the_next_thing() -> None:
+    from clinsum.deid.boundaries import name_tails
+
+    text = "Remitido por: Dra. Maria Luz Sánchez Tocino Supervisora Centros FRIAT. Salamanca"
+    span = _model(text, "Maria Luz Sánchez Tocino Supervisora Centros FRIAT", "NOMBRE_PERSONAL_SANITARIO")
+    assert [(s.text, s.type) for s in name_tails([span])] == [
+        ("Maria Luz Sánchez Tocino", "NOMBRE_PERSONAL_SANITARIO"), ("Centros FRIAT", "INSTITUCION")]
+    text = "Responsable clínico: Dra. Teresa Sada Ovalle Doctor Vertiz 737 interior 35"
+    span = _model(text, "Teresa Sada Ovalle Doctor Vertiz 737 interior 35", "NOMBRE_PERSONAL_SANITARIO")
+    assert [(s.text, s.type) for s in name_tails([span])] == [
+        ("Teresa Sada Ovalle", "NOMBRE_PERSONAL_SANITARIO"), ("Vertiz 737 interior 35", "CALLE")]

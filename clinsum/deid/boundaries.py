@@ -131,3 +131,28 @@ def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
                         out.append(nxt._replace(start=start, text=rest))
         out.append(span)
     return sorted(out)
+
+
+# words that end a clinician's name in a signature line ("Dra. Teresa Sada Ovalle Doctor Vertiz 737",
+# "Dr. Javier Azúa-Romeo Servicio de Anatomía", "Maria Luz Sánchez Tocino Supervisora Centros FRIAT")
+_NAME_STOP = re.compile(r"[ \t]+(?:Servicio|Servei|Unidad|Departamento|Secci[óo]n|Supervisora?|Doctora?|Dra?\.?|Residente|"
+                        r"Jef[ae]|Enfermer[oa]|Centros?|Hospital|Cl[íi]nica|Instituto|Facultad|Universidad)(?![\w-])")
+
+
+def name_tails(spans: list[Span]) -> list[Span]:
+    """Names (of the tagger or a rule) cut where a word that starts something else follows them; what
+    follows that word stays masked (an address when it holds a number, else an institution)."""
+    out = []
+    for span in spans:
+        m = _NAME_STOP.search(span.text) if span.type.startswith("NOMBRE_") and span.source in ("model", "rule") else None
+        if not m or m.start() == 0:
+            out.append(span)
+            continue
+        out.append(span._replace(end=span.start + m.start(), text=span.text[:m.start()]))
+        rest = span.text[m.end():]
+        value = rest.strip(_TRIM)
+        if len(value) >= 3 and re.search(r"[A-ZÁÉÍÓÚÑ]", value[:1]):
+            start = span.start + m.end() + rest.index(value)
+            kind = "CALLE" if re.search(r"\d", value) else "INSTITUCION"
+            out.append(Span(start, start + len(value), kind, value, span.source))
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from clinsum.deid.boundaries import cut_at_heads, tidy_ends
+from clinsum.deid.boundaries import cut_at_heads, name_tails, tidy_ends
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.rules_es import NUMBER_WORDS
 from clinsum.deid.spans import Span, remove_overlaps
@@ -101,7 +101,7 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
     if use_rules:
         rules = rule_spans(text, language)
         if language != "en":
-            rules = cut_at_heads(rules, sources=("fill",))
+            rules = name_tails(cut_at_heads(rules, sources=("fill",)))
             found = extend_spans(found, rules)
             spans = list(found)
         # a description the tagger runs over a date or an age in words ("Lactante de 2 meses" as an
@@ -214,7 +214,7 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     two neighbours in a signature line read as one, loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
     pieces = [p for span in spans for p in _at_parens(_lower_lead(span))]
-    for s in tidy_ends(text, cut_at_heads(pieces)):
+    for s in tidy_ends(text, name_tails(cut_at_heads(pieces))):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
