@@ -49,6 +49,9 @@ def test_loose_ends_are_tidied() -> None:
     assert [(s.text, s.type) for s in tidy_ends(text, spans)] == [
         ("Hospital General de Ciudad Real", "HOSPITAL"), ("Avda. Purísima 6, 1o A", "CALLE"),
         ("C/ Sta Mª 2 3ºC", "CALLE")]
+    text = "Frida Kahlo 180-317, San Pedro Garza García CP 66260 Monterrey"
+    assert [s.text for s in tidy_ends(text, [_model(text, "San Pedro Garza García CP 66260", "TERRITORIO")])] == [
+        "San Pedro Garza García", "66260"]
     text = "Domicilio: Calle Rivadavia 12, 4 izq..\n"
     assert [s.text for s in tidy_ends(text, [_model(text, "Calle Rivadavia 12, 4 izq.", "CALLE")])] == [
         "Calle Rivadavia 12, 4 izq"]
@@ -61,6 +64,7 @@ def test_loose_ends_are_tidied() -> None:
     ("Los días previos la niña había presentado fiebre.", "niña", "SEXO_SUJETO_ASISTENCIA"),
     ("Tratamiento con GH hasta los 17 años. A los 31 años consultó por dolor.", "31 años", "EDAD_SUJETO_ASISTENCIA"),
     ("Su hermana mayor no es portadora de la mutación.", "hermana mayor", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Colonia Narvarte. Código Postal 03020. Teléfono de contacto.", "03020", "TERRITORIO"),
     ("Paciente de cuatro años de edad, nacida en Mali y adoptada a los seis meses.", "Mali", "PAIS"),
     ("Se colocó un implante (McGhan® Medical Corporation, Santa Bárbara, California, EE.UU.) sin incidencias.",
      "California", "TERRITORIO"),

@@ -93,6 +93,7 @@ def cut_at_heads(spans: list[Span], sources: tuple[str, ...] = ("model",)) -> li
     return out
 
 
+_POSTAL_INSIDE = re.compile(r"(?<=[^\W\d_])[ \t]+(?:CP|C\.P\.?|C[óo]digo[ \t]+[Pp]ostal)[ \t]*:?[ \t]*(\d{5})$")
 _TRAILING_CONNECTOR = re.compile(r"[ \t]+(?:de|del|de[ \t]+la|de[ \t]+las|de[ \t]+los|y)$")
 _NAME_START = re.compile(r"[ \t]+((?:[A-ZÁÉÍÓÚÑ][^\W\d_]*[ \t]*)+)")
 
@@ -115,6 +116,10 @@ def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
                 value = value[:-1].rstrip()
             if value != span.text and value:
                 span = span._replace(end=span.start + len(value), text=value)
+            postal = _POSTAL_INSIDE.search(span.text) if span.type == "TERRITORIO" else None
+            if postal:  # "San Pedro Garza García CP 66260": the place, and the code alone
+                out.append(span._replace(start=span.start + postal.start(1), text=postal.group(1)))
+                span = span._replace(end=span.start + postal.start(), text=span.text[:postal.start()])
             if span.type == "TERRITORIO" and re.fullmatch(r"\d{5}", span.text) and text.endswith("E-", 0, span.start):
                 span = span._replace(start=span.start - 2, text="E-" + span.text)  # "E-23400": 11 of 13 in train
             nxt = ordered[i + 1] if i + 1 < len(ordered) else None

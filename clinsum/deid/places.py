@@ -49,6 +49,14 @@ def country_names(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), "PAIS", m.group(), "fill") for m in _COUNTRY.finditer(text)]
 
 
+_POSTAL = re.compile(r"\b(?:CP|C\.P\.?|C[óo]digo[ \t]+[Pp]ostal|CÓDIGO[ \t]+POSTAL)[ \t]*:?[ \t]*(\d{5})\b")
+
+
+def postal_codes(text: str) -> list[Span]:
+    """``TERRITORIO`` for the number after ``CP`` / ``Código Postal`` in running text (10 of 10 in train)."""
+    return [Span(m.start(1), m.end(1), "TERRITORIO", m.group(1), "fill") for m in _POSTAL.finditer(text)]
+
+
 _PARENS = re.compile(r"\(([^()\n]{3,200})\)")
 _ITEM = re.compile(r"[^,;]+")
 
