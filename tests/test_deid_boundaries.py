@@ -49,6 +49,12 @@ def test_loose_ends_are_tidied() -> None:
     assert [(s.text, s.type) for s in tidy_ends(text, spans)] == [
         ("Hospital General de Ciudad Real", "HOSPITAL"), ("Avda. Purísima 6, 1o A", "CALLE"),
         ("C/ Sta Mª 2 3ºC", "CALLE")]
+    text = "Frida Kahlo 180-317, San Pedro Garza García CP 66260 Monterrey"
+    assert [s.text for s in tidy_ends(text, [_model(text, "San Pedro Garza García CP 66260", "TERRITORIO")])] == [
+        "San Pedro Garza García", "66260"]
+    text = "Domicilio: Calle Rivadavia 12, 4 izq..\n"
+    assert [s.text for s in tidy_ends(text, [_model(text, "Calle Rivadavia 12, 4 izq.", "CALLE")])] == [
+        "Calle Rivadavia 12, 4 izq"]
 
 
 @pytest.mark.parametrize("text, surface, kind", [
@@ -58,6 +64,8 @@ def test_loose_ends_are_tidied() -> None:
     ("Los días previos la niña había presentado fiebre.", "niña", "SEXO_SUJETO_ASISTENCIA"),
     ("Tratamiento con GH hasta los 17 años. A los 31 años consultó por dolor.", "31 años", "EDAD_SUJETO_ASISTENCIA"),
     ("Su hermana mayor no es portadora de la mutación.", "hermana mayor", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Colonia Narvarte. Código Postal 03020. Teléfono de contacto.", "03020", "TERRITORIO"),
+    ("Paciente de cuatro años de edad, nacida en Mali y adoptada a los seis meses.", "Mali", "PAIS"),
     ("Se colocó un implante (McGhan® Medical Corporation, Santa Bárbara, California, EE.UU.) sin incidencias.",
      "California", "TERRITORIO"),
 ])
@@ -75,3 +83,91 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
     assert surface not in {s.text for s in find_phi(text, language="es")}
+
+
+def test_an_acronym_after_an_institution_takes_its_type_everywhere() -> None:
+    text = "Ingresa en el Complejo Hospitalario Universitario de Vigo (CHUVI) por dolor.\nSe deriva al CHUVI de nuevo."
+    found = find_phi(text, language="es")
+    org = next(s for s in found if s.text.startswith("Complejo"))
+    assert [(s.start, s.type) for s in found if s.text == "CHUVI"] == [(text.index("CHUVI"), org.type),
+                                                                       (text.rindex("CHUVI"), org.type)]
+
+
+def test_a_relatives_age_is_the_relatives() -> None:
+    text = "Lactante de 5 meses, hija de padres jóvenes (madre de 28 años y padre sano)."
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert found.get("28 años") == "FAMILIARES_SUJETO_ASISTENCIA", found
+    assert found.get("5 meses") == "EDAD_SUJETO_ASISTENCIA", found
+    from clinsum.deid.pipeline import repair_ages
+
+    text = "Desarrollo adecuado hasta los dos meses de edad, cuando comenzó con fiebre."
+    start = text.index("dos meses")
+    misread = Span(start, start + 9, "FAMILIARES_SUJETO_ASISTENCIA", "dos meses", "model")
+    assert repair_ages(text, [misread])[0].type == "EDAD_SUJETO_ASISTENCIA"
+    text = "Vive con su madre Carmen y su hermano Juan de 2 años de edad."
+    start = text.index("2 años")
+    patient_read = Span(start, start + 6, "EDAD_SUJETO_ASISTENCIA", "2 años", "model")
+    assert repair_ages(text, [patient_read])[0].type == "FAMILIARES_SUJETO_ASISTENCIA"
+    text = "Su hermano Juan, de siete meses de edad, sano."
+    start = text.index("siete meses")
+    relative = Span(start, start + 11, "FAMILIARES_SUJETO_ASISTENCIA", "siete meses", "model")
+    assert repair_ages(text, [relative]) == [relative]
+
+
+@pytest.mark.parametrize("line, places", [
+    ("Localidad/ Provincia: Cdad. Real.", [("Cdad. Real", "TERRITORIO")]),
+    ("Localidad/ Provincia: Monterrey. Nvo León.", [("Monterrey", "TERRITORIO"), ("Nvo León", "TERRITORIO")]),
+    ("Localidad/ Provincia: Santiago de Compostela, A Coruña.",
+     [("Santiago de Compostela", "TERRITORIO"), ("A Coruña", "TERRITORIO")]),
+    ("Localidad/ Provincia: Puerto de Santa María (Cádiz)", [("Puerto de Santa María", "TERRITORIO"),
+                                                             ("Cádiz", "TERRITORIO")]),
+    ("Localidad/ Provincia: Santiago, Chile.", [("Santiago", "TERRITORIO"), ("Chile", "PAIS")]),
+])
+def test_a_place_field_gives_each_place(line: str, places: list) -> None:
+    text = f"Domicilio: Calle Mayor 3.\n{line}\nCP: 13004.\n"
+    found = [(s.text, s.type) for s in find_phi(text, language="es") if s.start >= text.index("Localidad")
+             and s.end <= text.index("\nCP")]
+    assert found == places
+
+
+def test_a_tagger_span_ends_at_a_parenthesis() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "la primera hija de padres jóvenes (madre de 28 años y padre sano)"
+    spans = fix_tagger_spans(text, [_model(text, "padres jóvenes (madre", "FAMILIARES_SUJETO_ASISTENCIA")])
+    assert [s.text for s in spans] == ["padres jóvenes", "madre"]
+    assert all(text[s.start:s.end] == s.text for s in spans)
+
+
+def test_a_letterhead_line_in_capitals_is_one_hospital() -> None:
+    text = "FICTIONAL MERIDIAN VALLEY GENERAL HOSPITAL\nPuérpera de 34 años."
+    found = [(s.text, s.type) for s in find_phi(text, language="es")]
+    assert ("FICTIONAL MERIDIAN VALLEY GENERAL HOSPITAL", "HOSPITAL") in found
+
+
+def test_tagger_readings_repaired_by_labels_and_rules() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "Varón de 70 años remitido por Ignacio Navarro Cuéllar desde Madrid."
+    misread = _model(text, "remitido por Ignacio Navarro Cuéllar", "HOSPITAL")
+    assert [s.text for s in fix_tagger_spans(text, [misread])] == ["Ignacio Navarro Cuéllar"]
+    text = "Médico: Ignacio Navarro Cuéllar.\n" + text
+    names = [s.type for s in find_phi(text, language="es") if s.text == "Ignacio Navarro Cuéllar"]
+    assert names == ["NOMBRE_PERSONAL_SANITARIO"] * 2
+    found = {s.text: s.type for s in find_phi("Lactante de 2 meses. Ingresó el cinco de abril de dos mil veinte.",
+                                              language="es")}
+    assert found.get("2 meses") == "EDAD_SUJETO_ASISTENCIA" and found.get(
+        "cinco de abril de dos mil veinte") == "FECHAS", found
+
+
+def test_a_name_ends_before_the_word_that_starts_the_next_thing() -> None:
+    from clinsum.deid.boundaries import name_tails
+
+    text = "Remitido por: Dra. Maria Luz Sánchez Tocino Supervisora Centros FRIAT. Salamanca"
+    span = _model(text, "Maria Luz Sánchez Tocino Supervisora Centros FRIAT", "NOMBRE_PERSONAL_SANITARIO")
+    assert [(s.text, s.type) for s in name_tails([span])] == [
+        ("Maria Luz Sánchez Tocino", "NOMBRE_PERSONAL_SANITARIO"), ("Centros FRIAT", "INSTITUCION")]
+    text = "Responsable clínico: Dra. Teresa Sada Ovalle Doctor Vertiz 737 interior 35"
+    span = _model(text, "Teresa Sada Ovalle Doctor Vertiz 737 interior 35", "NOMBRE_PERSONAL_SANITARIO")
+    assert [(s.text, s.type) for s in name_tails([span])] == [
+        ("Teresa Sada Ovalle", "NOMBRE_PERSONAL_SANITARIO"), ("Vertiz 737 interior 35", "CALLE")]

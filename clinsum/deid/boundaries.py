@@ -93,12 +93,13 @@ def cut_at_heads(spans: list[Span], sources: tuple[str, ...] = ("model",)) -> li
     return out
 
 
+_POSTAL_INSIDE = re.compile(r"(?<=[^\W\d_])[ \t]+(?:CP|C\.P\.?|C[óo]digo[ \t]+[Pp]ostal)[ \t]*:?[ \t]*(\d{5})$")
 _TRAILING_CONNECTOR = re.compile(r"[ \t]+(?:de|del|de[ \t]+la|de[ \t]+las|de[ \t]+los|y)$")
 _NAME_START = re.compile(r"[ \t]+((?:[A-ZÁÉÍÓÚÑ][^\W\d_]*[ \t]*)+)")
 
 
 def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
-    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the ``C`` of a following ``C.P.``,
+    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the first of two closing periods, the ``C`` of a following ``C.P.``, a postal code without its ``E-``,
     or an organisation cut after its connector (``Hospital General de`` + ``Ciudad Real``), which
     takes the capitalized words that follow it (up to a comma or period) from the next span."""
     out = []
@@ -109,10 +110,18 @@ def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
             continue
         if span.source == "model":
             value = span.text.rstrip(";:")
+            if value.endswith(".") and text.startswith(".", span.end):  # "4 izq.." ends the line: both dots
+                value = value[:-1]
             if text.startswith(".P", span.end) and re.search(r"[ \t]+C$", value):
                 value = value[:-1].rstrip()
             if value != span.text and value:
                 span = span._replace(end=span.start + len(value), text=value)
+            postal = _POSTAL_INSIDE.search(span.text) if span.type == "TERRITORIO" else None
+            if postal:  # "San Pedro Garza García CP 66260": the place, and the code alone
+                out.append(span._replace(start=span.start + postal.start(1), text=postal.group(1)))
+                span = span._replace(end=span.start + postal.start(), text=span.text[:postal.start()])
+            if span.type == "TERRITORIO" and re.fullmatch(r"\d{5}", span.text) and text.endswith("E-", 0, span.start):
+                span = span._replace(start=span.start - 2, text="E-" + span.text)  # "E-23400": 11 of 13 in train
             nxt = ordered[i + 1] if i + 1 < len(ordered) else None
             if (span.type in ("HOSPITAL", "INSTITUCION") and _TRAILING_CONNECTOR.search(span.text) and nxt
                     and nxt.source == "model" and text[span.end:nxt.start] == " "):
@@ -127,3 +136,28 @@ def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
                         out.append(nxt._replace(start=start, text=rest))
         out.append(span)
     return sorted(out)
+
+
+# words that end a clinician's name in a signature line ("Dra. Teresa Sada Ovalle Doctor Vertiz 737",
+# "Dr. Javier Azúa-Romeo Servicio de Anatomía", "Maria Luz Sánchez Tocino Supervisora Centros FRIAT")
+_NAME_STOP = re.compile(r"[ \t]+(?:Servicio|Servei|Unidad|Departamento|Secci[óo]n|Supervisora?|Doctora?|Dra?\.?|Residente|"
+                        r"Jef[ae]|Enfermer[oa]|Centros?|Hospital|Cl[íi]nica|Instituto|Facultad|Universidad)(?![\w-])")
+
+
+def name_tails(spans: list[Span]) -> list[Span]:
+    """Names (of the tagger or a rule) cut where a word that starts something else follows them; what
+    follows that word stays masked (an address when it holds a number, else an institution)."""
+    out = []
+    for span in spans:
+        m = _NAME_STOP.search(span.text) if span.type.startswith("NOMBRE_") and span.source in ("model", "rule") else None
+        if not m or m.start() == 0:
+            out.append(span)
+            continue
+        out.append(span._replace(end=span.start + m.start(), text=span.text[:m.start()]))
+        rest = span.text[m.end():]
+        value = rest.strip(_TRIM)
+        if len(value) >= 3 and re.search(r"[A-ZÁÉÍÓÚÑ]", value[:1]):
+            start = span.start + m.end() + rest.index(value)
+            kind = "CALLE" if re.search(r"\d", value) else "INSTITUCION"
+            out.append(Span(start, start + len(value), kind, value, span.source))
+    return out

@@ -39,6 +39,7 @@ class Gazetteer:
                 index.setdefault(p[0], set()).add(len(p))
             starts[name] = {first: sorted(lengths, reverse=True) for first, lengths in index.items()}
         object.__setattr__(self, "_starts", starts)
+        object.__setattr__(self, "cache", {})  # word -> what features.py derives from it
 
     def phrase_marks(self, keys: list[str]) -> list[list[str]]:
         """Per token, ``name:B`` / ``name:I`` for the longest list phrase covering it."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from clinsum.deid.boundaries import cut_at_heads, tidy_ends
+from clinsum.deid.boundaries import cut_at_heads, name_tails, tidy_ends
 from clinsum.deid.rules import rule_spans, trim_titles
+from clinsum.deid.rules_es import NUMBER_WORDS
 from clinsum.deid.spans import Span, remove_overlaps
 from clinsum.deid.tagger import default_tagger
 from clinsum.text import detect_language
@@ -38,6 +39,22 @@ def name_words(text: str, spans: list[Span]) -> list[Span]:
             for word in set(re.findall(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{3,}\b", s.text)) - _NOT_NAMES:
                 out += [Span(m.start(), m.end(), s.type, word, "propagated")
                         for m in re.finditer(rf"(?<!\w){word}(?!\w)", text)]
+    return out
+
+
+_DESCRIPTIONS = ("ID_SUJETO_ASISTENCIA", "OTROS_SUJETO_ASISTENCIA")
+_ORGS = ("HOSPITAL", "INSTITUCION", "CENTRO_SALUD")
+_ACRONYM = re.compile(r"[ \t]*\(([A-ZÁÉÍÓÚÑ]{2,10})\)")
+
+
+def acronyms(text: str, spans: list[Span]) -> list[Span]:
+    """The acronym in parentheses right after a hospital or institution, of the same type
+    (``Hospital Universitario La Paz (HULP)``); propagation then finds it elsewhere."""
+    out = []
+    for s in spans:
+        m = _ACRONYM.match(text, s.end) if s.type in _ORGS else None
+        if m:
+            out.append(Span(m.start(1), m.end(1), s.type, m.group(1), "fill"))
     return out
 
 
@@ -84,19 +101,30 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
     if use_rules:
         rules = rule_spans(text, language)
         if language != "en":
-            rules = cut_at_heads(rules, sources=("fill",))
+            rules = name_tails(cut_at_heads(rules, sources=("fill",)))
             found = extend_spans(found, rules)
             spans = list(found)
+        # a description the tagger runs over a date or an age in words ("Lactante de 2 meses" as an
+        # ID_SUJETO_ASISTENCIA) gives way to the rule's date or age
+        timed = [r for r in rules if r.type in ("FECHAS", "EDAD_SUJETO_ASISTENCIA")]
+        spans = [x for x in spans if x.type not in _DESCRIPTIONS
+                 or not any(x.start <= r.start and r.end <= x.end and r != x for r in timed)]
         spans += rules
         fields = [r for r in rules if r.source == "field"]
         # what a label says wins: the tagger's other reading of a field is not copied elsewhere
         found = [s for s in found if not any(s.start < f.end and f.start < s.end for f in fields)]
         found += [f for f in fields if f.type.startswith("NOMBRE_")]
+        # a name the tagger reads elsewhere as something else is what its label says it is
+        labelled = {f.text: f.type for f in fields if f.type.startswith("NOMBRE_")}
+        spans = [x._replace(type=labelled[x.text]) if x.source == "model" and x.text in labelled else x for x in spans]
         if use_propagation:
             spans += name_words(text, rules)
+    named = acronyms(text, found)
+    spans += named
     if use_propagation:
-        spans += propagate(text, found)
-    return tuple(remove_overlaps(spans))
+        spans += propagate(text, found + named)
+    kept = remove_overlaps(spans)
+    return tuple(repair_ages(text, kept) if language != "en" else kept)
 
 
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
@@ -105,6 +133,33 @@ _NOT_RELATIVE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificac
 # marks the relative, the relative's name and the age as separate spans
 _RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
                             r"(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*)(?:\s+de\s+(?P<age>\d+\s+\w+))?")
+_RELATIVE = (r"(?:madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|"
+             r"pareja|marido|espos[oa]|niet[oa]s?)")
+_RELATIVE_WORD = re.compile(rf"(?i:\b{_RELATIVE}\b|\bfamili)")
+_AGE = re.compile(r"(?i)\d{1,3}[ \t]+(?:años|meses|semanas|días)|" + NUMBER_WORDS + r"[ \t]+(?:años|meses|semanas|días)")
+_SINCE_BEFORE = re.compile(r"(?i:\b(?:a|hasta|desde)[ \t]+los)[ \t]+$")
+_SINCE_AFTER = re.compile(r"[ \t]+(?:del?|de[ \t]+la|de[ \t]+su|tras|después)\b(?![ \t]+(?:edad|vida)\b)")
+_RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+){{0,3}},?[ \t]+de[ \t]+$")
+
+
+def repair_ages(text: str, spans: list[Span]) -> list[Span]:
+    """An age right after a relative (``madre de 28 años``) is the relative's: MEDDOCAN types it
+    ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age; an age read as a relative's with no
+    relative earlier in its sentence (``hasta los dos meses de edad``) is the patient's; and ``a los 2
+    años del trasplante`` is a time since an event, not an age (71 of 74 times in MEDDOCAN train)."""
+    out = []
+    for s in spans:
+        if (s.type == "EDAD_SUJETO_ASISTENCIA" and _SINCE_AFTER.match(text, s.end)
+                and _SINCE_BEFORE.search(text, max(0, s.start - 12), s.start)):
+            continue
+        if s.type == "EDAD_SUJETO_ASISTENCIA" and _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start):
+            s = s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
+        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _AGE.fullmatch(s.text):
+            sentence = re.split(r"[.\n]\s", text[max(0, s.start - 200):s.start])[-1]
+            if not _RELATIVE_WORD.search(sentence):
+                s = s._replace(type="EDAD_SUJETO_ASISTENCIA")
+        out.append(s)
+    return out
 
 
 def _split_relative(span: Span) -> list[Span]:
@@ -113,6 +168,31 @@ def _split_relative(span: Span) -> list[Span]:
         return [span]
     return [Span(span.start + m.start(g), span.start + m.end(g), span.type, m.group(g), span.source)
             for g in ("head", "name", "age") if m.group(g)]
+
+
+_LOWER_LEAD = re.compile(r"(?:[a-záéíóúñü]+[ \t]+)+(?=[A-ZÁÉÍÓÚÑ])")
+_PROPER_TYPES = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL", "INSTITUCION", "CENTRO_SALUD",
+                 "TERRITORIO")
+
+
+def _lower_lead(span: Span) -> Span:
+    """A name or place read with the lower-case words before it (``remitido por Ignacio Navarro``) starts at
+    its first capital: 6 of 4,239 such MEDDOCAN train spans start in lower case."""
+    m = _LOWER_LEAD.match(span.text) if span.type in _PROPER_TYPES else None
+    return span._replace(start=span.start + m.end(), text=span.text[m.end():]) if m else span
+
+
+def _at_parens(span: Span) -> list[Span]:
+    """A tagger span cut at parentheses (``padres jóvenes (madre``): 2 of 11,333 MEDDOCAN train spans hold one."""
+    if "(" not in span.text and ")" not in span.text:
+        return [span]
+    out = []
+    for m in re.finditer(r"[^()]+", span.text):
+        piece = m.group().strip(" \t,;:.-")
+        if len(piece) >= 2 and any(c.isalnum() for c in piece):
+            start = span.start + m.start() + m.group().index(piece)
+            out.append(span._replace(start=start, end=start + len(piece), text=piece))
+    return out
 
 
 def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
@@ -133,7 +213,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
     two neighbours in a signature line read as one, loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
-    for s in tidy_ends(text, cut_at_heads(spans)):
+    pieces = [p for span in spans for p in _at_parens(_lower_lead(span))]
+    for s in tidy_ends(text, name_tails(cut_at_heads(pieces))):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))

@@ -85,6 +85,33 @@ _FIELD_RE = re.compile(
 )
 
 
+# "Localidad/ Provincia: Santiago de Compostela, A Coruña": each comma-separated place, as annotated
+_PLACE_FIELD = re.compile(r"(?im)^[ \t]*(?:localidad|municipio|poblaci[óo]n)[ \t]*/[ \t]*provincia[ \t]*:(?P<v>[^\n]*)$")
+
+# pieces: between commas, semicolons and parentheses, or after a period that ends a full word ("Monterrey. Nvo León")
+_PLACE_PIECE = re.compile(r"(?:[^,;()]*?[^\W\d_]{5}\.(?=[ \t]+\S))|[^,;()]+")
+
+
+def place_fields(text: str) -> list[Span]:
+    """The places of a ``Localidad/ Provincia:`` line, split at commas (a country: ``PAIS``)."""
+    from clinsum.deid.gazetteer import load_gazetteer
+    from clinsum.deid.tokens import phrase_key
+
+    countries = load_gazetteer().phrases.get("country", frozenset())
+    out = []
+    for m in _PLACE_FIELD.finditer(text):
+        for piece in _PLACE_PIECE.finditer(m.group("v")):
+            value = piece.group().strip(" \t")
+            if value.endswith(".") and not re.search(r"(?:^|[\s.])[^\W\d_]\.$", value):  # keep "D.F."
+                value = value[:-1].rstrip(" \t")
+            if len(value) < 2 or not re.search(r"[^\W\d_]", value):
+                continue
+            start = m.start("v") + piece.start() + piece.group().index(value)
+            kind = "PAIS" if phrase_key(value) in countries else "TERRITORIO"
+            out.append(Span(start, start + len(value), kind, value, "field"))
+    return out
+
+
 _TITLE_RE = re.compile(r"^(?:(?:Dr|Dra|Prof|Sr|Sra)\.?|Doctor|Doctora|Doctores)(?:\.|\s)\s*", re.I)
 
 
@@ -112,7 +139,7 @@ def rule_spans(text: str, language: str = "es") -> list[Span]:
     if language != "en":  # the tagger knows Spanish hospitals; these only fill its gaps
         out += [Span(m.start(), m.end(), kind, m.group(), "fill")
                 for kind, pattern in SPANISH_PATTERNS for m in pattern.finditer(text)]
-        out += spanish_rule_spans(text)
+        out += spanish_rule_spans(text) + place_fields(text)
     for m in _TITLED.finditer(text):
         kind = "NOMBRE_SUJETO_ASISTENCIA" if m.group("t") in ("Mr", "Mrs", "Ms") else "NOMBRE_PERSONAL_SANITARIO"
         out.append(Span(m.start("v"), m.end("v"), kind, m.group("v"), "rule"))

@@ -24,7 +24,7 @@ _NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
 _RELATIVE = (r"(?:wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|niece|nephew|"
              r"grandson|granddaughter|grandmother|grandfather|aunt|uncle|cousin|caregiver|roommate|sponsor|coach|"
              r"guardian|parent|friend|fiancée?|stepson|stepdaughter)")
-_NAME = r"(?!(?:Mr|Mrs|Ms|Miss|Dr|Baby)\b)[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]+|['’][A-Z][a-z]+)+(?:-[A-Z][a-záéíóúñü]+)?"
+_NAME = r"(?!(?:Mr|Mrs|Ms|Miss|Dr|Baby)\b)[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]++|['’][A-Z][a-z]++)+(?:-[A-Z][a-záéíóúñü]+)?"
 _FULL_NAME = rf"{_NAME}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_NAME}){{0,2}}"
 _STREET_TYPE = (r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|"
                 r"Ter|Circle|Cir|Parkway|Pkwy|Highway|Hwy|Square|Sq)")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from clinsum.deid.demographics import demographic_spans
-from clinsum.deid.places import listed_places
+from clinsum.deid.places import country_names, listed_places, postal_codes
 from clinsum.deid.spans import Span
 
 # ---------------------------------------------------------------- words and numbers
@@ -78,9 +78,12 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
 
 # a line in capitals that names a hospital or clinic (a letterhead)
 _CAPS_WORD = r"[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*"
+_LETTERHEAD_HEAD = (r"(?:HOSPITAL|CL[IÍ]NICA|COMPLEJO\s+HOSPITALARIO|COMPLEXO\s+HOSPITALARIO|SANATORIO|POLICL[IÍ]NICA|"
+                    r"CENTRO\s+HOSPITALARIO|CENTRO\s+DE\s+SALUD|CONSORCIO\s+HOSPITALARIO)")
+# a head word and the capitals after it, or a whole line in capitals with a head word ("MERIDIAN GENERAL HOSPITAL")
 LETTERHEAD = re.compile(
-    rf"(?m)\b(?:HOSPITAL|CL[IÍ]NICA|COMPLEJO\s+HOSPITALARIO|COMPLEXO\s+HOSPITALARIO|SANATORIO|POLICL[IÍ]NICA|"
-    rf"CENTRO\s+HOSPITALARIO|CENTRO\s+DE\s+SALUD|CONSORCIO\s+HOSPITALARIO)(?:[ \t]+(?:{_CAPS_WORD}|\d+))+")
+    rf"(?m)^[ \t]*(?:{_CAPS_WORD}[ \t]+){{1,6}}{_LETTERHEAD_HEAD}(?:[ \t]+(?:{_CAPS_WORD}|\d+))*[ \t]*$|"
+    rf"\b{_LETTERHEAD_HEAD}(?:[ \t]+(?:{_CAPS_WORD}|\d+))+")
 
 # ---------------------------------------------------------------- fixed forms
 _PHONE_BODY = (r"[6789]\d{8}|[6789]\d{2}[ .-]\d{3}[ .-]\d{3}|[6789]\d{2}[ .-]\d{2}[ .-]\d{2}[ .-]\d{2}|"
@@ -214,9 +217,11 @@ def _header_spans(text: str) -> list[Span]:
     for kind, pattern in CARD_FIELDS:
         out += [_span(m, kind, "field") for m in pattern.finditer(text)]
     for m in LETTERHEAD.finditer(text):
-        value = m.group().rstrip(" .-")
+        value = m.group().rstrip(" \t.-")
+        lead = len(value) - len(value.lstrip(" \t"))
+        value = value.strip(" \t")
         kind = "CENTRO_SALUD" if value.startswith("CENTRO DE SALUD") else "HOSPITAL"
-        out.append(Span(m.start(), m.start() + len(value), kind, value, "field"))
+        out.append(Span(m.start() + lead, m.start() + lead + len(value), kind, value, "field"))
     return out
 
 
@@ -265,4 +270,4 @@ def spanish_rule_spans(text: str) -> list[Span]:
     for m in PROFESSION.finditer(text):
         group = "v" if m.group("v") else "w"
         out.append(_span(m, "PROFESION", "fill", group))
-    return out + demographic_spans(text) + listed_places(text)
+    return out + demographic_spans(text) + listed_places(text) + country_names(text) + postal_codes(text)
