@@ -207,7 +207,7 @@ def test_a_local_model_on_a_cluster_without_gpus_runs_on_cpu_and_says_so(cluster
     from clinsum.cluster.executors import RayExecutor
 
     logged = []
-    executor = RayExecutor(cluster, None, log=lambda **e: logged.append(e))
+    executor = RayExecutor(cluster, log=lambda **e: logged.append(e))
     assert executor.gpus == 0
     endpoint = expand_endpoints("transformers", "/models/tiny", {}, 1)[0]
     handle = executor.actor(endpoint)

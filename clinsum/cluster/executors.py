@@ -172,16 +172,15 @@ class RayExecutor:
 
     name = "ray"
 
-    def __init__(self, address: str, workspace: str | None, log: Any = None) -> None:
+    def __init__(self, address: str, log: Any = None) -> None:
         from clinsum.cluster import NAMESPACE, connect
 
         self.ray = connect(address)
         self.namespace = NAMESPACE
-        self.workspace = workspace
         self.log = log
         self.gpus = float(self.ray.cluster_resources().get("GPU", 0))
         self._lost = lost_errors(self.ray)
-        self.cluster = self.ray.get_runtime_context().gcs_address
+        self.cluster = address
         self._warned_gpu = False
         self._remote = self.ray.remote(EndpointWorker)
 
@@ -221,5 +220,5 @@ class RayExecutor:
 def make_executor(address: str | None, store: Any, max_workers: int, log: Any = None):
     """A :class:`RayExecutor` when ``address`` is set, else a :class:`LocalExecutor`."""
     if address:
-        return RayExecutor(address, str(store.root), log)
+        return RayExecutor(address, log)
     return LocalExecutor(store, max_workers)
