@@ -120,3 +120,37 @@ def test_an_address_without_ray_installed_is_a_catalogue_error(monkeypatch):
         import_ray("10.0.0.5:6379")
     assert caught.value.key == "cluster.ray_missing" and "pip install" in caught.value.hint
     assert "10.0.0.5:6379" in translate("cluster.ray_missing", "es", address="10.0.0.5:6379")
+
+
+def test_an_endpoint_worker_gates_each_cell_with_its_own_workspaces_settings(ws, tmp_path, monkeypatch):
+    """One actor serves the jobs of several workspaces: each cell's gate follows its own
+    workspace's privacy settings, a change reaching the worker once it reads them again."""
+    from clinsum.backends.base import GenerationOptions
+    from clinsum.cluster import executors
+    from clinsum.privacy.audit import list_sends
+    from clinsum.privacy.settings import PrivacySettings, save_settings
+    from clinsum.records import Record
+
+    strict = Store.open(tmp_path / "strict")
+    save_settings(strict, PrivacySettings(gate_inside=True))
+    record = Record.from_row(ws.fetch_dicts("SELECT * FROM records WHERE id = ?", [RECORDS[0]])[0])
+    worker = executors.EndpointWorker()
+    monkeypatch.setattr(executors, "SETTINGS_TTL_S", 3600.0)
+    with LLMServer() as server:
+        endpoint = expand_endpoints("ollama", "llama3.2:1b", {"host": server.ollama_host}, 1)[0]
+
+        def cell(store: Store) -> None:
+            task = executors.CellTask("k", record, endpoint, None, "template",
+                                      GenerationOptions(max_new_tokens=16), workspace=str(store.root))
+            assert worker.run(task).error is None
+
+        cell(ws)
+        cell(strict)
+        assert list_sends(ws) == [] and [s["gate"] for s in list_sends(strict)] == ["on"]
+        save_settings(ws, PrivacySettings(gate_inside=True))
+        cell(ws)
+        assert list_sends(ws) == []  # the settings as read an hour ago at most
+        monkeypatch.setattr(executors, "SETTINGS_TTL_S", 0.0)
+        cell(ws)
+        assert [s["gate"] for s in list_sends(ws)] == ["on"]
+    save_settings(ws, PrivacySettings())

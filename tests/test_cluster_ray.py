@@ -86,6 +86,18 @@ def test_a_grid_on_ray_equals_the_local_grid_and_holds_each_servers_concurrency(
     assert cells_of(ws, "g-ray") == cells_of(ws, "g-local")
 
 
+def test_the_next_grid_of_a_process_finds_its_endpoint_actors_warm(ws, cluster):
+    with LLMServer() as server:
+        grid = parse_grid(grid_toml([server.ollama_host], temperatures=(0.2,)))
+        endpoint = expand_endpoints("ollama", "llama3.2:1b", grid.models[0].config, 2)[0]
+        assert run_grid(ws, grid, "g-warm-1", cluster=cluster).done == 6
+        actor = ray.get_actor(f"clinsum-endpoint-{endpoint.id}", namespace="clinsum")
+        first = ray.get(actor.pid.remote())
+        assert run_grid(ws, grid, "g-warm-2", cluster=cluster).done == 6
+        actor = ray.get_actor(f"clinsum-endpoint-{endpoint.id}", namespace="clinsum")
+        assert ray.get(actor.pid.remote()) == first  # the same worker process, not a new one
+
+
 def test_a_worker_killed_mid_cell_gets_the_cell_retried(ws, cluster):
     logged = []
     with LLMServer(latency=0.5, capacity=2) as server:
@@ -214,7 +226,7 @@ def test_a_local_model_on_a_cluster_without_gpus_runs_on_cpu_and_says_so(cluster
     from clinsum.cluster.executors import RayExecutor
 
     logged = []
-    executor = RayExecutor(cluster, None, log=lambda **e: logged.append(e))
+    executor = RayExecutor(cluster, log=lambda **e: logged.append(e))
     assert executor.gpus == 0
     endpoint = expand_endpoints("transformers", "/models/tiny", {}, 1)[0]
     handle = executor.actor(endpoint)

@@ -5,9 +5,10 @@ so a worker never writes to the workspace; it opens it read-only for prompts and
 bases when the path is visible there (same machine or a shared folder), else runs without it
 (built-in prompts). :func:`run_cell_task` returns a :class:`CellOutcome` (the result or the
 error); the job stores it. On Ray each endpoint is a named actor (one per server, shared by
-every job on the cluster) that serves at most the server's concurrency of calls at once; a
-local model's actor asks for a GPU, and runs on CPU, saying so in the log, when the cluster
-has none.
+the jobs running on the cluster at the same time; it ends with the process that started it,
+which keeps it warm for its next grids) that serves at most the server's concurrency of calls
+at once; a local model's actor asks for a GPU, and runs on CPU, saying so in the log, when
+the cluster has none.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,11 @@ from clinsum.errors import BackendUnavailable, ClinsumError
 from clinsum.records import Record
 from clinsum.store.scrub import scrub_text
 from clinsum.strategies.base import SummaryResult
+
+SETTINGS_TTL_S = 5.0  # a worker reads a workspace's privacy settings at most this often
+#: endpoint actors this process holds, by (cluster, endpoint id): an actor lives while its
+#: handle does, so the grids of one process share them warm instead of starting them anew
+_ACTORS: dict[tuple[str, str], Any] = {}
 
 
 @dataclass
@@ -108,24 +115,46 @@ class LocalExecutor:
 
 
 class EndpointWorker:
-    """The Ray actor of one endpoint: runs cells on its threads, keeps backends warm."""
+    """The Ray actor of one endpoint: runs cells on its threads, keeps backends warm.
 
-    def __init__(self, workspace: str | None) -> None:
+    It may serve the jobs of several workspaces (the actor belongs to the server): each cell's
+    privacy gate reads the settings of the cell's own workspace, at most once every
+    :data:`SETTINGS_TTL_S` per workspace, so cells do not queue behind the job's writes."""
+
+    def __init__(self) -> None:
+        self.backends = BackendCache()
+        self._workspaces: dict[str, tuple[float, Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    def workspace(self, path: str | None) -> tuple[Any, Any]:
+        """(store, privacy settings) of the workspace at ``path``; (None, None) when this
+        worker does not see it."""
+        from clinsum.privacy.settings import load_settings
         from clinsum.store import DB_NAME, Store
 
-        self.store = Store(workspace) if workspace and (Path(workspace) / DB_NAME).exists() else None
-        self.backends = BackendCache()
+        if not path or not (Path(path) / DB_NAME).exists():
+            return None, None
+        now = time.monotonic()
+        with self._lock:
+            read_at, store, settings = self._workspaces.get(path, (None, None, None))
+        if read_at is None or now - read_at > SETTINGS_TTL_S:
+            store = store or Store(path)
+            settings = load_settings(store)
+            with self._lock:
+                self._workspaces[path] = (now, store, settings)
+        return store, settings
 
     def run(self, task: CellTask) -> CellOutcome:
-        """One cell; the privacy gate reads its settings from (and logs sends to) the job's
-        workspace when this worker sees it, else applies its defaults (every host outside
-        loopback de-identified)."""
-        if self.store is None:
+        """One cell; the privacy gate uses the job's workspace settings (and logs sends there)
+        when this worker sees it, else applies its defaults (every host outside loopback
+        de-identified)."""
+        store, settings = self.workspace(task.workspace)
+        if store is None:
             return run_cell_task(task, self.backends, None)
         from clinsum.privacy.gate import sending
 
-        with sending(self.store):
-            return run_cell_task(task, self.backends, self.store)
+        with sending(store, settings=settings):
+            return run_cell_task(task, self.backends, store)
 
     def pid(self) -> int:
         return os.getpid()
@@ -143,23 +172,23 @@ class RayExecutor:
 
     name = "ray"
 
-    def __init__(self, address: str, workspace: str | None, log: Any = None) -> None:
+    def __init__(self, address: str, log: Any = None) -> None:
         from clinsum.cluster import NAMESPACE, connect
 
         self.ray = connect(address)
         self.namespace = NAMESPACE
-        self.workspace = workspace
         self.log = log
         self.gpus = float(self.ray.cluster_resources().get("GPU", 0))
         self._lost = lost_errors(self.ray)
-        self._actors: dict[str, Any] = {}
+        self.cluster = address
         self._warned_gpu = False
         self._remote = self.ray.remote(EndpointWorker)
 
     def actor(self, endpoint: Endpoint) -> Any:
-        """The endpoint's actor (found by name on the cluster, or started)."""
-        if endpoint.id in self._actors:
-            return self._actors[endpoint.id]
+        """The endpoint's actor (held by this process, found by name on the cluster, or started)."""
+        key = (self.cluster, endpoint.id)
+        if key in _ACTORS:
+            return _ACTORS[key]
         gpus = 0
         if uses_local_model(endpoint.backend):
             gpus = 1 if self.gpus >= 1 else 0
@@ -170,8 +199,8 @@ class RayExecutor:
         handle = self._remote.options(
             name=f"clinsum-endpoint-{endpoint.id}", namespace=self.namespace, get_if_exists=True,
             lifetime=None, max_concurrency=2 * endpoint.concurrency + 1, num_cpus=0, num_gpus=gpus,
-            max_restarts=-1).remote(self.workspace)
-        self._actors[endpoint.id] = handle
+            max_restarts=-1).remote()
+        _ACTORS[key] = handle
         return handle
 
     def submit(self, task: CellTask) -> Future:
@@ -182,14 +211,14 @@ class RayExecutor:
 
     def forget(self, endpoint: Endpoint) -> None:
         """Look the endpoint's actor up again next time (after it died)."""
-        self._actors.pop(endpoint.id, None)
+        _ACTORS.pop((self.cluster, endpoint.id), None)
 
     def close(self) -> None:
-        self._actors.clear()
+        """Nothing to end: the actors stay warm for this process's next grid and end with it."""
 
 
 def make_executor(address: str | None, store: Any, max_workers: int, log: Any = None):
     """A :class:`RayExecutor` when ``address`` is set, else a :class:`LocalExecutor`."""
     if address:
-        return RayExecutor(address, str(store.root), log)
+        return RayExecutor(address, log)
     return LocalExecutor(store, max_workers)

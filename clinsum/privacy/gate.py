@@ -128,6 +128,7 @@ class SendContext:
     purpose: str = "generation"
     accepted: tuple[str, ...] = ()
     mode: str = "placeholders"
+    settings: PrivacySettings | None = None  # the workspace's, read by the caller (a cluster worker)
 
 
 _CONTEXT: contextvars.ContextVar[SendContext | None] = contextvars.ContextVar("clinsum_send", default=None)
@@ -165,10 +166,11 @@ def send_language(messages: Iterable[dict[str, Any]] = ()) -> str | None:
 @contextmanager
 def sending(store: Store | None = None, *, records: Iterable[str] = (), tokens: Iterable[str] = (),
             purpose: str = "generation", accepted: Iterable[str] = (), mode: str = "placeholders",
-            language: str | None = None) -> Iterator[SendContext]:
+            language: str | None = None, settings: PrivacySettings | None = None) -> Iterator[SendContext]:
     """Sends inside this block are logged against ``store`` with these records and purpose
-    (``language``: the records' language, see :func:`in_language`)."""
-    ctx = SendContext(store, tuple(records), tuple(tokens), purpose, tuple(accepted), mode)
+    (``language``: the records' language, see :func:`in_language`; ``settings``: the store's
+    privacy settings as the caller read them, instead of a read per send)."""
+    ctx = SendContext(store, tuple(records), tuple(tokens), purpose, tuple(accepted), mode, settings)
     token = _CONTEXT.set(ctx)
     try:
         with in_language(language):
@@ -229,7 +231,7 @@ def guard(url: str, messages: list[dict[str, str]], *, backend: str, model: str 
     host = host_of(url)
     ctx = _CONTEXT.get() or SendContext()
     store = current_store(create=False)
-    settings = load_settings(store) if store is not None else PrivacySettings()
+    settings = ctx.settings or (load_settings(store) if store is not None else PrivacySettings())
     if not gate_applies(url, settings):
         if not is_loopback(host):
             _log(store or current_store(), ctx, backend, host, messages, "off-inside", 0, ())
