@@ -397,7 +397,7 @@ def test_every_page_in_both_languages_opens_on_content_and_fetches_no_beacon(dem
     from clinsum.ui.i18n import translate
 
     ids = {r["id"] for r in Store.open(demo_ws).fetch_dicts("SELECT id FROM records UNION SELECT id FROM generations")}
-    names = [p.stem.split("_", 1)[1] for p in sorted((ROOT / "pages").glob("[0-9]*_*.py"))]
+    names = [p.stem.split("_", 1)[1] for p in sorted((ROOT / "clinsum" / "ui" / "pages").glob("[0-9]*_*.py"))]
     page = browser.new_page()
     page.goto(server, timeout=60000)
     settle(page)

@@ -14,7 +14,7 @@ from clinsum.annotation.annotators import sign_in
 from clinsum.annotation.rubric import PDSQI9_NAMES
 from clinsum.store import Store
 
-PAGES = Path(__file__).resolve().parent.parent / "pages"
+PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 RECORD = (
     "Motivo de ingreso:\nVarón de 72 años con disnea y edemas en ambas piernas.\n"
     "Exploración física:\nCrepitantes en base derecha. No fiebre.\n"

@@ -19,7 +19,7 @@ from clinsum.finetune.logs import curves, job_summary
 from clinsum.store import Store
 from tests.fakes.llm_server import free_port_url
 
-PAGES = Path(__file__).resolve().parent.parent / "pages"
+PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 STEPS = 80
 
 

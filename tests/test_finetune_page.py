@@ -13,7 +13,7 @@ from clinsum.finetune.adapters import list_adapters
 from clinsum.store import Store
 from tests.fakes.tiny_llama import build_tiny_llama
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "80_finetune.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "80_finetune.py")
 
 
 @pytest.fixture

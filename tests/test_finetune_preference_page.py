@@ -14,7 +14,7 @@ from clinsum.store import Store
 from tests.fakes.preference_set import ANSWERS, build_preference_workspace
 from tests.fakes.tiny_llama import build_tiny_llama
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "80_finetune.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "80_finetune.py")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ LITERAL = re.compile(r"""\bt\(\s*["']([a-z0-9_]+(?:\.[a-z0-9_]+)+)["']""")
 
 def used_keys() -> dict[str, str]:
     found = {}
-    for path in [*ROOT.glob("pages/*.py"), *ROOT.glob("clinsum/**/*.py"), ROOT / "Home.py"]:
+    for path in [*ROOT.glob("clinsum/**/*.py"), ROOT / "Home.py"]:
         for key in LITERAL.findall(path.read_text(encoding="utf-8")):
             found[key] = path.name
     return found
@@ -31,7 +31,7 @@ def test_every_string_has_both_languages() -> None:
 
 
 def test_every_page_has_a_title_and_a_home_line() -> None:
-    for path in ROOT.glob("pages/[0-9]*_*.py"):
+    for path in ROOT.glob("clinsum/ui/pages/[0-9]*_*.py"):
         name = path.stem.split("_", 1)[1]
         assert f"nav.{name}" in catalog(), path.name
         if name != "home":

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from clinsum import jobs
 from clinsum.store import Store
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "10_records.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "10_records.py")
 CSV = ("id,text,gold\n"
        "n1,\"Motivo de consulta: fiebre.\nPlan: control.\",fiebre; control\n"
        "n2,\"Motivo de consulta: tos.\nPlan: jarabe.\",tos; jarabe\n"

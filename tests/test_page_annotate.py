@@ -12,7 +12,7 @@ from clinsum.annotation import annotators, assignment
 from clinsum.errors import InputError
 from clinsum.store import Store
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "70_annotate.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "70_annotate.py")
 TIMEOUT = 90
 
 
@@ -261,7 +261,7 @@ def test_every_string_exists_in_both_languages():
     from clinsum.annotation import assignment, pairwise, rubric
     from clinsum.ui.i18n import catalog
 
-    ui_dir = Path(PAGE).resolve().parent.parent / "clinsum" / "ui"
+    ui_dir = Path(PAGE).resolve().parent.parent
     source = "".join(p.read_text(encoding="utf-8") for p in
                      (Path(PAGE), ui_dir / "annotate_view.py", ui_dir / "annotate_admin.py"))
     keys = set(re.findall(r'ui\.t\("(annotate\.[a-z_.]+)"', source)) | {"nav.annotate"}

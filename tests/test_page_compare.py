@@ -10,7 +10,7 @@ from test_explorer_data import build
 
 from clinsum.store import Store
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "30_compare.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "30_compare.py")
 
 
 @pytest.fixture(scope="module")

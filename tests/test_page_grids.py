@@ -15,7 +15,7 @@ from clinsum.experiments import grid_toml, parse_grid
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer, free_port_url
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "25_grids.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "25_grids.py")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from clinsum.rag import base_stats, list_bases
 from clinsum.store import Store, from_json
 from tests.fakes.llm_server import KEY_IDEAS, LLMServer, rag_responder
 
-PAGES = Path(__file__).resolve().parent.parent / "pages"
+PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 
 
 def _app(monkeypatch, workspace: Path, page: str, host: str = "http://127.0.0.1:9") -> AppTest:

@@ -12,7 +12,7 @@ from clinsum.backends import BACKENDS
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer, free_port_url
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "20_summarize.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "20_summarize.py")
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,7 @@ def test_records_page_browses_searches_and_shows_sections(workspace) -> None:
     from clinsum.store import Store
 
     load_demo(Store.open(workspace))
-    at = AppTest.from_file(str(ROOT / "pages" / "10_records.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "clinsum" / "ui" / "pages" / "10_records.py"), default_timeout=60).run()
     no_errors(at)
     at.text_input(key="records.query").set_value("bronquiolitis").run()
     no_errors(at)
@@ -71,7 +71,7 @@ def test_records_page_browses_searches_and_shows_sections(workspace) -> None:
 
 
 def test_records_page_imports_an_upload_after_a_preview(workspace) -> None:
-    at = AppTest.from_file(str(ROOT / "pages" / "10_records.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "clinsum" / "ui" / "pages" / "10_records.py"), default_timeout=60).run()
     assert any("No hay registros" in i.value for i in at.info)
     csv = "id,text\nn1,\"Motivo de consulta: fiebre.\nPlan: control.\"\nn2,\n"
     at.file_uploader(key="records.files").set_value(
@@ -94,8 +94,17 @@ def test_page_shows_a_message_not_a_traceback_on_failure(workspace, monkeypatch)
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(records, "list_records", broken)
-    at = AppTest.from_file(str(ROOT / "pages" / "10_records.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "clinsum" / "ui" / "pages" / "10_records.py"), default_timeout=60).run()
     assert not at.exception
     assert any("inesperadamente" in e.value for e in at.error)
     log = (workspace / "logs" / "ui-errors.log").read_text()
     assert "disk on fire" in log
+
+
+def test_the_pages_folder_is_not_beside_the_router() -> None:
+    """``Home.py`` routes with ``st.navigation``; a ``pages/`` folder beside it would start
+    Streamlit's own folder navigation on a deep link (file names, untranslated)."""
+    from clinsum.ui.navigation import PAGES_DIR, page_files
+
+    assert not (ROOT / "pages").exists()
+    assert PAGES_DIR == ROOT / "clinsum" / "ui" / "pages" and len(page_files()) >= 10

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from clinsum.ui.i18n import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = sorted((ROOT / "pages").glob("[0-9]*_*.py"))
+PAGES = sorted((ROOT / "clinsum" / "ui" / "pages").glob("[0-9]*_*.py"))
 SNAKE = re.compile(r"(?<![\w./\\:-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./\\-])")
 RAW_VALUES = {"None", "none", "nan", "NaN", "null", "NULL", "<NA>", "NaT"}
 #: raw enumerated values (statuses, section kinds, flags) that must be shown translated
@@ -205,7 +205,7 @@ def test_summarize_ends_done_and_shows_the_summary_once(demo_workspace, monkeypa
     monkeypatch.setenv("CLINSUM_WORKSPACE", str(path))
     monkeypatch.setenv("CLINSUM_LANG", "es")
     monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")  # nothing listens: extractive only
-    at = AppTest.from_file(str(ROOT / "pages" / "20_summarize.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "clinsum" / "ui" / "pages" / "20_summarize.py"), default_timeout=120).run()
     at.selectbox(key="summarize.model.extractive").set_value("lead-k").run()
     at.button(key="summarize.run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

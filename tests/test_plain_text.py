@@ -17,7 +17,7 @@ from clinsum.annotation import annotators
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer
 
-PAGES = Path(__file__).resolve().parent.parent / "pages"
+PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 BEACON = "http://127.0.0.1:9/beacon.png"
 TITLE = f"![t]({BEACON}) <img src={BEACON}> [link](http://127.0.0.1:9/x) **bold** :red[beacon]"
 MODEL = f"beacon![m]({BEACON})"

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from clinsum.references import batch, list_references
 from tests.fakes.openai_batch_server import BatchServer
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "60_references.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "60_references.py")
 KEY = "sk-page-test-0123456789"
 
 

@@ -13,7 +13,7 @@ from clinsum import jobs, tracking
 from clinsum.demo import load_demo
 from clinsum.store import Store
 
-PAGES = Path(__file__).resolve().parent.parent / "pages"
+PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 
 
 @pytest.fixture(scope="module")
