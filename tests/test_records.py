@@ -80,6 +80,29 @@ def test_parquet(store, tmp_path: Path) -> None:
     assert get_record(store, "d2").language == "en"
 
 
+
+def test_one_parquet_reader_for_record_import_and_knowledge_bases(tmp_path: Path) -> None:
+    from clinsum.rag.readers import count_units, iter_rows
+    from clinsum.records.ingest import read_table
+    from clinsum.records.tables import ParquetRows
+
+    path = tmp_path / "rows.parquet"
+    frame = pd.DataFrame({"doc": [f"d{i}" for i in range(5)], "n": list(range(5))})
+    frame.to_parquet(path, index=False)
+    expected = [(i + 1, {"doc": f"d{i}", "n": i}) for i in range(5)]
+    assert list(ParquetRows(path, path.name, batch_size=2)) == expected  # across batches
+    assert list(ParquetRows(path.read_bytes(), path.name)) == expected  # a path or its bytes
+    assert list(iter_rows(path)) == expected and count_units(path) == 5
+    rows, problems = read_table(path.name, path.read_bytes())
+    assert problems == [] and rows == [(0, {"doc": None, "n": None}), *expected]
+    empty = tmp_path / "empty.parquet"
+    frame.iloc[:0].to_parquet(empty, index=False)
+    assert read_table(empty.name, empty.read_bytes())[0] == [(0, {"doc": None, "n": None})]
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    with pytest.raises(InputError, match="bad.parquet: not a readable Parquet file"):
+        list(iter_rows(bad))
+
 def test_legacy_encodings_are_detected_and_text_is_nfc(tmp_path: Path) -> None:
     text = "Exploración física: niño con otitis. Diagnóstico: otitis media aguda derecha."
     drafts, problems = read_bytes("a.txt", text.encode("cp1252"))
