@@ -33,6 +33,7 @@ class EchoBackend(Backend):
     needs = "Nothing."
     default_concurrency = 5
     preference = 0  # preferred over every built-in backend
+    server_setting = "url"  # the key server_config fills; a grid's endpoints replace it
 
     @classmethod
     def list_models(cls, **config: Any) -> list[str]:
@@ -40,7 +41,7 @@ class EchoBackend(Backend):
 
     @classmethod
     def server_config(cls) -> dict[str, Any]:
-        return {"url": ECHO_URL}
+        return {cls.server_setting: ECHO_URL}
 
     @classmethod
     def settings_key(cls) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from clinsum.backends import BACKENDS, backend_status, preferred_backend, settings_fingerprint
 from clinsum.backends.base import backend_concurrency, get_backend
+from clinsum.cluster.endpoints import endpoint_key
 from clinsum.experiments import estimate_grid, parse_grid
 from clinsum.generation import save_generation, summarize
 from clinsum.metrics.base import METRICS
@@ -55,9 +56,20 @@ def test_the_backend_describes_itself_to_the_library(plugins, monkeypatch):
     assert preferred_backend(["extractive", "transformers"]) == "extractive"
     assert f"echo={ECHO_URL}" in settings_fingerprint()
     assert backend_concurrency("echo") == 5
+    assert endpoint_key("echo") == "url"  # a grid's endpoints fill the backend's own setting
     monkeypatch.setenv("CLINSUM_CONCURRENCY_ECHO", "3")
     assert backend_concurrency("echo") == 3 and backend_concurrency("echo", {"concurrency": 7}) == 7
 
+
+
+def test_a_grids_endpoints_fill_the_setting_each_backend_names(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    keys = {name: endpoint_key(name) for name in ("ollama", "openai", "openai-compatible",
+                                                   "extractive", "transformers")}
+    assert keys == {"ollama": "host", "openai": "base_url", "openai-compatible": "base_url",
+                    "extractive": None, "transformers": None}
+    for name, key in keys.items():  # what server_config writes is that same setting, or nothing
+        assert set(BACKENDS.get(name).server_config()) <= ({key} if key else set()), name
 
 def test_the_summarize_page_offers_and_runs_them(plugins, page_app, workspace):
     at = page_app("20_summarize.py", workspace)  # no Ollama: echo is the only LLM
