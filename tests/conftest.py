@@ -52,6 +52,14 @@ def demo_workspace(demo_template: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def module_demo_workspace(demo_template: Path, tmp_path_factory) -> Path:
+    """This test module's own copy of the demo workspace, shared by its tests."""
+    target = tmp_path_factory.mktemp("module-demo") / "ws"
+    shutil.copytree(demo_template, target)
+    return target
+
+
 @pytest.fixture
 def demo_store(demo_workspace: Path) -> Store:
     """A workspace with the demo records and references loaded (this test's own copy)."""

@@ -14,7 +14,6 @@ from clinsum.annotation.annotators import sign_in
 from clinsum.annotation.rubric import PDSQI9_NAMES
 from clinsum.store import Store
 
-PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 RECORD = (
     "Motivo de ingreso:\nVarón de 72 años con disnea y edemas en ambas piernas.\n"
     "Exploración física:\nCrepitantes en base derecha. No fiebre.\n"
@@ -38,11 +37,8 @@ def workspace(tmp_path) -> Path:
     return store.root
 
 
-def _app(monkeypatch, workspace: Path, page: str) -> AppTest:
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
-    at = AppTest.from_file(str(PAGES / page), default_timeout=240)
-    at.run()
+def _app(page_app, workspace: Path, page: str) -> AppTest:
+    at = page_app(page, workspace, timeout=240)
     _ok(at)
     return at
 
@@ -58,8 +54,8 @@ def _record_html(at: AppTest) -> str:
     return frames[-1].proto.srcdoc
 
 
-def test_compare_sentence_shows_evidence_and_overturn_is_stored(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace, "30_compare.py")
+def test_compare_sentence_shows_evidence_and_overturn_is_stored(page_app, workspace):
+    at = _app(page_app, workspace, "30_compare.py")
     warnings = " ".join(w.value for w in at.warning)
     assert "not calibrated" in warnings and "judge_correctness" in warnings
     at.button(key="compare.evidence.g1.align").click().run()
@@ -91,12 +87,10 @@ def test_compare_sentence_shows_evidence_and_overturn_is_stored(monkeypatch, wor
                    "verdict": "overturn"}
 
 
-def test_annotation_pdsqi_rated_and_agreement_shown(monkeypatch, workspace):
+def test_annotation_pdsqi_rated_and_agreement_shown(page_app, workspace):
     store = Store.open(workspace)
     pdsqi.submit_pdsqi(store, "luis", "reference", "ref-1", {n: 4 for n in PDSQI9_NAMES})
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
-    at = AppTest.from_file(str(PAGES / "70_annotate.py"), default_timeout=240)
+    at = page_app("70_annotate.py", workspace, timeout=240, run=False)
     at.session_state["annotate.who"] = "ana"
     at.run()
     _ok(at)
@@ -116,10 +110,8 @@ def test_annotation_pdsqi_rated_and_agreement_shown(monkeypatch, workspace):
     assert row["n_items"] == 1 and row["percent"] == 1.0
 
 
-def test_annotation_evidence_on_the_reference(monkeypatch, workspace):
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
-    at = AppTest.from_file(str(PAGES / "70_annotate.py"), default_timeout=240)
+def test_annotation_evidence_on_the_reference(page_app, workspace):
+    at = page_app("70_annotate.py", workspace, timeout=240, run=False)
     at.session_state["annotate.who"] = "ana"
     at.run()
     key = "annotate.r.ref-1.evidence"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,24 +16,18 @@ from clinsum.finetune.adapters import list_adapters
 from clinsum.finetune.config import preset
 from clinsum.finetune.logs import curves, job_summary
 from clinsum.store import Store
-from tests.fakes.llm_server import free_port_url
 
-PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 STEPS = 80
 
 
 @pytest.fixture
-def workspace(monkeypatch, tmp_path):
+def workspace(demo_workspace, monkeypatch):
     import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # this process (generation); the job processes get OMP_NUM_THREADS
-    ws = tmp_path / "ws"
-    load_demo(Store.open(ws))
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(ws))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
+    ws = demo_workspace
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    monkeypatch.setenv("OLLAMA_HOST", free_port_url())
     yield ws
     torch.set_num_threads(threads)
 
@@ -52,11 +45,10 @@ def wait_for_step(store: Store, job_id: str, step: int, timeout: float = 90) -> 
         time.sleep(0.05)
 
 
-def test_tiny_model_dataset_job_stop_resume_adapter_and_summary_from_the_pages(workspace) -> None:
+def test_tiny_model_dataset_job_stop_resume_adapter_and_summary_from_the_pages(page_app, workspace) -> None:
     store = Store.open(workspace)
     tiny = workspace / "models" / "tiny-demo"
-    at = AppTest.from_file(str(PAGES / "80_finetune.py"), default_timeout=120)
-    at.run()
+    at = page_app("80_finetune.py", workspace, timeout=120)
     no_errors(at)
 
     # 1. the tiny demonstration model, made from the page and chosen as base model
@@ -112,8 +104,7 @@ def test_tiny_model_dataset_job_stop_resume_adapter_and_summary_from_the_pages(w
     (adapter,) = list_adapters(store)
     assert adapter["job_id"] == job_id and adapter["base_model"] == str(tiny)
     assert adapter["results"]["steps"] == STEPS
-    page = AppTest.from_file(str(PAGES / "20_summarize.py"), default_timeout=120)
-    page.run()
+    page = page_app("20_summarize.py", workspace, timeout=120)
     no_errors(page)
     page.selectbox(key="summarize.backend").set_value("transformers").run()
     model = page.selectbox(key="summarize.model.transformers")

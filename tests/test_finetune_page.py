@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from clinsum import jobs, ui
-from clinsum.demo import load_demo
 from clinsum.finetune.adapters import list_adapters
 from clinsum.store import Store
 from tests.fakes.tiny_llama import build_tiny_llama
 
-PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "80_finetune.py")
-
 
 @pytest.fixture
-def app(monkeypatch, tmp_path):
-    workspace = tmp_path / "ws"
-    load_demo(Store.open(workspace))
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
+def app(page_app, demo_workspace, monkeypatch, tmp_path):
+    workspace = demo_workspace
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.run()
+    at = page_app("80_finetune.py", workspace, timeout=120)
     assert not at.exception and not at.error
     return at, Store.open(workspace), build_tiny_llama(tmp_path / "tiny")
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -14,20 +12,15 @@ from clinsum.store import Store
 from tests.fakes.preference_set import ANSWERS, build_preference_workspace
 from tests.fakes.tiny_llama import build_tiny_llama
 
-PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "80_finetune.py")
-
 
 @pytest.fixture
-def app(monkeypatch, tmp_path):
+def app(page_app, monkeypatch, tmp_path):
     workspace = tmp_path / "ws"
     store = Store.open(workspace)
     build_preference_workspace(store, 16, ties=1, split=1)
     build_tiny_llama(workspace / "models" / "tiny-demo", extra_text=ANSWERS)
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.run()
+    at = page_app("80_finetune.py", workspace, timeout=120)
     assert not at.exception and not at.error
     return at, store
 

@@ -10,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 from clinsum import jobs
 from clinsum.store import Store
 
-PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "10_records.py")
 CSV = ("id,text,gold\n"
        "n1,\"Motivo de consulta: fiebre.\nPlan: control.\",fiebre; control\n"
        "n2,\"Motivo de consulta: tos.\nPlan: jarabe.\",tos; jarabe\n"
@@ -18,10 +17,14 @@ CSV = ("id,text,gold\n"
 
 
 @pytest.fixture
-def workspace(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "ws"
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(path))
-    return path
+def workspace(tmp_path) -> Path:
+    return tmp_path / "ws"
+
+
+@pytest.fixture
+def records_page(page_app, workspace):
+    """The Records page (in Spanish) on an empty workspace."""
+    return lambda: page_app("10_records.py", workspace, lang="es", timeout=60, run=False).run()
 
 
 def upload(at: AppTest) -> AppTest:
@@ -29,8 +32,8 @@ def upload(at: AppTest) -> AppTest:
     return at.file_uploader(key="records.files").set_value([("notas.csv", CSV.encode(), "text/csv")]).run()
 
 
-def test_preview_shows_references_and_aliases_then_stores_them(workspace) -> None:
-    at = upload(AppTest.from_file(PAGE, default_timeout=60).run())
+def test_preview_shows_references_and_aliases_then_stores_them(records_page, workspace) -> None:
+    at = upload(records_page())
     assert not at.exception and not at.error
     assert any("2 filas traen un resumen de referencia" in i.value for i in at.info)
     assert any("1 filas tienen el mismo texto" in i.value for i in at.info)  # n3 repeats n1's text
@@ -42,9 +45,9 @@ def test_preview_shows_references_and_aliases_then_stores_them(workspace) -> Non
         {"record_id": "n1", "text": "fiebre; control"}, {"record_id": "n2", "text": "tos; jarabe"}]
 
 
-def test_a_large_upload_is_imported_by_a_job_with_a_progress_panel(workspace, monkeypatch) -> None:
+def test_a_large_upload_is_imported_by_a_job_with_a_progress_panel(records_page, workspace, monkeypatch) -> None:
     monkeypatch.setenv("CLINSUM_IMPORT_BACKGROUND_ROWS", "2")
-    at = upload(AppTest.from_file(PAGE, default_timeout=60).run())
+    at = upload(records_page())
     at.button(key="records.confirm").click().run()
     assert not at.exception
     job_id = at.session_state["records.job"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -11,24 +9,24 @@ from clinsum import annotation as A
 from clinsum.annotation import annotators, assignment
 from clinsum.errors import InputError
 from clinsum.store import Store
+from tests.conftest import PAGES
 
-PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "70_annotate.py")
 TIMEOUT = 90
 
 
 @pytest.fixture
 def ws(demo_workspace, monkeypatch) -> Store:
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(demo_workspace))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
     monkeypatch.setattr(annotators, "read_secrets", lambda: {})
     return Store.open(demo_workspace)
 
 
-def app(annotator: str | None = "ana") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    if annotator:
-        at.query_params["annotator"] = annotator
-    return at.run()
+@pytest.fixture
+def app(page_app, ws):
+    """``app(annotator="ana")``: the page on the demo workspace as a fresh session."""
+    def make(annotator: str | None = "ana") -> AppTest:
+        query = {"annotator": annotator} if annotator else {}
+        return page_app("70_annotate.py", ws.root, timeout=TIMEOUT, **query)
+    return make
 
 
 def assert_clean(at: AppTest) -> None:
@@ -40,7 +38,7 @@ def first_item(ws: Store, who: str = "ana") -> str:
     return next(i["item_id"] for i in A.queue(ws, who) if i["state"] != "done")
 
 
-def test_annotator_chosen_at_first_use_and_remembered(ws):
+def test_annotator_chosen_at_first_use_and_remembered(app, ws):
     at = app(None)
     assert_clean(at)
     at.text_input[0].input("ana")
@@ -54,7 +52,7 @@ def test_annotator_chosen_at_first_use_and_remembered(ws):
     assert again.selectbox(key="annotate.item.pick").value == first_item(ws)
 
 
-def test_autosave_restores_work_after_restart(ws):
+def test_autosave_restores_work_after_restart(app, ws):
     at = app()
     assert_clean(at)
     item = at.selectbox(key="annotate.item.pick").value
@@ -72,7 +70,7 @@ def test_autosave_restores_work_after_restart(ws):
     assert restarted.text_area(key=f"annotate.r.{item}.comment").value == "Falta la dosis."
 
 
-def test_review_submit_edit_span_and_low_score_needs_comment(ws):
+def test_review_submit_edit_span_and_low_score_needs_comment(app, ws):
     at = app()
     item = at.selectbox(key="annotate.item.pick").value
     ref_text = ws.scalar("SELECT text FROM reference_summaries WHERE id = ?", [item])
@@ -103,7 +101,7 @@ def test_review_submit_edit_span_and_low_score_needs_comment(ws):
     assert A.load_draft(ws, "ana", "reference", item) is None
 
 
-def test_agreement_export_and_settings_sections(ws):
+def test_agreement_export_and_settings_sections(app, ws):
     annotators.register(ws, "ana")
     annotators.register(ws, "luis")
     assignment.set_overlap(ws, 2)
@@ -126,7 +124,7 @@ def test_agreement_export_and_settings_sections(ws):
     assert assignment.get_overlap(ws) == 3
 
 
-def test_blinded_pairwise_section(ws):
+def test_blinded_pairwise_section(app, ws):
     record_id = ws.scalar("SELECT id FROM records ORDER BY id LIMIT 1")
     ws.execute("INSERT INTO generations (id, record_id, backend, strategy, text) VALUES"
                " ('gen-a', ?, 'x', 'y', 'Resumen <b>generado</b>.')", [record_id])
@@ -175,7 +173,7 @@ def shown_pair(at: AppTest) -> tuple[str, str]:
     return texts[0], texts[1]
 
 
-def test_pairwise_comparison_keeps_its_identity_and_exports_as_given(ws):
+def test_pairwise_comparison_keeps_its_identity_and_exports_as_given(app, ws):
     pairs = three_comparisons(ws)
     at = app()
     at.radio(key="annotate.section").set_value("pairwise").run()
@@ -224,7 +222,7 @@ def test_pairwise_submit_refuses_ratings_given_on_another_order(ws):
     assert len(A.list_annotations(ws, "pairwise")) == 1
 
 
-def test_password_required_when_configured(ws, monkeypatch):
+def test_password_required_when_configured(app, ws, monkeypatch):
     monkeypatch.setattr(annotators, "read_secrets", lambda: {"annotators": {"ana": "pw"}})
     at = app("ana")  # the remembered name alone is not enough
     assert_clean(at)
@@ -238,7 +236,7 @@ def test_password_required_when_configured(ws, monkeypatch):
     assert at.selectbox(key="annotate.item.pick").value
 
 
-def test_failed_autosave_is_a_warning_not_a_traceback(ws, monkeypatch):
+def test_failed_autosave_is_a_warning_not_a_traceback(app, ws, monkeypatch):
     from clinsum.annotation import drafts
     from clinsum.errors import WorkspaceBusy
 
@@ -261,9 +259,9 @@ def test_every_string_exists_in_both_languages():
     from clinsum.annotation import assignment, pairwise, rubric
     from clinsum.ui.i18n import catalog
 
-    ui_dir = Path(PAGE).resolve().parent.parent
+    ui_dir = PAGES.parent
     source = "".join(p.read_text(encoding="utf-8") for p in
-                     (Path(PAGE), ui_dir / "annotate_view.py", ui_dir / "annotate_admin.py"))
+                     (PAGES / "70_annotate.py", ui_dir / "annotate_view.py", ui_dir / "annotate_admin.py"))
     keys = set(re.findall(r'ui\.t\("(annotate\.[a-z_.]+)"', source)) | {"nav.annotate"}
     keys = {k for k in keys if not k.endswith(".")}  # prefixes of the dynamic keys below
     assert len(keys) > 30
@@ -283,7 +281,7 @@ def test_every_string_exists_in_both_languages():
     assert all(c.guideline[0] and c.guideline[1] for c in rubric.PAIR_CRITERIA)
 
 
-def test_progress_and_queue_labels_are_fresh_right_after_a_submit(ws):
+def test_progress_and_queue_labels_are_fresh_right_after_a_submit(app, ws):
     """#18: the progress line and the picker's "(draft)" mark were drawn before the submit ran
     and stayed stale until the next click."""
     at = app()

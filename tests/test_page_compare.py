@@ -10,8 +10,6 @@ from test_explorer_data import build
 
 from clinsum.store import Store
 
-PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "30_compare.py")
-
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
@@ -25,11 +23,8 @@ def _ok(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def _app(monkeypatch, workspace: Path) -> AppTest:
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
+def _app(page_app, workspace: Path) -> AppTest:
+    at = page_app("30_compare.py", workspace, timeout=60)
     _ok(at)
     return at
 
@@ -38,8 +33,8 @@ def _html(at: AppTest) -> str:
     return " ".join(m.value for m in at.markdown)
 
 
-def test_first_record_side_by_side_with_marks(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace)
+def test_first_record_side_by_side_with_marks(page_app, workspace):
+    at = _app(page_app, workspace)
     assert at.selectbox(key="compare.record").value == "r1"
     html = _html(at)
     assert "Paciente de 67 años con dolor torácico</mark>" in html  # shared n-gram, escaped text
@@ -49,8 +44,8 @@ def test_first_record_side_by_side_with_marks(monkeypatch, workspace):
                for df in at.dataframe if "Metric" in df.value.columns and "Value" in df.value.columns)
 
 
-def test_step_and_escaping(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace)
+def test_step_and_escaping(page_app, workspace):
+    at = _app(page_app, workspace)
     at.button(key="compare.next").click().run()
     _ok(at)
     assert at.selectbox(key="compare.record").value == "r2"
@@ -68,8 +63,8 @@ def test_step_and_escaping(monkeypatch, workspace):
     assert "&lt;script&gt;" in html  # the record's markup shown as text
 
 
-def test_jump_worst_best_random(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace)
+def test_jump_worst_best_random(page_app, workspace):
+    at = _app(page_app, workspace)
     at.selectbox(key="compare.metric").set_value("rouge1_f").run()
     at.button(key="compare.jump.best").click().run()
     _ok(at)
@@ -84,7 +79,7 @@ def test_jump_worst_best_random(monkeypatch, workspace):
     assert at.selectbox(key="compare.record").value in {"r1", "r2", "r3", "r4"}
 
 
-def test_empty_workspace_explains(monkeypatch, tmp_path):
+def test_empty_workspace_explains(page_app, tmp_path):
     Store.open(tmp_path / "empty")
-    at = _app(monkeypatch, tmp_path / "empty")
+    at = _app(page_app, tmp_path / "empty")
     assert any("no generated summaries" in i.value for i in at.info)

@@ -10,8 +10,6 @@ from test_explorer_data import build
 
 from clinsum.store import Store
 
-PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "40_explorer.py")
-
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
@@ -20,11 +18,8 @@ def workspace(tmp_path_factory) -> Path:
     return path
 
 
-def _app(monkeypatch, workspace: Path) -> AppTest:
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
+def _app(page_app, workspace: Path) -> AppTest:
+    at = page_app("40_explorer.py", workspace, timeout=60)
     _ok(at)
     return at
 
@@ -38,8 +33,8 @@ def _charts(at: AppTest) -> list:
     return at.get("plotly_chart")
 
 
-def test_every_chart_renders(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace)
+def test_every_chart_renders(page_app, workspace):
+    at = _app(page_app, workspace)
     assert at.selectbox(key="explorer.metric").value == "rouge1_f"
     charts = _charts(at)
     # groups, temperature, matrix, time, pareto, histogram, correlation, ratings heatmap + scatter
@@ -53,8 +48,8 @@ def test_every_chart_renders(monkeypatch, workspace):
     assert "clinsum explore summary --by model --metric rouge1_f" in " ".join(c.value for c in at.caption)
 
 
-def test_filters_and_grouping_change_the_tables(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace)
+def test_filters_and_grouping_change_the_tables(page_app, workspace):
+    at = _app(page_app, workspace)
     at.multiselect(key="explorer.f.model").set_value(["B"]).run()
     _ok(at)
     at.selectbox(key="explorer.by").set_value("strategy").run()
@@ -68,8 +63,8 @@ def test_filters_and_grouping_change_the_tables(monkeypatch, workspace):
     assert len(_charts(at)) >= 8
 
 
-def test_sql_box_runs_selects_and_refuses_writes(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace)
+def test_sql_box_runs_selects_and_refuses_writes(page_app, workspace):
+    at = _app(page_app, workspace)
     at.text_area(key="explorer.sql").set_value("SELECT count(*) AS n FROM generations").run()
     at.button(key="explorer.sql.run").click().run()
     _ok(at)
@@ -81,19 +76,19 @@ def test_sql_box_runs_selects_and_refuses_writes(monkeypatch, workspace):
     assert Store(workspace).scalar("SELECT count(*) FROM generations") == 7
 
 
-def test_empty_workspace_explains_how_to_get_data(monkeypatch, tmp_path):
+def test_empty_workspace_explains_how_to_get_data(page_app, tmp_path):
     Store.open(tmp_path / "empty")
-    at = _app(monkeypatch, tmp_path / "empty")
+    at = _app(page_app, tmp_path / "empty")
     assert any("There are no metrics yet" in i.value for i in at.info)
     assert not _charts(at)
 
 
-def test_score_now_starts_the_scoring_job(monkeypatch, tmp_path):
+def test_score_now_starts_the_scoring_job(page_app, tmp_path):
     from clinsum import jobs
 
     ws = tmp_path / "to-score"
     Store.open(ws)
-    at = _app(monkeypatch, ws)
+    at = _app(page_app, ws)
     at.button(key="explorer.score").click().run()
     _ok(at)
     job_id = at.session_state["explorer.job"]

@@ -3,7 +3,6 @@ stop and resume; with the extractive backend and with a loopback Ollama server."
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -15,23 +14,15 @@ from clinsum.experiments import grid_toml, parse_grid
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer, free_port_url
 
-PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "25_grids.py")
-
 
 @pytest.fixture(scope="module")
-def workspace(demo_template, tmp_path_factory) -> Path:
+def workspace(module_demo_workspace) -> Path:
     """This module's copy of the session's demo workspace."""
-    path = tmp_path_factory.mktemp("ws") / "ws"
-    shutil.copytree(demo_template, path)
-    return path
+    return module_demo_workspace
 
 
-def _app(monkeypatch, workspace, host: str) -> AppTest:
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("OLLAMA_HOST", host)
-    monkeypatch.setenv("CLINSUM_LANG", "en")
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
+def _app(page_app, workspace, host: str) -> AppTest:
+    at = page_app("25_grids.py", workspace, ollama_host=host, timeout=60)
     _clean(at)
     return at
 
@@ -50,8 +41,8 @@ def _launch(at: AppTest) -> str:
     return job_id
 
 
-def test_extractive_grid_on_two_demo_records_end_to_end(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace, free_port_url())
+def test_extractive_grid_on_two_demo_records_end_to_end(page_app, workspace):
+    at = _app(page_app, workspace, free_port_url())
     # Ollama is down: it is explained with what it needs, in the page's language
     assert any("ollama serve" in m.value for m in at.markdown)
     assert at.multiselect(key="grids.models.extractive").value  # preselected: the only usable one
@@ -82,8 +73,8 @@ def test_extractive_grid_on_two_demo_records_end_to_end(monkeypatch, workspace):
     assert "&lt;b&gt;demo&lt;/b&gt;" in titles and "<b>demo</b>" not in titles  # escaped
 
 
-def test_ollama_grid_with_an_uploaded_toml_and_error_cells(monkeypatch, workspace, llm_server):
-    at = _app(monkeypatch, workspace, llm_server.ollama_host)
+def test_ollama_grid_with_an_uploaded_toml_and_error_cells(page_app, workspace, llm_server):
+    at = _app(page_app, workspace, llm_server.ollama_host)
     assert at.multiselect(key="grids.models.ollama").options == sorted(llm_server.models)
     at.multiselect(key="grids.models.ollama").set_value(["phi4:latest"])
     at.multiselect(key="grids.models.extractive").set_value([])
@@ -123,9 +114,9 @@ def test_ollama_grid_with_an_uploaded_toml_and_error_cells(monkeypatch, workspac
     assert any(job_id in m.value for m in at.markdown)
 
 
-def test_stop_and_resume_a_running_grid(monkeypatch, workspace):
+def test_stop_and_resume_a_running_grid(page_app, workspace):
     with LLMServer(latency=2.0, capacity=1) as server:  # 6 cells ≈ 12 s: the stop lands mid-grid
-        at = _app(monkeypatch, workspace, server.ollama_host)
+        at = _app(page_app, workspace, server.ollama_host)
         at.multiselect(key="grids.models.ollama").set_value(["llama3.2:1b"])
         at.multiselect(key="grids.models.extractive").set_value([])
         at.radio(key="grids.records_mode").set_value("demo").run()
@@ -156,8 +147,8 @@ def test_stop_and_resume_a_running_grid(monkeypatch, workspace):
         assert len(server.calls) == 6 + sum(c.outcome != "ok" for c in server.calls)
 
 
-def test_empty_workspace_offers_the_demo_instead_of_an_error(monkeypatch, tmp_path):
-    at = _app(monkeypatch, tmp_path / "empty", free_port_url())
+def test_empty_workspace_offers_the_demo_instead_of_an_error(page_app, tmp_path):
+    at = _app(page_app, tmp_path / "empty", free_port_url())
     assert at.info and not at.success  # nothing to plan yet, and no error
     at.button(key="grids.load_demo").click().run()
     _clean(at)

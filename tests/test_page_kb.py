@@ -15,15 +15,11 @@ from clinsum.rag import base_stats, list_bases
 from clinsum.store import Store, from_json
 from tests.fakes.llm_server import KEY_IDEAS, LLMServer, rag_responder
 
-PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 
-
-def _app(monkeypatch, workspace: Path, page: str, host: str = "http://127.0.0.1:9") -> AppTest:
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
-    monkeypatch.setenv("OLLAMA_HOST", host)  # port 9: nothing listens, no LLM backend
-    at = AppTest.from_file(str(PAGES / page), default_timeout=120).run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
+def _app(page_app, workspace: Path, page: str, host: str | None = None) -> AppTest:
+    """``page`` on ``workspace``; no Ollama (so no LLM backend) unless ``host`` is given."""
+    at = page_app(page, workspace, ollama_host=host, timeout=120)
+    assert not at.error, [e.value for e in at.error]
     return at
 
 
@@ -37,10 +33,10 @@ def _medmcqa_upload(n: int) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-def test_kb_page_ingests_an_upload_with_progress_then_searches(monkeypatch, tmp_path):
+def test_kb_page_ingests_an_upload_with_progress_then_searches(page_app, tmp_path):
     workspace = tmp_path / "ws"
     store = Store.open(workspace)
-    at = _app(monkeypatch, workspace, "50_knowledge_base.py")
+    at = _app(page_app, workspace, "50_knowledge_base.py")
     assert any("No knowledge base" in i.value or "no knowledge base" in i.value.lower() for i in at.info)
     at.text_input(key="kb.new_name").input("medmcqa")
     at.button[[b.label for b in at.button].index("Create")].click().run()
@@ -73,8 +69,8 @@ def test_kb_page_ingests_an_upload_with_progress_then_searches(monkeypatch, tmp_
     assert "Finding 12" in " ".join(m.value for m in at.markdown)
 
 
-def test_kb_page_creates_searches_and_deletes(seed_store, monkeypatch):
-    at = _app(monkeypatch, seed_store.root, "50_knowledge_base.py")
+def test_kb_page_creates_searches_and_deletes(page_app, seed_store):
+    at = _app(page_app, seed_store.root, "50_knowledge_base.py")
     at.text_input(key="kb.new_name").input("mybase")
     at.button[[b.label for b in at.button].index("Create")].click().run()
     assert not at.exception and not at.error
@@ -91,10 +87,10 @@ def test_kb_page_creates_searches_and_deletes(seed_store, monkeypatch):
     assert "mybase" not in [b["name"] for b in list_bases(seed_store)]
 
 
-def test_summarize_page_runs_multi_question_rag_and_shows_passages_per_section(seed_store, monkeypatch):
+def test_summarize_page_runs_multi_question_rag_and_shows_passages_per_section(page_app, seed_store):
     with LLMServer() as server:
         server.responder = rag_responder
-        at = _app(monkeypatch, seed_store.root, "20_summarize.py", server.ollama_host)
+        at = _app(page_app, seed_store.root, "20_summarize.py", server.ollama_host)
         at.selectbox(key="summarize.record").set_value("es01_cardiologia_icc")
         at.selectbox(key="summarize.strategy").set_value("rag_multi").run()
         assert at.selectbox(key="summarize.backend").value == "ollama"
@@ -117,8 +113,8 @@ def test_summarize_page_runs_multi_question_rag_and_shows_passages_per_section(s
     assert row and from_json(row["retrieval"]) and "distance" in from_json(row["retrieval"])[0]
 
 
-def test_summarize_page_shows_retrieval_with_extractive_backend(seed_store, monkeypatch):
-    at = _app(monkeypatch, seed_store.root, "20_summarize.py")
+def test_summarize_page_shows_retrieval_with_extractive_backend(page_app, seed_store):
+    at = _app(page_app, seed_store.root, "20_summarize.py")
     at.selectbox(key="summarize.strategy").set_value("rag_multi").run()
     at.selectbox(key="summarize.backend").set_value("extractive").run()
     assert not at.exception

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,30 +11,22 @@ from clinsum.backends import BACKENDS
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer, free_port_url
 
-PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "20_summarize.py")
-
 
 @pytest.fixture(scope="module")
-def workspace(demo_template, tmp_path_factory) -> Path:
+def workspace(module_demo_workspace) -> Path:
     """This module's copy of the session's demo workspace."""
-    path = tmp_path_factory.mktemp("ws") / "ws"
-    shutil.copytree(demo_template, path)
-    return path
+    return module_demo_workspace
 
 
-def _app(monkeypatch, workspace, host: str) -> AppTest:
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("OLLAMA_HOST", host)
-    monkeypatch.setenv("CLINSUM_LANG", "en")
-    at = AppTest.from_file(PAGE, default_timeout=90)
-    at.run()
+def _app(page_app, workspace, host: str) -> AppTest:
+    at = page_app("20_summarize.py", workspace, ollama_host=host)
     assert not at.exception and not at.error, [e.value for e in at.error]
     return at
 
 
-def test_page_streams_a_summary_from_loopback_ollama_and_saves_it(monkeypatch, workspace):
+def test_page_streams_a_summary_from_loopback_ollama_and_saves_it(page_app, workspace):
     with LLMServer() as server:
-        at = _app(monkeypatch, workspace, server.ollama_host)
+        at = _app(page_app, workspace, server.ollama_host)
         assert at.selectbox(key="summarize.backend").value == "ollama"
         assert "phi4:latest" in at.selectbox(key="summarize.model.ollama").options
         at.selectbox(key="summarize.record").set_value("es02_neumologia_epoc")
@@ -57,8 +48,8 @@ def test_page_streams_a_summary_from_loopback_ollama_and_saves_it(monkeypatch, w
         assert row["text"].startswith("Resumen:") and row["prompt_version"] == "template/es@1"
 
 
-def test_page_with_pasted_text_and_ollama_down_explains_what_is_needed(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace, free_port_url())
+def test_page_with_pasted_text_and_ollama_down_explains_what_is_needed(page_app, workspace):
+    at = _app(page_app, workspace, free_port_url())
     assert not any(o.startswith("Ollama") for o in at.selectbox(key="summarize.backend").options), at.selectbox(key="summarize.backend").options
     assert any("ollama serve" in m.value for m in at.markdown), [m.value[:60] for m in at.markdown]
     assert any("extractive" in i.value for i in at.info)
@@ -69,8 +60,8 @@ def test_page_with_pasted_text_and_ollama_down_explains_what_is_needed(monkeypat
 
 
 @pytest.mark.skipif("extractive" not in BACKENDS, reason="the extractive backend is not installed yet")
-def test_page_summarizes_with_the_extractive_backend_without_any_server(monkeypatch, workspace):
-    at = _app(monkeypatch, workspace, free_port_url())
+def test_page_summarizes_with_the_extractive_backend_without_any_server(page_app, workspace):
+    at = _app(page_app, workspace, free_port_url())
     at.selectbox(key="summarize.backend").set_value("extractive").run()
     at.selectbox(key="summarize.strategy").set_value("by_parts")
     at.button(key="summarize.run").click().run()
@@ -78,22 +69,18 @@ def test_page_summarizes_with_the_extractive_backend_without_any_server(monkeypa
     assert any("EXTRACTIVE" in w.value for w in at.warning)
 
 
-def test_page_names_backends_and_their_needs_in_spanish(monkeypatch, workspace):
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
-    monkeypatch.setenv("OLLAMA_HOST", free_port_url())
-    monkeypatch.setenv("CLINSUM_LANG", "es")
-    at = AppTest.from_file(PAGE, default_timeout=90)
-    at.run()
+def test_page_names_backends_and_their_needs_in_spanish(page_app, workspace):
+    at = page_app("20_summarize.py", workspace, lang="es")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any(o.startswith("Extractivo (frases") for o in at.selectbox(key="summarize.backend").options)
     needs = " ".join(m.value for m in at.markdown)
     assert "Un servidor Ollama" in needs and "An Ollama server" not in needs
 
 
-def test_page_runs_a_parallel_strategy_and_lists_every_stage(monkeypatch, workspace):
+def test_page_runs_a_parallel_strategy_and_lists_every_stage(page_app, workspace):
     """Stages finished on worker threads are drawn by the script thread (no NoSessionContext)."""
     with LLMServer(latency=0.2) as server:
-        at = _app(monkeypatch, workspace, server.ollama_host)
+        at = _app(page_app, workspace, server.ollama_host)
         at.selectbox(key="summarize.record").set_value("es01_cardiologia_icc")
         at.selectbox(key="summarize.strategy").set_value("by_parts")
         at.button(key="summarize.run").click().run()
@@ -105,9 +92,9 @@ def test_page_runs_a_parallel_strategy_and_lists_every_stage(monkeypatch, worksp
     assert len(timings) == n_calls and len(drawn) == n_calls, drawn
 
 
-def test_page_asks_the_next_server_of_the_model_when_the_first_fails(monkeypatch, workspace):
+def test_page_asks_the_next_server_of_the_model_when_the_first_fails(page_app, workspace):
     with LLMServer() as first, LLMServer() as second:
-        at = _app(monkeypatch, workspace, first.ollama_host)
+        at = _app(page_app, workspace, first.ollama_host)
         at.selectbox(key="summarize.record").set_value("es02_neumologia_epoc")
         at.selectbox(key="summarize.strategy").set_value("template")
         at.text_area(key="summarize.endpoints.ollama").set_value(second.ollama_host)

@@ -22,8 +22,8 @@ def no_errors(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def test_home_loads_the_demo_from_an_empty_workspace(workspace) -> None:
-    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60).run()
+def test_home_loads_the_demo_from_an_empty_workspace(page_app, workspace) -> None:
+    at = page_app("Home.py", workspace, lang="es", timeout=60)
     no_errors(at)
     assert at.metric[0].value == "0"
     at.button(key="home.load_demo").click().run()
@@ -49,20 +49,16 @@ def test_home_loads_the_demo_from_an_empty_workspace(workspace) -> None:
     assert final["status"] in ("stopped", "done"), final.get("error")
 
 
-def test_home_speaks_english_when_switched(workspace) -> None:
-    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60).run()
+def test_home_speaks_english_when_switched(page_app, workspace) -> None:
+    at = page_app("Home.py", workspace, lang="es", timeout=60)
     at.radio(key="_lang_widget").set_value("en").run()
     no_errors(at)
     assert at.title[0].value.startswith("clinsum · clinical summaries")
     assert "Records" in [m.label for m in at.metric]
 
 
-def test_records_page_browses_searches_and_shows_sections(workspace) -> None:
-    from clinsum.demo import load_demo
-    from clinsum.store import Store
-
-    load_demo(Store.open(workspace))
-    at = AppTest.from_file(str(ROOT / "clinsum" / "ui" / "pages" / "10_records.py"), default_timeout=60).run()
+def test_records_page_browses_searches_and_shows_sections(page_app, demo_workspace) -> None:
+    at = page_app("10_records.py", demo_workspace, lang="es", timeout=60)
     no_errors(at)
     at.text_input(key="records.query").set_value("bronquiolitis").run()
     no_errors(at)
@@ -70,8 +66,8 @@ def test_records_page_browses_searches_and_shows_sections(workspace) -> None:
     assert len(at.expander) >= 4
 
 
-def test_records_page_imports_an_upload_after_a_preview(workspace) -> None:
-    at = AppTest.from_file(str(ROOT / "clinsum" / "ui" / "pages" / "10_records.py"), default_timeout=60).run()
+def test_records_page_imports_an_upload_after_a_preview(page_app, workspace) -> None:
+    at = page_app("10_records.py", workspace, lang="es", timeout=60)
     assert any("No hay registros" in i.value for i in at.info)
     csv = "id,text\nn1,\"Motivo de consulta: fiebre.\nPlan: control.\"\nn2,\n"
     at.file_uploader(key="records.files").set_value(
@@ -87,14 +83,14 @@ def test_records_page_imports_an_upload_after_a_preview(workspace) -> None:
     assert Store.open(workspace).scalar("SELECT id FROM records") == "n1"
 
 
-def test_page_shows_a_message_not_a_traceback_on_failure(workspace, monkeypatch) -> None:
+def test_page_shows_a_message_not_a_traceback_on_failure(page_app, workspace, monkeypatch) -> None:
     import clinsum.records as records
 
     def broken(*_a, **_k):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(records, "list_records", broken)
-    at = AppTest.from_file(str(ROOT / "clinsum" / "ui" / "pages" / "10_records.py"), default_timeout=60).run()
+    at = page_app("10_records.py", workspace, lang="es", timeout=60)
     assert not at.exception
     assert any("inesperadamente" in e.value for e in at.error)
     log = (workspace / "logs" / "ui-errors.log").read_text()

@@ -169,7 +169,7 @@ def test_checker_finds_other_language_raw_identifiers_and_none() -> None:
 
 # -- every page, both languages ----------------------------------------------------------------
 @pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory) -> tuple[Path, set[str]]:
+def content_workspace(tmp_path_factory) -> tuple[Path, set[str]]:
     """A demo workspace with its content (candidates, scores, annotations); the quick methods
     only (lead-k, ROUGE and text statistics), so the module stays fast."""
     import clinsum.demo_content as content
@@ -188,24 +188,18 @@ def demo_workspace(tmp_path_factory) -> tuple[Path, set[str]]:
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
-def test_page_speaks_one_language_and_shows_no_identifier(page, lang, demo_workspace, monkeypatch) -> None:
-    path, record_ids = demo_workspace
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(path))
-    monkeypatch.setenv("CLINSUM_LANG", lang)
-    at = AppTest.from_file(str(page), default_timeout=120).run()
-    assert not at.exception, [e.value for e in at.exception]
+def test_page_speaks_one_language_and_shows_no_identifier(page_app, page, lang, content_workspace) -> None:
+    path, record_ids = content_workspace
+    at = page_app(page.name, path, lang=lang, timeout=120)
     assert not at.error, [e.value for e in at.error]
     texts = visible_texts(at)
     assert len(texts) >= 8, texts  # the page drew content, not just a title
     assert problems(texts, lang, record_ids) == []
 
 
-def test_summarize_ends_done_and_shows_the_summary_once(demo_workspace, monkeypatch) -> None:
-    path, _ids = demo_workspace
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(path))
-    monkeypatch.setenv("CLINSUM_LANG", "es")
-    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")  # nothing listens: extractive only
-    at = AppTest.from_file(str(ROOT / "clinsum" / "ui" / "pages" / "20_summarize.py"), default_timeout=120).run()
+def test_summarize_ends_done_and_shows_the_summary_once(page_app, content_workspace) -> None:
+    path, _ids = content_workspace
+    at = page_app("20_summarize.py", path, lang="es", timeout=120)  # no Ollama: extractive only
     at.selectbox(key="summarize.model.extractive").set_value("lead-k").run()
     at.button(key="summarize.run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -4,9 +4,6 @@ goes."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import PAGES
@@ -14,20 +11,12 @@ from tests.conftest import PAGES
 ALL_PAGES = ["Home.py", *sorted(p.name for p in PAGES.glob("[0-9][0-9]_*.py"))]
 
 
-@pytest.fixture(scope="module")
-def smoke_workspace(demo_template, tmp_path_factory) -> Path:
-    """One copy of the demo workspace for every page here (signing in writes to it)."""
-    path = tmp_path_factory.mktemp("smoke") / "ws"
-    shutil.copytree(demo_template, path)
-    return path
-
-
 def test_the_page_list_is_complete():
     assert len(ALL_PAGES) >= 11 and "70_annotate.py" in ALL_PAGES
 
 
 @pytest.mark.parametrize("page", ALL_PAGES)
-def test_page_renders(page_app, smoke_workspace, page):
-    at = page_app(page, smoke_workspace, annotator="ana")
+def test_page_renders(page_app, module_demo_workspace, page):
+    at = page_app(page, module_demo_workspace, annotator="ana")
     assert not at.error, [e.value for e in at.error]
     assert at.markdown or at.title or at.header  # it drew something

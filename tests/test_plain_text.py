@@ -5,7 +5,6 @@ link or markup (an image would make the browser call an outside server when it i
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
@@ -17,7 +16,6 @@ from clinsum.annotation import annotators
 from clinsum.store import Store
 from tests.fakes.llm_server import LLMServer
 
-PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 BEACON = "http://127.0.0.1:9/beacon.png"
 TITLE = f"![t]({BEACON}) <img src={BEACON}> [link](http://127.0.0.1:9/x) **bold** :red[beacon]"
 MODEL = f"beacon![m]({BEACON})"
@@ -65,17 +63,17 @@ def ws(tmp_path, monkeypatch) -> Store:
     store = build(Store.open(tmp_path / "ws"), with_ratings=False)
     store.execute("UPDATE records SET title = ? || ' ' || id, source = ?", [TITLE, FILE])
     store.execute("UPDATE generations SET model = ?", [MODEL])
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(tmp_path / "ws"))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
     monkeypatch.setattr(annotators, "read_secrets", lambda: {})
     return store
 
 
-def page(name: str, annotator: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGES / name), default_timeout=120)
-    if annotator:
-        at.query_params["annotator"] = annotator
-    return at.run()
+@pytest.fixture
+def page(page_app, ws):
+    """``page(name, annotator=None, host=None)``: a page on the planted workspace."""
+    def make(name: str, annotator: str | None = None, host: str | None = None) -> AppTest:
+        query = {"annotator": annotator} if annotator else {}
+        return page_app(name, ws.root, ollama_host=host, timeout=120, run=False, **query).run()
+    return make
 
 
 def test_helpers_make_any_text_inert():
@@ -87,7 +85,7 @@ def test_helpers_make_any_text_inert():
     assert "<br>" in ui.text_box_html("one\n\ntwo") and "\n" not in ui.text_box_html("one\n\ntwo")
 
 
-def test_records_page_titles_sources_and_uploaded_file_names(ws):
+def test_records_page_titles_sources_and_uploaded_file_names(page, ws):
     at = page("10_records.py")
     assert_inert(at)
     at.file_uploader(key="records.files").set_value(
@@ -95,18 +93,18 @@ def test_records_page_titles_sources_and_uploaded_file_names(ws):
     assert_inert(at)
 
 
-def test_compare_page_titles_and_model_names(ws):
+def test_compare_page_titles_and_model_names(page, ws):
     assert_inert(page("30_compare.py"))
 
 
-def test_explorer_page_model_names(ws):
+def test_explorer_page_model_names(page, ws):
     at = page("40_explorer.py")
     assert not at.exception, [e.value for e in at.exception]
     for value in markdown_values(at):
         assert not raw_markup(value), value
 
 
-def test_annotation_page_titles_in_review_and_pairwise(ws):
+def test_annotation_page_titles_in_review_and_pairwise(page, ws):
     from clinsum import annotation as A
 
     annotators.register(ws, "ana")
@@ -119,12 +117,11 @@ def test_annotation_page_titles_in_review_and_pairwise(ws):
         assert not raw_markup(value), value
 
 
-def test_summarize_page_model_name_and_streamed_answer(ws, monkeypatch):
+def test_summarize_page_model_name_and_streamed_answer(page, ws):
     with LLMServer() as server:
         server.models = [MODEL]
         server.responder = lambda messages, model: ANSWER
-        monkeypatch.setenv("OLLAMA_HOST", server.ollama_host)
-        at = page("20_summarize.py")
+        at = page("20_summarize.py", host=server.ollama_host)
         at.selectbox(key="summarize.strategy").set_value("template")
         at.button(key="summarize.run").click().run()
         assert len(server.calls) == 1

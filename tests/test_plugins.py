@@ -4,7 +4,6 @@ other file changed (the recipes in docs/DEVELOPING.md)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -40,11 +39,9 @@ def plugins(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def workspace(demo_template, tmp_path_factory) -> Path:
+def workspace(module_demo_workspace) -> Path:
     """This module's copy of the session's demo workspace."""
-    path = tmp_path_factory.mktemp("ws") / "ws"
-    shutil.copytree(demo_template, path)
-    return path
+    return module_demo_workspace
 
 
 def test_the_backend_describes_itself_to_the_library(plugins, monkeypatch):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,14 +10,13 @@ from streamlit.testing.v1 import AppTest
 from clinsum.references import batch, list_references
 from tests.fakes.openai_batch_server import BatchServer
 
-PAGE = str(Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages" / "60_references.py")
 KEY = "sk-page-test-0123456789"
 
 
-def _app() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
-    return at
+@pytest.fixture
+def _app(page_app, page_ws):
+    """Opens the page on the workspace (no Ollama), as a fresh session each call."""
+    return lambda: page_app("60_references.py", page_ws.root, timeout=60)
 
 
 def _ok(at: AppTest) -> None:
@@ -28,14 +26,12 @@ def _ok(at: AppTest) -> None:
 
 @pytest.fixture
 def page_ws(demo_store, monkeypatch, tmp_path):
-    monkeypatch.setenv("CLINSUM_WORKSPACE", str(demo_store.root))
-    monkeypatch.setenv("CLINSUM_LANG", "en")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("clinsum.secrets.secrets_files", lambda: [])
     return demo_store
 
 
-def test_without_key_the_page_explains_and_sends_nothing(page_ws, monkeypatch) -> None:
+def test_without_key_the_page_explains_and_sends_nothing(_app, page_ws, monkeypatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     at = _app()
     _ok(at)
@@ -52,7 +48,7 @@ def test_without_key_the_page_explains_and_sends_nothing(page_ws, monkeypatch) -
     assert batch.list_batches(page_ws) == []
 
 
-def test_preview_confirm_send_refresh_results(page_ws, monkeypatch) -> None:
+def test_preview_confirm_send_refresh_results(_app, page_ws, monkeypatch) -> None:
     ids = [r[0] for r in page_ws.execute("SELECT id FROM records ORDER BY id LIMIT 2")]
     with BatchServer(api_key=KEY) as server:
         monkeypatch.setenv("OPENAI_API_KEY", KEY)
@@ -80,7 +76,7 @@ def test_preview_confirm_send_refresh_results(page_ws, monkeypatch) -> None:
         assert any(ids[0] in e.label for e in at.expander)
 
 
-def test_generate_now_through_a_backend(page_ws, monkeypatch) -> None:
+def test_generate_now_through_a_backend(_app, page_ws) -> None:
     from tests.fakes.llm_server import LLMServer
 
     record_id = page_ws.scalar("SELECT id FROM records ORDER BY id LIMIT 1")
@@ -100,7 +96,7 @@ def test_generate_now_through_a_backend(page_ws, monkeypatch) -> None:
     assert len(list_references(page_ws)) == n_before + 1
 
 
-def test_residues_block_the_send_until_masked_and_the_send_log_shows_it(page_ws, monkeypatch) -> None:
+def test_residues_block_the_send_until_masked_and_the_send_log_shows_it(_app, page_ws, monkeypatch) -> None:
     """The fake Batch API counts as outside the hospital: the gate applies, a record with
     possible identifiers left is highlighted and blocked until a person masks them, and the
     send then appears in the page's send log."""

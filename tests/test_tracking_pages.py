@@ -3,29 +3,18 @@ server, the run id and the command that opens a local store, and a note when tra
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import clinsum.plugins  # noqa: F401 - registers every job kind
 from clinsum import jobs, tracking
-from clinsum.demo import load_demo
 from clinsum.store import Store
-
-PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
-
-
-@pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory) -> Store:
-    store = Store.open(tmp_path_factory.mktemp("tracking-pages") / "ws")
-    load_demo(store)
-    return store
 
 
 @pytest.fixture
-def workspace(demo_workspace, monkeypatch) -> Store:
-    store = demo_workspace
+def workspace(module_demo_workspace, monkeypatch) -> Store:
+    """This module's copy of the demo workspace, with tracking on."""
+    store = Store.open(module_demo_workspace)
     monkeypatch.setenv("CLINSUM_WORKSPACE", str(store.root))
     monkeypatch.setenv("CLINSUM_TRACKING", "on")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -41,12 +30,10 @@ def job_with_run(store: Store, kind: str, config: dict, uri: str, run_id: str) -
     return job_id
 
 
-def page(name: str, lang: str, monkeypatch) -> AppTest:
-    monkeypatch.setenv("CLINSUM_LANG", lang)
-    at = AppTest.from_file(str(PAGES / name), default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+@pytest.fixture
+def page(page_app, workspace):
+    """``page(name, lang)``: a page on the tracked workspace."""
+    return lambda name, lang: page_app(name, workspace.root, lang=lang, timeout=120)
 
 
 def captions(at: AppTest) -> str:
@@ -60,10 +47,10 @@ def grid_config(store: Store) -> dict:
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_grids_page_shows_a_local_run_and_how_to_open_it(workspace, monkeypatch, lang):
+def test_grids_page_shows_a_local_run_and_how_to_open_it(page, workspace, lang):
     uri = tracking.default_uri(workspace)
     job_with_run(workspace, "grid", grid_config(workspace), uri, "runlocal0123")
-    at = page("25_grids.py", lang, monkeypatch)
+    at = page("25_grids.py", lang)
     text = captions(at)
     assert "runlocal0123" in text
     assert ("MLflow run:" if lang == "en" else "Ejecución de MLflow:") in text
@@ -71,29 +58,29 @@ def test_grids_page_shows_a_local_run_and_how_to_open_it(workspace, monkeypatch,
     assert ("MLflow tracking: on" if lang == "en" else "Seguimiento en MLflow: activo") in text
 
 
-def test_finetune_page_links_to_a_run_on_a_tracking_server(workspace, monkeypatch):
+def test_finetune_page_links_to_a_run_on_a_tracking_server(page, workspace):
     job_with_run(workspace, "finetune", {"name": "a"}, "http://mlflow.team:5000", "runremote456")
-    at = page("80_finetune.py", "en", monkeypatch)
+    at = page("80_finetune.py", "en")
     buttons = at.get("link_button")
     assert [b.proto.url for b in buttons] == ["http://mlflow.team:5000/#/experiments/7/runs/runremote456"]
     assert "runremote456" in captions(at)
 
 
-def test_explorer_lists_the_runs_and_says_when_mlflow_is_missing(workspace, monkeypatch):
+def test_explorer_lists_the_runs_and_says_when_mlflow_is_missing(page, workspace, monkeypatch):
     job_with_run(workspace, "score", {"metrics": ["rouge"]}, tracking.default_uri(workspace), "runscore789")
     monkeypatch.setattr(tracking, "mlflow_available", lambda: False)
-    at = page("40_explorer.py", "en", monkeypatch)
+    at = page("40_explorer.py", "en")
     frames = at.dataframe
     assert any("runscore789" in frame.value.to_string() for frame in frames)
     assert "MLflow tracking: off, because the mlflow package is not installed" in captions(at)
 
 
-def test_a_tracking_warning_is_shown_with_the_job(workspace, monkeypatch):
+def test_a_tracking_warning_is_shown_with_the_job(page, workspace, monkeypatch):
     monkeypatch.setenv("CLINSUM_TRACKING", "off")
     job_id = jobs.submit(workspace, "grid", grid_config(workspace), title="g", spawn=False)
     ctx = jobs.JobContext(workspace, job_id, {}, jobs.job_dir(workspace, job_id))
     ctx.log(event="warning", source="tracking", message="MLflow tracking stopped (start): refused <b>")
-    at = page("25_grids.py", "en", monkeypatch)
+    at = page("25_grids.py", "en")
     text = captions(at)
     assert "MLflow tracking warning" in text and "refused \\<b\\>" in text  # drawn as plain text
     assert "MLflow tracking: off" in text
