@@ -96,3 +96,23 @@ def test_the_detector_sees_a_circle_through_a_function_level_import(tmp_path):
     graph = {name: imported(name, path, modules) for name, path in modules.items()}
     assert graph["clinsum.c"] == set()
     assert cycles(graph) == [["clinsum.a", "clinsum.b"]]
+
+
+def test_only_the_ui_package_imports_streamlit():
+    outside = []
+    for name, path in module_files().items():
+        if name == "clinsum.ui" or name.startswith("clinsum.ui."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            outside += [name for n in names if n.split(".")[0] == "streamlit"]
+    assert outside == []
+    assert "clinsum.ui.frame" in module_files()  # the scan sees the UI package (and skips it)
+
+
+def test_pages_stay_thin():
+    """Every page but the explorer is at most 150 lines: drawing code lives in ui/*_view.py."""
+    pages = sorted((PACKAGE / "ui" / "pages").glob("[0-9]*_*.py"))
+    long = {p.name: n for p in pages if (n := len(p.read_text(encoding="utf-8").splitlines())) > 150}
+    assert len(pages) >= 10 and set(long) <= {"40_explorer.py"}, long
