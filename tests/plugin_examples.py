@@ -1,5 +1,5 @@
 """A backend, a strategy and a metric written the way DEVELOPING.md's recipes say, for
-``tests/test_plugins.py``: each is registered there (the backend as a lazy ``"module:attr"``
+``tests/pages/test_plugins.py``: each is registered there (the backend as a lazy ``"module:attr"``
 target) and the rest of the program must pick it up with no other file changed."""
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from clinsum.demo import load_demo
 from clinsum.errors import ConfigError
 from clinsum.experiments import submit_grid
 from clinsum.store import Store
+from tests.core.test_grid import grid_toml
 from tests.fakes.llm_server import LLMServer
-from tests.test_grid import grid_toml
 
 pytest.importorskip("mlflow")
 
@@ -231,8 +231,8 @@ def test_a_finetuning_job_is_a_run_with_losses_card_and_adapter(tmp_path, on, sh
     from clinsum.finetune.config import preset
     from clinsum.finetune.job import submit_run
     from clinsum.finetune.models import load_tokenizer
+    from tests.core.test_finetune_train import toy_jsonl
     from tests.fakes.tiny_llama import build_tiny_llama
-    from tests.test_finetune_train import toy_jsonl
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

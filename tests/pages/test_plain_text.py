@@ -9,11 +9,11 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
-from test_explorer_data import build
 
 from clinsum import ui
 from clinsum.annotation import annotators
 from clinsum.store import Store
+from tests.fakes.explorer_data import build
 from tests.fakes.llm_server import LLMServer
 
 BEACON = "http://127.0.0.1:9/beacon.png"

@@ -7,11 +7,11 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from test_explorer_data import build
 
 from clinsum import explorer as ex
 from clinsum.errors import InputError
 from clinsum.store import Store
+from tests.fakes.explorer_data import build
 
 
 @pytest.fixture(scope="module")

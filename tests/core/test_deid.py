@@ -254,7 +254,7 @@ def test_numbers_that_are_not_phones_stay() -> None:
 
 
 def _demo_patients() -> list[tuple[Path, str, str]]:
-    folder = Path(__file__).resolve().parent.parent / "data" / "demo" / "records"
+    folder = Path(__file__).resolve().parents[2] / "data" / "demo" / "records"
     out = []
     for path in sorted(folder.glob("es*.txt")):
         text = path.read_text(encoding="utf-8")

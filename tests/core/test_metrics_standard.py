@@ -22,7 +22,7 @@ from clinsum.metrics.rouge import ROUGE_TYPES, Layout, lcs_positions, rouge_scor
 from clinsum.metrics.tokens import stem_function, tokenize
 from clinsum.text import detect_language
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_metrics import make_pairs  # noqa: E402 - the bench's demo-derived pairs
 
@@ -106,10 +106,9 @@ def test_bootstrap_equals_rouge_score_aggregator_with_the_same_seed():
 
 
 def test_explore_summary_with_intervals(tmp_path, capsys):
-    from test_explorer_data import build
-
     from clinsum.cli import main
     from clinsum.store import Store
+    from tests.fakes.explorer_data import build
 
     build(Store.open(tmp_path / "ws"))
     code = main(["-w", str(tmp_path / "ws"), "explore", "summary", "--metric", "rouge1_f", "--ci",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_explorer_data import build
 
 from clinsum.store import Store
+from tests.fakes.explorer_data import build
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from test_explorer_data import REFERENCES, TEXTS, build
 
 from clinsum import compare as cmp
 from clinsum.errors import InputError, NotFound
 from clinsum.explorer import Filters
 from clinsum.store import Store
+from tests.fakes.explorer_data import REFERENCES, TEXTS, build
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from clinsum.ui.i18n import catalog
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted((ROOT / "clinsum" / "ui" / "pages").glob("[0-9]*_*.py"))
 SNAKE = re.compile(r"(?<![\w./\\:-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w./\\-])")
 RAW_VALUES = {"None", "none", "nan", "NaN", "null", "NULL", "<NA>", "NaT"}

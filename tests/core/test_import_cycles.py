@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "clinsum"
+PACKAGE = Path(__file__).resolve().parents[2] / "clinsum"
 
 
 def module_files() -> dict[str, Path]:

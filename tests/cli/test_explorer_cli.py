@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_explorer_data import build
 
 from clinsum import explorer as ex
 from clinsum.cli import main
 from clinsum.store import Store
+from tests.fakes.explorer_data import build
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from clinsum.errors import InputError
 from clinsum.references import add_reference, get_reference
 from clinsum.store import Store, new_id
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NO_SECRETS: dict = {}
 GOOD = {"accuracy": 4, "clarity": 5, "completeness": 4}
 
