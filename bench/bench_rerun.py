@@ -25,7 +25,7 @@ from clinsum.store import Store
 QUICK = os.environ.get("CLINSUM_BENCH_QUICK") == "1"
 RUNS = 3 if QUICK else 7
 GOAL = 1.2
-PAGES = Path(__file__).resolve().parent.parent / "pages"
+PAGES = Path(__file__).resolve().parent.parent / "clinsum" / "ui" / "pages"
 NAMES = ("10_records.py", "25_grids.py", "70_annotate.py", "80_finetune.py")
 SHARED = Store.shared_connection
 

@@ -22,7 +22,7 @@ from clinsum.store import Store  # noqa: E402
 from tests.fakes.fixtures import llm_server  # noqa: E402, F401 - loopback Ollama/OpenAI server
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ROOT / "pages"
+PAGES = ROOT / "clinsum" / "ui" / "pages"
 SHARED = ROOT.parent / "shared"
 MEDDOCAN = SHARED / "data" / "meddocan"
 
@@ -52,6 +52,14 @@ def demo_workspace(demo_template: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def module_demo_workspace(demo_template: Path, tmp_path_factory) -> Path:
+    """This test module's own copy of the demo workspace, shared by its tests."""
+    target = tmp_path_factory.mktemp("module-demo") / "ws"
+    shutil.copytree(demo_template, target)
+    return target
+
+
 @pytest.fixture
 def demo_store(demo_workspace: Path) -> Store:
     """A workspace with the demo records and references loaded (this test's own copy)."""
@@ -61,7 +69,7 @@ def demo_store(demo_workspace: Path) -> Store:
 @pytest.fixture
 def page_app(monkeypatch) -> Callable[..., object]:
     """``page_app(page, workspace, lang="en", ollama_host=None, timeout=90, run=True, **query)``:
-    an AppTest of ``pages/<page>`` (or ``Home.py``) on ``workspace``; ``ollama_host`` (default:
+    an AppTest of ``clinsum/ui/pages/<page>`` (or ``Home.py``) on ``workspace``; ``ollama_host`` (default:
     a port where nothing listens, so no Ollama) and query parameters set; run once and checked
     for exceptions unless ``run=False``."""
     from streamlit.testing.v1 import AppTest

@@ -1,5 +1,5 @@
 """A backend, a strategy and a metric written the way DEVELOPING.md's recipes say, for
-``tests/test_plugins.py``: each is registered there (the backend as a lazy ``"module:attr"``
+``tests/pages/test_plugins.py``: each is registered there (the backend as a lazy ``"module:attr"``
 target) and the rest of the program must pick it up with no other file changed."""
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class EchoBackend(Backend):
     needs = "Nothing."
     default_concurrency = 5
     preference = 0  # preferred over every built-in backend
+    server_setting = "url"  # the key server_config fills; a grid's endpoints replace it
 
     @classmethod
     def list_models(cls, **config: Any) -> list[str]:
@@ -40,7 +41,7 @@ class EchoBackend(Backend):
 
     @classmethod
     def server_config(cls) -> dict[str, Any]:
-        return {"url": ECHO_URL}
+        return {cls.server_setting: ECHO_URL}
 
     @classmethod
     def settings_key(cls) -> str:

@@ -145,6 +145,9 @@ class Backend(ABC):
     concurrency_tunable: ClassVar[bool] = True
     #: rank among available backends when a page picks a default (lower first; None: never)
     preference: ClassVar[int | None] = None
+    #: the config key naming its server (``host``, ``base_url``): what ``server_config`` fills
+    #: and each of a grid's ``endpoints`` replaces; None: it has no server
+    server_setting: ClassVar[str | None] = None
 
     @classmethod
     def label_key(cls) -> str:

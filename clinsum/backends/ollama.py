@@ -66,10 +66,11 @@ class OllamaBackend(Backend):
              "OLLAMA_HOST), and pull a model, e.g. `ollama pull phi4`.")
     default_concurrency = 2
     preference = 1
+    server_setting = "host"
 
     @classmethod
     def server_config(cls) -> dict[str, Any]:
-        return {"host": default_host()}
+        return {cls.server_setting: default_host()}
 
     @classmethod
     def settings_key(cls) -> str:

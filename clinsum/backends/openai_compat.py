@@ -53,6 +53,7 @@ class _OpenAIBase(Backend):
 
     key_required: ClassVar[bool] = True
     extended_sampling: ClassVar[bool] = False  # top_k / repetition_penalty in the body
+    server_setting = "base_url"
 
     @classmethod
     def settings_key(cls) -> str:
@@ -238,7 +239,7 @@ class OpenAICompatibleBackend(_OpenAIBase):
     @classmethod
     def server_config(cls) -> dict[str, Any]:
         url = os.environ.get("OPENAI_BASE_URL")
-        return {"base_url": url} if url else {}
+        return {cls.server_setting: url} if url else {}
 
     @classmethod
     def settings_key(cls) -> str:

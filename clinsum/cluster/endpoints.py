@@ -17,19 +17,17 @@ from typing import Any
 
 from clinsum.errors import ConfigError
 
-#: the backend setting an endpoint URL fills, by backend name (a backend class may say its own
-#: with an ``endpoint_key`` attribute)
-ENDPOINT_KEYS = {"ollama": "host", "openai": "base_url", "openai-compatible": "base_url"}
 #: backends that run the model in the worker's own process (they ask the cluster for a GPU)
 LOCAL_MODEL_BACKENDS = {"transformers"}
 
 
 def endpoint_key(backend: str) -> str | None:
-    """The setting an endpoint URL goes to for ``backend`` (None: it has no server)."""
+    """The setting an endpoint URL goes to for ``backend``: the backend's own
+    ``server_setting``, the key its ``server_config`` fills (None: it has no server)."""
     from clinsum.backends import BACKENDS
 
     cls = BACKENDS.get(backend) if backend in BACKENDS else None
-    return getattr(cls, "endpoint_key", None) or ENDPOINT_KEYS.get(backend)
+    return getattr(cls, "server_setting", None)
 
 
 def uses_local_model(backend: str) -> bool:

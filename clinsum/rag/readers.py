@@ -15,7 +15,7 @@ from pathlib import Path
 
 from clinsum.errors import InputError
 from clinsum.records.encoding import decode_bytes
-from clinsum.records.tables import CsvRows, Item, RowProblem, json_lines
+from clinsum.records.tables import CsvRows, Item, ParquetRows, RowProblem, json_lines
 
 __all__ = ["SUFFIXES", "Item", "RowProblem", "columns_of", "count_units", "iter_rows"]
 
@@ -25,9 +25,7 @@ SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
 def count_units(path: Path) -> int:
     """How many lines (rows for Parquet) the file has: the progress total."""
     if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
+        return ParquetRows(path, path.name).num_rows
     count, last = 0, b"\n"
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -54,7 +52,7 @@ def iter_rows(path: str | Path) -> Iterator[Item]:
         raise InputError(f"{path.name}: unsupported file type {suffix!r}.",
                          hint="Use .csv, .tsv, .jsonl, .json or .parquet.")
     if suffix == ".parquet":
-        yield from _parquet(path)
+        yield from ParquetRows(path, path.name)
         return
     with _open_text(path) as handle:
         if suffix in (".csv", ".tsv"):
@@ -99,17 +97,3 @@ def _json(handle: io.TextIOBase) -> Iterator[Item]:
         return
     yield from json_lines(handle)
 
-
-def _parquet(path: Path) -> Iterator[Item]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{path.name}: not a readable Parquet file ({exc}).") from None
-    number = 0
-    for batch in parquet.iter_batches(batch_size=2048):
-        for row in batch.to_pylist():
-            number += 1
-            yield number, row

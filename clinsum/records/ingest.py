@@ -27,7 +27,7 @@ from clinsum.config import env_int
 from clinsum.errors import InputError
 from clinsum.records.encoding import decode_bytes
 from clinsum.records.sections import split_sections
-from clinsum.records.tables import CsvRows, RowProblem, json_lines
+from clinsum.records.tables import CsvRows, ParquetRows, RowProblem, json_lines
 from clinsum.store import Store, new_id, to_json
 from clinsum.text import detect_language, normalize
 
@@ -203,7 +203,8 @@ def read_table(name: str, data: bytes, source: str | None = None) -> tuple[Rows,
     source = source or name
     suffix = Path(name).suffix.lower()
     if suffix == ".parquet":
-        return _parquet_rows(data, name), []
+        table = ParquetRows(data, name)
+        return [(0, dict.fromkeys(table.header)), *table], []
     if suffix in {".csv", ".tsv", ".jsonl", ".ndjson", ".json"}:
         text, _ = decode_bytes(data, name)
         if suffix in {".csv", ".tsv"}:
@@ -247,18 +248,6 @@ def _json_rows(text: str, whole: bool, source: str) -> tuple[Rows, list[Problem]
         else:
             rows.append((number, item))
     return rows, problems
-
-
-def _parquet_rows(data: bytes, name: str) -> Rows:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(io.BytesIO(data))
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{name}: not a readable Parquet file ({exc}).") from None
-    return [(0, dict.fromkeys(table.column_names))] + [
-        (i, row) for i, row in enumerate(table.to_pylist(), start=1)]
 
 
 def columns_of(rows: Rows) -> list[str]:

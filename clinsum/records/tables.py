@@ -1,4 +1,5 @@
-"""The rows of a CSV/TSV or JSON Lines text, one at a time, with their line numbers: shared by
+"""The rows of a CSV/TSV or JSON Lines text or a Parquet file, one at a time, with their line
+(row) numbers: shared by
 record import (:mod:`clinsum.records.ingest`) and knowledge-base ingestion
 (:mod:`clinsum.rag.readers`). A row that cannot be read is a :class:`RowProblem`, never an
 exception, so each caller decides whether one bad line stops it."""
@@ -10,7 +11,10 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from clinsum.errors import InputError
 
 csv.field_size_limit(50_000_000)
 
@@ -80,3 +84,29 @@ def json_lines(lines: Iterable[str]) -> Iterator[Item]:
             yield number, RowProblem(number, f"not valid JSON ({getattr(exc, 'msg', exc)})")
             continue
         yield number, obj if isinstance(obj, dict) else RowProblem(number, "a JSON line must be an object")
+
+
+class ParquetRows:
+    """A Parquet file's (a path, or its bytes) column names (``header``) and row count and,
+    iterated, its rows as dicts numbered from 1, read ``batch_size`` rows at a time. A file
+    that is not Parquet raises :class:`InputError` naming ``name``."""
+
+    def __init__(self, source: str | Path | bytes, name: str, batch_size: int = 2048) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+        try:
+            self.file = pq.ParquetFile(handle)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{name}: not a readable Parquet file ({exc}).") from None
+        self.header: list[str] = list(self.file.schema_arrow.names)
+        self.num_rows: int = self.file.metadata.num_rows
+        self.batch_size = batch_size
+
+    def __iter__(self) -> Iterator[Item]:
+        number = 0
+        for batch in self.file.iter_batches(batch_size=self.batch_size):
+            for row in batch.to_pylist():
+                number += 1
+                yield number, row

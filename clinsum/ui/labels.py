@@ -4,7 +4,7 @@
 ``display_table(df, lang)`` renames the columns and translates the values of a table;
 ``glossary(names, lang)``: what each metric measures, its range, and which way is better
 (directions from the metric registry). A name with no string stays as it is, so a gap is
-visible (and caught by ``tests/test_pages_i18n.py``), never a crash.
+visible (and caught by ``tests/pages/test_pages_i18n.py``), never a crash.
 """
 
 from __future__ import annotations

@@ -1,0 +1,65 @@
+"""Every UI string used in the code exists in Spanish and English; every page has a title."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from clinsum.ui.i18n import catalog, translate
+
+ROOT = Path(__file__).resolve().parents[2]
+LITERAL = re.compile(r"""\bt\(\s*["']([a-z0-9_]+(?:\.[a-z0-9_]+)+)["']""")
+
+
+def used_keys() -> dict[str, str]:
+    found = {}
+    for path in [*ROOT.glob("clinsum/**/*.py"), ROOT / "Home.py"]:
+        for key in LITERAL.findall(path.read_text(encoding="utf-8")):
+            found[key] = path.name
+    return found
+
+
+def test_every_literal_key_is_translated() -> None:
+    strings = catalog()
+    missing = {k: f for k, f in used_keys().items() if k not in strings}
+    assert missing == {}
+
+
+def test_every_string_has_both_languages() -> None:
+    empty = [k for k, (es, en) in catalog().items() if not es.strip() or not en.strip()]
+    assert empty == []
+
+
+def test_every_page_has_a_title_and_a_home_line() -> None:
+    for path in ROOT.glob("clinsum/ui/pages/[0-9]*_*.py"):
+        name = path.stem.split("_", 1)[1]
+        assert f"nav.{name}" in catalog(), path.name
+        if name != "home":
+            assert f"home.page.{name}" in catalog(), path.name
+
+
+def test_missing_key_shows_itself_and_params_format() -> None:
+    assert translate("no.such.key", "en") == "no.such.key"
+    assert translate("records.found", "en", n=3) == "3 records"
+    assert translate("records.found", "es", n=3) == "3 registros"
+
+
+def test_every_builtin_strategy_is_described_in_both_languages() -> None:
+    import clinsum.plugins  # noqa: F401 - registers every strategy
+    from clinsum.strategies.base import STRATEGIES
+
+    names = STRATEGIES.names()
+    assert {"template", "by_parts", "rag_multi"} <= set(names)
+    assert [n for n in names if f"strategy.{n}.description" not in catalog()] == []
+
+
+def test_batch_statuses_read_in_the_users_language() -> None:
+    from clinsum.references import batch
+    from clinsum.ui.labels import value_label
+
+    assert value_label("status", "in_progress", "es") == "en curso"
+    assert value_label("status", "in_progress", "en") == "in progress"
+    assert value_label("status", None, "es") == "—"
+    statuses = set(re.findall(r"status=\"(\w+)\"|status = '(\w+)'", Path(batch.__file__).read_text()))
+    for status in {s for pair in statuses for s in pair if s} - {"pending", "done", "retried"}:
+        assert value_label("status", status, "es") != status, status
