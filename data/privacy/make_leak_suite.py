@@ -1,6 +1,6 @@
 """Writes leak_suite.jsonl: hand-written snippets and the identifiers each one contains.
 
-Every identifier must be gone from what the privacy gate lets out (tests/test_privacy_leaks.py,
+Every identifier must be gone from what the privacy gate lets out (tests/core/test_privacy_leaks.py,
 bench/bench_privacy.py). Snippets marked ``why`` are the examples listed in issue 12.
 Run: ``python data/privacy/make_leak_suite.py``.
 """
