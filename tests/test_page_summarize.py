@@ -116,3 +116,38 @@ def test_page_asks_the_next_server_of_the_model_when_the_first_fails(monkeypatch
         assert not at.exception and not at.error, [e.value for e in at.error]
         assert len(second.calls) == 1
         assert "Resumen:" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_local_model_run_lists_its_steps_load_then_generation(monkeypatch, workspace, tmp_path):
+    """A single-stage run says what it waits for: the model's load, then its generation."""
+    from clinsum.backends.transformers_local import clear_cache
+    from tests.fakes.tiny_llama import build_tiny_llama
+
+    clear_cache()
+    model = build_tiny_llama(tmp_path / "tiny")
+    at = _app(monkeypatch, workspace, free_port_url())
+    at.selectbox(key="summarize.backend").set_value("transformers").run()
+    at.text_input(key="summarize.model_free.transformers").set_value(str(model))
+    at.selectbox(key="summarize.strategy").set_value("template")
+    at.number_input(key="summarize.max_tokens").set_value(16)
+    at.button(key="summarize.run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    lines = [m.value for m in at.status[0].markdown]
+    assert lines[0].startswith("Loading the model tiny (") and lines[1].startswith("Generating: a "), lines
+    assert at.status[0].label.startswith("Summary ready in")
+
+
+def test_an_extractive_run_lists_embedding_and_selection_in_spanish(monkeypatch, workspace):
+    monkeypatch.setenv("CLINSUM_WORKSPACE", str(workspace))
+    monkeypatch.setenv("OLLAMA_HOST", free_port_url())
+    monkeypatch.setenv("CLINSUM_LANG", "es")
+    at = AppTest.from_file(PAGE, default_timeout=90).run()
+    at.selectbox(key="summarize.backend").set_value("extractive").run()
+    at.selectbox(key="summarize.model.extractive").set_value("minilm-textrank")
+    at.selectbox(key="summarize.record").set_value("es09_digestivo_cirrosis")
+    at.button(key="summarize.run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    lines = [m.value for m in at.status[0].markdown]
+    steps = [line.split(" ")[0] for line in lines if line.endswith("…")]
+    assert steps[-2:] == ["Calculando", "Seleccionando"], lines  # (after "Cargando" on first use)
+    assert lines[-1].startswith("Etapa «extractive» lista en"), lines

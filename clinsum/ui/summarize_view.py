@@ -1,5 +1,6 @@
 """The summarize page's sections: the text to summarize, decoding settings, the custom
-strategy editor and the last result (kept across reruns, with its save button)."""
+strategy editor, the steps of a run and the last result (kept across reruns, with its save
+button)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ from clinsum.strategies.custom import save_custom
 from clinsum.ui import rag_view
 
 K = "summarize."
+
+
+def show_step(progress, step: str, info: dict) -> None:
+    """A backend's step (:meth:`clinsum.backends.base.Backend.step`) as the status label and
+    as a line in it, so the steps stay listed once the run is over."""
+    text = ui.t(f"summarize.step.{step}", **info)
+    progress.update(label=text)
+    progress.write(text)
 
 
 def pick_record(store) -> Record | None:

@@ -186,6 +186,9 @@ STRINGS = {
     "summarize.failed": ("El resumen no se pudo generar", "The summary could not be generated"),
     "summarize.step.load": ("Cargando el modelo de embeddings…", "Loading the embedding model…"),
     "summarize.step.embed": ("Calculando embeddings de {sentences} frases…", "Embedding {sentences} sentences…"),
+    "summarize.step.load_model": ("Cargando el modelo {model} ({device})…", "Loading the model {model} ({device})…"),
+    "summarize.step.generate": ("Generando: {prompt} tokens de entrada, hasta {tokens} tokens nuevos ({device})…",
+                                "Generating: a {prompt}-token prompt, up to {tokens} new tokens ({device})…"),
     "summarize.step.select": ("Seleccionando frases entre {sentences}…", "Selecting among {sentences} sentences…"),
     "summarize.tiny_note": (
         "Texto de demostración: el modelo diminuto tiene pesos aleatorios, así que su salida no "
