@@ -13,6 +13,7 @@ from clinsum.finetune.adapters import list_adapters
 from clinsum.store import Store
 from tests.fakes.preference_set import ANSWERS, build_preference_workspace
 from tests.fakes.tiny_llama import build_tiny_llama
+from tests.test_finetune_page import charts_speak_both_languages
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "80_finetune.py")
 
@@ -38,7 +39,7 @@ def no_errors(at: AppTest, *context) -> None:
 
 
 @pytest.mark.slow
-def test_preference_tab_from_judgements_to_adapter_grid_and_round(app) -> None:
+def test_preference_tab_from_judgements_to_adapter_grid_and_round(app, monkeypatch) -> None:
     at, store = app
     assert any("Rule: a pair is used" in i.value for i in at.info)
     at.button(key="preference.preview_btn").click().run()
@@ -61,6 +62,7 @@ def test_preference_tab_from_judgements_to_adapter_grid_and_round(app) -> None:
     no_errors(at)
     assert any("Adapter ready (dpo): preference accuracy" in s.value for s in at.success)
     assert any("Preference accuracy on the held-out pairs" in c.value for c in at.caption)
+    charts_speak_both_languages(monkeypatch, at_least=3)  # margin, accuracy, loss
     adapter = next(a for a in list_adapters(store) if a["job_id"] == job_id)
     assert adapter["config"]["kind"] == "preference" and adapter["config"]["val_records"]
     assert adapter["results"]["preference_accuracy_after"] > adapter["results"]["preference_accuracy_before"]
