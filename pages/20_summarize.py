@@ -83,7 +83,7 @@ with ui.guard():
 
         on_stage = ui.OnScriptThread(lambda stage: progress.write(
             ui.t("summarize.stage_done", name=stage.name, seconds=stage.seconds)))
-        on_step = ui.OnScriptThread(lambda step, info: summarize_view.show_step(progress, step, info))
+        on_step = ui.OnScriptThread(summarize_view.StepLines(progress))
         steps = {"progress": lambda step, **info: on_step(step, info)}  # Backend.step
         live = st.empty()  # the streamed text, replaced by the result below once done
         try:

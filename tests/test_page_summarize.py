@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def test_a_local_model_run_lists_its_steps_load_then_generation(monkeypatch, wor
     at.number_input(key="summarize.max_tokens").set_value(16)
     at.button(key="summarize.run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    lines = [m.value for m in at.status[0].markdown]
+    lines = [m.value.replace("\\", "") for m in at.status[0].markdown]  # drawn Markdown-escaped
     assert lines[0].startswith("Loading the model tiny (") and lines[1].startswith("Generating: a "), lines
     assert at.status[0].label.startswith("Summary ready in")
 
@@ -147,7 +148,9 @@ def test_an_extractive_run_lists_embedding_and_selection_in_spanish(monkeypatch,
     at.selectbox(key="summarize.record").set_value("es09_digestivo_cirrosis")
     at.button(key="summarize.run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    lines = [m.value for m in at.status[0].markdown]
+    lines = [m.value.replace("\\", "") for m in at.status[0].markdown]
     steps = [line.split(" ")[0] for line in lines if line.endswith("…")]
     assert steps[-2:] == ["Calculando", "Seleccionando"], lines  # (after "Cargando" on first use)
+    embedded = next(line for line in lines if line.startswith("Calculando"))
+    assert re.fullmatch(r"Calculando embeddings: (\d+) de \1 frases…", embedded), embedded  # one line, at its end
     assert lines[-1].startswith("Etapa «extractive» lista en"), lines

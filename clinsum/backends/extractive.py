@@ -87,8 +87,8 @@ def sentence_vectors(texts: list[str], progress: Callable[..., None] | None = No
         if encoder.cache_info().currsize == 0:
             progress("load")
             encoder()
-        progress("embed", sentences=len(texts))
-    vectors = embed(texts)
+        progress("embed", done=0, sentences=len(texts))
+    vectors = embed(texts, progress=(lambda done, n: progress("embed", done=done, sentences=n)) if progress else None)
     _VECTORS[digest] = vectors
     while len(_VECTORS) > _VECTORS_KEPT:
         _VECTORS.popitem(last=False)

@@ -25,12 +25,20 @@ from clinsum.ui import rag_view
 K = "summarize."
 
 
-def show_step(progress, step: str, info: dict) -> None:
-    """A backend's step (:meth:`clinsum.backends.base.Backend.step`) as the status label and
-    as a line in it, so the steps stay listed once the run is over."""
-    text = ui.t(f"summarize.step.{step}", **info)
-    progress.update(label=text)
-    progress.write(text)
+class StepLines:
+    """A backend's steps (:meth:`clinsum.backends.base.Backend.step`) in a status: the label,
+    and one line per step (a step reported again, e.g. sentences embedded so far, rewrites its
+    line), so the steps stay listed once the run is over."""
+
+    def __init__(self, progress) -> None:
+        self.progress, self.step, self.line = progress, None, None
+
+    def __call__(self, step: str, info: dict) -> None:
+        text = ui.t(f"summarize.step.{step}", **info)
+        self.progress.update(label=text)
+        if step != self.step:
+            self.step, self.line = step, self.progress.empty()
+        self.line.markdown(ui.plain(text))
 
 
 def pick_record(store) -> Record | None:
