@@ -1,6 +1,5 @@
 """The summarize page's sections: the text to summarize, decoding settings, the custom
-strategy editor, the steps of a run and the last result (kept across reruns, with its save
-button)."""
+strategy editor and the last result (kept across reruns, with its save button)."""
 
 from __future__ import annotations
 
@@ -23,22 +22,6 @@ from clinsum.strategies.custom import save_custom
 from clinsum.ui import rag_view
 
 K = "summarize."
-
-
-class StepLines:
-    """A backend's steps (:meth:`clinsum.backends.base.Backend.step`) in a status: the label,
-    and one line per step (a step reported again, e.g. sentences embedded so far, rewrites its
-    line), so the steps stay listed once the run is over."""
-
-    def __init__(self, progress) -> None:
-        self.progress, self.step, self.line = progress, None, None
-
-    def __call__(self, step: str, info: dict) -> None:
-        text = ui.t(f"summarize.step.{step}", **info)
-        self.progress.update(label=text)
-        if step != self.step:
-            self.step, self.line = step, self.progress.empty()
-        self.line.markdown(ui.plain(text))
 
 
 def pick_record(store) -> Record | None:
