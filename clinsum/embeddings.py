@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -71,12 +72,24 @@ def bulk_precision() -> str:
 
 
 def embed(texts: list[str], model: str | None = None, batch_size: int = 64,
-          precision: str = "fp32") -> np.ndarray:
+          precision: str = "fp32", progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """L2-normalized embeddings, one row per text (float32).
 
     ``precision``: ``fp32`` (exact, the default: queries, BERTScore), ``bf16`` (autocast, for
-    bulk passages) or ``auto`` (:func:`bulk_precision`).
+    bulk passages) or ``auto`` (:func:`bulk_precision`). ``progress(done, total)``, when given,
+    is called after every two batches: the texts are then encoded longest first in chunks of
+    whole batches, the order the encoder itself uses, so the batches (and, up to rounding, the
+    vectors) are those of one call.
     """
+    if progress is not None and texts:
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        step = 2 * batch_size
+        for start in range(0, len(order), step):
+            chunk = order[start:start + step]
+            out[chunk] = embed([texts[i] for i in chunk], model, batch_size, precision, None)
+            progress(min(start + step, len(texts)), len(texts))
+        return out
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     import torch

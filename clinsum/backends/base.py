@@ -175,6 +175,14 @@ class Backend(ABC):
         self._clients: dict[Any, Any] = {}
         self._clients_lock = threading.Lock()
 
+    def step(self, name: str, **info: Any) -> None:
+        """Say that step ``name`` of a call starts (``config["progress"]``, when given, is called
+        with it and its details; pages draw ``summarize.step.<name>``): for the waits of a
+        single-stage run, e.g. loading a model, embedding, selecting, generating."""
+        progress = self.config.get("progress")
+        if progress:
+            progress(name, **info)
+
     def cached_client(self, key: Any, make: Callable[[], Any]) -> Any:
         """The client made by ``make`` for ``key`` (e.g. a timeout), made once: parallel calls
         asking together share it instead of each building one (TLS set-up, a new pool)."""

@@ -17,8 +17,9 @@ their length and write ``Heading:`` + the chosen sentences in record order.
 Only what the backend uses is stored with a summary: no strategy prompt, no temperature
 (see :func:`clinsum.generation.generation_row`). Speed: one embedding pass over the record's
 distinct sentences (the vectors of the last records are kept, so MMR and TextRank on the same
-record embed it once); ``config["progress"]``, when given, is called with a stage name
-(``load``, ``embed``, ``select``) and its details, so a page can say what is happening.
+record embed it once); ``config["progress"]``, when given, is called with a step name
+(``load``, ``embed``, ``select``, see :meth:`Backend.step`) and its details, so a page can say
+what is happening.
 
 Word budget: ``config["max_words"]``, else ``min(0.75 × max_new_tokens, max(80, ratio ×
 record words))`` with ``ratio`` (config, default 0.25); headings count towards it.
@@ -86,8 +87,8 @@ def sentence_vectors(texts: list[str], progress: Callable[..., None] | None = No
         if encoder.cache_info().currsize == 0:
             progress("load")
             encoder()
-        progress("embed", sentences=len(texts))
-    vectors = embed(texts)
+        progress("embed", done=0, sentences=len(texts))
+    vectors = embed(texts, progress=(lambda done, n: progress("embed", done=done, sentences=n)) if progress else None)
     _VECTORS[digest] = vectors
     while len(_VECTORS) > _VECTORS_KEPT:
         _VECTORS.popitem(last=False)
@@ -173,14 +174,12 @@ class ExtractiveBackend(Backend):
         candidates = self._drop_repeats(found)  # before embedding: copies cost nothing
         for order, cand in enumerate(candidates):
             cand.order = order
-        progress = self.config.get("progress")
         t_embed = time.perf_counter()
         lead = METHODS[self.model] == "lead"
         vectors = (np.zeros((len(candidates), 1), dtype=np.float32) if lead
-                   else sentence_vectors([c.text for c in candidates], progress))
+                   else sentence_vectors([c.text for c in candidates], self.step))
         t_select = time.perf_counter()
-        if progress:
-            progress("select", sentences=len(candidates))
+        self.step("select", sentences=len(candidates))
         keep = list(range(len(candidates))) if lead else self._drop_near_duplicates(vectors)
         dropped = len(found) - len(keep)
         budget = word_budget(len(words(text)), options, self.config)

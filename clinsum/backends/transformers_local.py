@@ -7,6 +7,8 @@ float32 on CPU). The prompt comes from the tokenizer's chat template, or a plain
 ``Role: text`` prompt when it has none. Decoding: greedy, beam (``num_beams``), top-k,
 top-p, temperature, repetition penalty, seed, stop strings. Models load once per
 (model, adapter, device) and are shared by every backend instance in the process.
+Steps (``config["progress"]``, see :meth:`Backend.step`): ``load_model`` before a model is
+loaded, ``generate`` when its prompt is ready.
 """
 
 from __future__ import annotations
@@ -232,6 +234,8 @@ class TransformersBackend(Backend):
         key_known = (self.model, self.config.get("adapter") or "",
                      pick_device(self.config.get("device")))
         cached = key_known in _cache
+        if not cached:
+            self.step("load_model", model=Path(self.model).name or self.model, device=key_known[2])
         return load_model(self.model, self.config.get("adapter"), self.config.get("device"),
                           self.config.get("dtype")), not cached
 
@@ -265,6 +269,7 @@ class TransformersBackend(Backend):
         loaded, fresh = self._loaded()
         inputs, templated = self._inputs(loaded, messages)
         n_prompt = int(inputs["input_ids"].shape[1])
+        self.step("generate", prompt=n_prompt, tokens=options.max_new_tokens, device=loaded.device)
         with loaded.lock, torch.inference_mode():
             if options.seed is not None:
                 set_seed(options.seed)
@@ -288,6 +293,7 @@ class TransformersBackend(Backend):
             loaded, fresh = self._loaded()
             inputs, templated = self._inputs(loaded, messages)
             n_prompt = int(inputs["input_ids"].shape[1])
+            self.step("generate", prompt=n_prompt, tokens=options.max_new_tokens, device=loaded.device)
             holder.update(loaded=loaded, fresh=fresh, templated=templated, n_prompt=n_prompt)
             streamer = TextIteratorStreamer(loaded.tokenizer, skip_prompt=True,
                                             skip_special_tokens=True, timeout=options.timeout)

@@ -26,7 +26,8 @@ import hashlib
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -100,14 +101,34 @@ _cache_lock = threading.Lock()
 VECTOR_CACHE_SIZE = 50_000
 
 
+_steps = threading.local()  # .progress: this thread's step callback while ``reporting``
+
+
+@contextmanager
+def reporting(progress: Callable[..., None] | None) -> Iterator[None]:
+    """While inside, :func:`bundled_embedder` on this thread reports its steps to ``progress``
+    (``load`` before the model loads, ``embed`` with ``done`` / ``sentences`` as it goes)."""
+    before = getattr(_steps, "progress", None)
+    _steps.progress = progress
+    try:
+        yield
+    finally:
+        _steps.progress = before
+
+
 def bundled_embedder(texts: list[str]) -> np.ndarray:
     """MiniLM vectors for ``texts``; each distinct text is embedded once per process."""
     with _cache_lock:
         missing = list(dict.fromkeys(t for t in texts if t not in _vector_cache))
     if missing:
-        from clinsum.embeddings import embed
+        from clinsum.embeddings import embed, encoder
 
-        vectors = embed(missing)
+        progress = getattr(_steps, "progress", None)
+        if progress and encoder.cache_info().currsize == 0:
+            progress("load")
+            encoder()
+        counted = (lambda done, n: progress("embed", done=done, sentences=n)) if progress else None
+        vectors = embed(missing, progress=counted)
         with _cache_lock:
             for text, vector in zip(missing, vectors, strict=True):
                 _vector_cache[text] = vector

@@ -8,10 +8,11 @@ overturn) is an annotation (``item_kind = 'evidence'``, one per annotator and se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from clinsum.errors import InputError, NotFound
-from clinsum.evidence.alignment import LABELS, Alignment, Embedder, align, content_hash
+from clinsum.evidence.alignment import LABELS, Alignment, Embedder, align, content_hash, reporting
 from clinsum.store import Store, from_json, new_id, to_json
 
 TARGET_KINDS = ("generation", "reference")
@@ -38,14 +39,17 @@ def stored_alignment(store: Store, target_kind: str, target_id: str) -> tuple[st
 
 
 def get_alignment(store: Store, target_kind: str, target_id: str,
-                  embedder: Embedder | None = None) -> Alignment:
-    """The current alignment of a target: stored if its inputs are unchanged, else recomputed."""
+                  embedder: Embedder | None = None,
+                  progress: Callable[..., None] | None = None) -> Alignment:
+    """The current alignment of a target: stored if its inputs are unchanged, else recomputed
+    (``progress(step, **info)``: the bundled embedder's ``load`` and ``embed`` steps)."""
     summary, record_id, record = target_texts(store, target_kind, target_id)
     digest = content_hash(summary, record)
     stored = stored_alignment(store, target_kind, target_id)
     if stored and stored[0] == digest:
         return stored[1]
-    alignment = align(summary, record, embedder)  # slow part: no lock held
+    with reporting(progress):
+        alignment = align(summary, record, embedder)  # slow part: no lock held
     store.execute(
         "INSERT INTO evidence_alignments (target_kind, target_id, record_id, content_hash, version,"
         " alignment) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (target_kind, target_id) DO UPDATE SET"

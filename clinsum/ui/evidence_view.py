@@ -11,6 +11,7 @@ import streamlit as st
 from clinsum import ui
 from clinsum.evidence import LABELS, Alignment, get_alignment, label_reviews, review_label
 from clinsum.evidence.stored import is_current, target_texts
+from clinsum.ui.steps import StepLines
 
 COLOURS = {"supported": "#d3f9d8", "partly_supported": "#fff3bf", "unsupported": "#ffe8cc",
            "contradicted": "#ffc9c9"}
@@ -86,8 +87,14 @@ def panel(store, target_kind: str, target_id: str, key: str, annotator: str | No
         if not st.button(ui.t("evidence.align"), key=f"{key}.align"):
             return None
         st.session_state[f"{key}.go"] = True
-    with st.spinner(ui.t("evidence.computing")):
+    if is_current(store, target_kind, target_id):
         alignment = get_alignment(store, target_kind, target_id)
+    else:  # embedding the record (and loading the model on first use) takes seconds: say so
+        status = st.status(ui.t("evidence.computing"), expanded=False)
+        steps = StepLines(status)
+        alignment = get_alignment(store, target_kind, target_id,
+                                  progress=lambda step, **info: steps(step, info))
+        status.update(label=ui.t("evidence.computed", n=len(alignment.sentences)), state="complete")
     _, _, record = target_texts(store, target_kind, target_id)
     legend()
     if not alignment.sentences:

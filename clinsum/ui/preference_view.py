@@ -20,6 +20,7 @@ from clinsum.finetune.config import CHOICES, PRESETS
 from clinsum.finetune.datasets import list_datasets
 from clinsum.finetune.dpo import METHODS, PreferenceConfig, preference_preset
 from clinsum.finetune.tiny import local_models
+from clinsum.ui import charts
 
 K = "preference."
 
@@ -210,19 +211,11 @@ def preference_tab(store) -> None:
 # -- curves (drawn by the watch tab for preference jobs) -----------------------------------------
 def draw_curves(train: list[dict], evals: list[dict]) -> None:
     """Reward margin (train + held-out) and held-out preference accuracy (likelihood + reward)."""
-    margin = pd.DataFrame(train)[["step", "reward_margin"]].rename(columns={"reward_margin": "train"}).set_index("step")
-    scored = [e for e in evals if e.get("reward_margin") is not None]
-    if scored:
-        margin = margin.join(pd.DataFrame(scored).set_index("step")[["reward_margin"]].rename(
-            columns={"reward_margin": "validation"}), how="outer")
     st.caption(ui.t("preference.chart.margin"))
-    st.line_chart(margin)
+    st.plotly_chart(charts.margin_figure(train, evals), key="finetune.chart.margin")
     if evals:
-        acc = pd.DataFrame(evals).set_index("step")[["preference_accuracy", "reward_accuracy"]].rename(columns={
-            "preference_accuracy": ui.t("preference.series.likelihood"),
-            "reward_accuracy": ui.t("preference.series.reward")})
         st.caption(ui.t("preference.chart.accuracy"))
-        st.line_chart(acc)
+        st.plotly_chart(charts.accuracy_figure(evals), key="finetune.chart.accuracy")
 
 
 def result_text(result: dict) -> str:

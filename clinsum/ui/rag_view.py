@@ -57,7 +57,8 @@ def build_seed_first(store: Store, params: dict[str, Any] | None, status: Any) -
     if base_exists(store, SEED_NAME) and get_base(store, SEED_NAME)["n_passages"]:
         return
     status.update(label=ui.t("rag.seed_building"))
-    ensure_seed(store)
+    ensure_seed(store, progress=lambda done, total, *_: status.update(
+        label=ui.t("rag.seed_progress", done=done, total=total or "?")))
     status.write(ui.t("rag.seed_built", n=get_base(store, SEED_NAME)["n_passages"]))
     status.update(label=ui.t("summarize.running"))
 

@@ -68,6 +68,22 @@ def test_stream_matches_generate_and_counts_tokens(tiny):
     assert stream.result.prompt_tokens == whole.prompt_tokens
 
 
+def test_steps_say_model_load_then_generation_and_load_only_once(tiny):
+    from clinsum.backends.transformers_local import clear_cache
+
+    clear_cache()
+    steps: list[tuple[str, dict]] = []
+    backend = get_backend("transformers", str(tiny["model"]), device="cpu",
+                          progress=lambda step, **info: steps.append((step, info)))
+    list(backend.stream(MESSAGES, GREEDY))
+    assert [s for s, _ in steps] == ["load_model", "generate"]
+    assert steps[0][1] == {"model": "model", "device": "cpu"}
+    assert steps[1][1]["tokens"] == 12 and steps[1][1]["prompt"] > 5
+    steps.clear()
+    backend.generate(MESSAGES, GREEDY)  # loaded: the second call only generates
+    assert [s for s, _ in steps] == ["generate"]
+
+
 def test_stop_strings_cut_generate_and_stream(tiny):
     backend = get_backend("transformers", str(tiny["model"]), device="cpu")
     full = backend.generate(MESSAGES, GenerationOptions(temperature=0, max_new_tokens=20)).raw

@@ -105,6 +105,22 @@ def test_stored_per_target_and_recomputed_when_a_text_changes(tmp_path):
     assert store.scalar("SELECT count(*) FROM evidence_alignments") == 2
 
 
+def test_a_fresh_alignment_reports_its_embedding_and_a_stored_one_reports_nothing(tmp_path):
+    from clinsum.evidence import alignment
+
+    store = _workspace(tmp_path)
+    store.execute("UPDATE records SET text = text || ?", ["\nComentario nuevo: tolera la dieta oral sin náuseas."])
+    steps: list[tuple[str, dict]] = []
+    get_alignment(store, "generation", "g1", progress=lambda step, **info: steps.append((step, info)))
+    embedded = [info for step, info in steps if step == "embed"]
+    assert embedded and embedded[-1]["done"] == embedded[-1]["sentences"] > 0, steps  # counted to the end
+    assert {step for step, _ in steps} <= {"load", "embed"}
+    steps.clear()
+    get_alignment(store, "generation", "g1", progress=lambda step, **info: steps.append((step, info)))
+    assert steps == []  # stored and current: nothing to wait for
+    assert getattr(alignment._steps, "progress", None) is None  # the thread is not left reporting
+
+
 def test_label_review_is_an_annotation(tmp_path):
     store = _workspace(tmp_path)
     get_alignment(store, "generation", "g1")

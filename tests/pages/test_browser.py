@@ -351,23 +351,23 @@ def read_page(page) -> list[tuple[str, str]]:
     return [(kind, text) for kind, text in page.evaluate(COLLECT, READ)]
 
 
-def raw_columns(lang: str) -> set[str]:
-    """Column names a chart must not show as such: they have a label in the catalogue (a name
-    that is itself a ``lang`` string, English ``model``, is that label)."""
-    from clinsum.ui.i18n import catalog
-
-    own = {pair[0 if lang == "es" else 1] for pair in catalog().values()}
-    names = {key[4:] for key in catalog() if key.startswith("col.")} | {"value", "color", "index", "variable"}
-    return names - own
+FIGURES = """() => [...document.querySelectorAll('.js-plotly-plot')]
+  .filter((gd) => gd.checkVisibility && gd.checkVisibility())
+  .map((gd) => ({layout: JSON.parse(JSON.stringify(gd.layout || {})), data: (gd.data || []).map((t) => ({
+    type: t.type, name: t.name, showlegend: t.showlegend, hovertemplate: t.hovertemplate,
+    x: Array.isArray(t.x) ? t.x.filter((v) => typeof v === "string").slice(0, 60) : null,
+    y: Array.isArray(t.y) ? t.y.filter((v) => typeof v === "string").slice(0, 60) : null}))}))"""
 
 
 def page_problems(page, lang: str, allowed: set[str], where: str) -> list[str]:
-    from test_pages_i18n import ALLOWED, problems
+    from test_pages_i18n import ALLOWED, chart_problems, problems, raw_columns
 
     texts = [(k, v) for k, v in read_page(page) if v not in ALLOWED]
     found = [f"{where}: {p}" for p in problems(texts, lang, allowed)]
     found += [f"{where}: {k}: raw column name {v!r}" for k, v in texts
               if k.startswith("Plot") and v in raw_columns(lang)]
+    # what the drawn charts hold: legends, categories and the hover labels (shown on hover only)
+    found += [f"{where}: chart: {p}" for p in chart_problems(page.evaluate(FIGURES), lang, allowed)]
     found += [f"{where}: error element: {e[:200]}" for e in errors_on(page)]
     return found
 

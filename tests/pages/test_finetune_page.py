@@ -32,12 +32,25 @@ def validation_points(at: AppTest) -> int:
     return 0
 
 
+def charts_speak_both_languages(page_app, store: Store, at_least: int = 2) -> None:
+    """The page's charts (titles, legends, hover labels) on a fresh run in Spanish and in English
+    (the watch tab opens on the latest job)."""
+    from test_pages_i18n import app_figures, chart_problems
+
+    for lang in ("es", "en"):
+        at = page_app("80_finetune.py", store.root, lang=lang, timeout=120)
+        no_errors(at)
+        figures = app_figures(at)
+        assert len(figures) >= at_least, (lang, len(figures))
+        assert chart_problems(figures, lang) == [], lang
+
+
 def no_errors(at: AppTest) -> None:
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
 
 
-def test_page_builds_a_dataset_launches_a_job_and_shows_the_adapter(app) -> None:
+def test_page_builds_a_dataset_launches_a_job_and_shows_the_adapter(app, page_app) -> None:
     at, store, model = app
     assert any("no NVIDIA GPU" in i.value for i in at.info)
     at.button(key="finetune.preview_btn").click().run()
@@ -62,6 +75,7 @@ def test_page_builds_a_dataset_launches_a_job_and_shows_the_adapter(app) -> None
     assert any("Adapter ready" in s.value for s in at.success)
     assert any(m.label == "Perplexity" for m in at.metric)
     assert validation_points(at) >= 2  # the validation loss is drawn as a line, not a legend entry only
+    charts_speak_both_languages(page_app, store)
     adapters = list_adapters(store)
     assert len(adapters) == 1 and adapters[0]["name"] == "demo-lora"
     assert any("transformers" in c.value and "demo-lora" in c.value for c in at.caption)

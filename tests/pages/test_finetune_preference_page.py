@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_finetune_page import charts_speak_both_languages
 
 from clinsum import jobs, ui
 from clinsum.finetune.adapters import list_adapters
@@ -31,7 +32,7 @@ def no_errors(at: AppTest, *context) -> None:
 
 
 @pytest.mark.slow
-def test_preference_tab_from_judgements_to_adapter_grid_and_round(app) -> None:
+def test_preference_tab_from_judgements_to_adapter_grid_and_round(app, page_app, monkeypatch) -> None:
     at, store = app
     assert any("Rule: a pair is used" in i.value for i in at.info)
     at.button(key="preference.preview_btn").click().run()
@@ -54,6 +55,7 @@ def test_preference_tab_from_judgements_to_adapter_grid_and_round(app) -> None:
     no_errors(at)
     assert any("Adapter ready (dpo): preference accuracy" in s.value for s in at.success)
     assert any("Preference accuracy on the held-out pairs" in c.value for c in at.caption)
+    charts_speak_both_languages(page_app, store, at_least=3)  # margin, accuracy, loss
     adapter = next(a for a in list_adapters(store) if a["job_id"] == job_id)
     assert adapter["config"]["kind"] == "preference" and adapter["config"]["val_records"]
     assert adapter["results"]["preference_accuracy_after"] > adapter["results"]["preference_accuracy_before"]

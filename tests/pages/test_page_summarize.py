@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,37 @@ def test_page_asks_the_next_server_of_the_model_when_the_first_fails(page_app, w
         assert not at.exception and not at.error, [e.value for e in at.error]
         assert len(second.calls) == 1
         assert "Resumen:" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_local_model_run_lists_its_steps_load_then_generation(page_app, workspace, tmp_path):
+    """A single-stage run says what it waits for: the model's load, then its generation."""
+    from clinsum.backends.transformers_local import clear_cache
+    from tests.fakes.tiny_llama import build_tiny_llama
+
+    clear_cache()
+    model = build_tiny_llama(tmp_path / "tiny")
+    at = _app(page_app, workspace, free_port_url())
+    at.selectbox(key="summarize.backend").set_value("transformers").run()
+    at.text_input(key="summarize.model_free.transformers").set_value(str(model))
+    at.selectbox(key="summarize.strategy").set_value("template")
+    at.number_input(key="summarize.max_tokens").set_value(16)
+    at.button(key="summarize.run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    lines = [m.value.replace("\\", "") for m in at.status[0].markdown]  # drawn Markdown-escaped
+    assert lines[0].startswith("Loading the model tiny (") and lines[1].startswith("Generating: a "), lines
+    assert at.status[0].label.startswith("Summary ready in")
+
+
+def test_an_extractive_run_lists_embedding_and_selection_in_spanish(page_app, workspace):
+    at = page_app("20_summarize.py", workspace, lang="es")
+    at.selectbox(key="summarize.backend").set_value("extractive").run()
+    at.selectbox(key="summarize.model.extractive").set_value("minilm-textrank")
+    at.selectbox(key="summarize.record").set_value("es09_digestivo_cirrosis")
+    at.button(key="summarize.run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    lines = [m.value.replace("\\", "") for m in at.status[0].markdown]
+    steps = [line.split(" ")[0] for line in lines if line.endswith("…")]
+    assert steps[-2:] == ["Calculando", "Seleccionando"], lines  # (after "Cargando" on first use)
+    embedded = next(line for line in lines if line.startswith("Calculando"))
+    assert re.fullmatch(r"Calculando embeddings: (\d+) de \1 frases…", embedded), embedded  # one line, at its end
+    assert lines[-1].startswith("Etapa «extractive» lista en"), lines

@@ -9,6 +9,7 @@ or a raw status / section-type value.
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from functools import cache
@@ -151,6 +152,65 @@ def problems(texts: list[tuple[str, str]], lang: str, allowed_ids: set[str] = fr
     return sorted(set(found))
 
 
+# -- charts ----------------------------------------------------------------------------------
+_HOVER_FIELD = re.compile(r"%\{[^}]*\}")
+_TAGS = re.compile(r"</?(?:b|i|em|span)(?:\s[^>]*)?>")
+
+
+def figure_texts(figure: dict) -> list[tuple[str, str]]:
+    """(kind, text) of what a Plotly figure (its JSON: ``data`` and ``layout``) shows: titles
+    (``Plot.label``), legend entries and category names (``Plot.option``) and the labels of its
+    hover boxes (``Plot.hover.label``, the template without its ``%{...}`` values)."""
+    layout = figure.get("layout") or {}
+    out: list[tuple[str, str]] = []
+
+    def title(node) -> str:
+        value = (node or {}).get("title") if isinstance(node, dict) else None
+        return (value.get("text") if isinstance(value, dict) else value) or ""
+
+    for key, node in layout.items():
+        if key.startswith(("xaxis", "yaxis", "legend", "coloraxis")) and isinstance(node, dict):
+            out.append(("Plot.label", title(node)))
+            out.append(("Plot.label", title(node.get("colorbar"))))
+    out.append(("Plot.label", title(layout)))
+    out += [("Plot.label", a.get("text") or "") for a in layout.get("annotations") or []]
+    for trace in figure.get("data") or []:
+        if trace.get("showlegend") is not False and trace.get("type") not in ("heatmap", "histogram2d"):
+            out.append(("Plot.option", trace.get("name") or ""))
+        out.append(("Plot.label", title(trace.get("colorbar"))))
+        for axis in ("x", "y"):
+            values = trace.get(axis)
+            if isinstance(values, list):
+                out += [("Plot.option", v) for v in dict.fromkeys(values) if isinstance(v, str)]
+        template = re.sub(r"<extra>.*?</extra>", "", trace.get("hovertemplate") or "")
+        for line in _TAGS.sub("", template).split("<br>"):
+            label = re.split(r"=|: ", line, maxsplit=1)[0] if ("=" in line or ": " in line) else line
+            out.append(("Plot.hover.label", _HOVER_FIELD.sub("", label).strip()))
+    return [(k, str(v).strip()) for k, v in out if str(v).strip()]
+
+
+def raw_columns(lang: str) -> set[str]:
+    """Column names a chart must not show as such: they have a label in the catalogue (a name
+    that is itself a ``lang`` string, English ``model``, is that label)."""
+    own = {pair[0 if lang == "es" else 1] for pair in catalog().values()}
+    names = {key[4:] for key in catalog() if key.startswith("col.")} | {"value", "color", "index", "variable"}
+    return names - own
+
+
+def chart_problems(figures: list[dict], lang: str, allowed_ids: set[str] = frozenset()) -> list[str]:
+    """What a ``lang`` user should not see on the charts: other-language strings, raw
+    identifiers and raw column names in titles, legends and hover labels."""
+    texts = [t for figure in figures for t in figure_texts(figure)]
+    found = problems(texts, lang, allowed_ids)
+    found += [f"{k}: raw column name {v!r}" for k, v in texts if v in raw_columns(lang)]
+    return sorted(set(found))
+
+
+def app_figures(at: AppTest) -> list[dict]:
+    """The figures of every Plotly chart on an AppTest page."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
 # -- the checker itself ------------------------------------------------------------------------
 def test_checker_finds_other_language_raw_identifiers_and_none() -> None:
     from clinsum.ui.i18n import translate
@@ -195,6 +255,19 @@ def test_page_speaks_one_language_and_shows_no_identifier(page_app, page, lang, 
     texts = visible_texts(at)
     assert len(texts) >= 8, texts  # the page drew content, not just a title
     assert problems(texts, lang, record_ids) == []
+    assert chart_problems(app_figures(at), lang, record_ids) == []
+
+
+def test_chart_checker_reads_titles_legends_and_hover_labels() -> None:
+    import plotly.express as px
+    import plotly.io as pio
+
+    rows = {"mean_s": [1.0, 2.0], "model": ["a", "b"], "strategy": ["by_parts", "template"]}
+    raw = pio.to_json(px.bar(rows, x="model", y="mean_s", color="strategy", hover_data=["strategy"]))
+    found = "\n".join(chart_problems([json.loads(raw)], "es"))
+    assert "raw identifier 'mean_s'" in found and "'by_parts'" in found and "Plot.hover.label" in found
+    labelled = px.bar(rows, x="model", y="mean_s", labels={"mean_s": "Segundos", "model": "Modelo"})
+    assert chart_problems([json.loads(pio.to_json(labelled))], "es") == []
 
 
 def test_summarize_ends_done_and_shows_the_summary_once(page_app, content_workspace) -> None:

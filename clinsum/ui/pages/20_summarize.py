@@ -12,6 +12,7 @@ from clinsum.cluster.failover import endpoint_list, summarize_stream_failover
 from clinsum.generation import list_adapters
 from clinsum.strategies import list_strategies
 from clinsum.ui import rag_view, summarize_view
+from clinsum.ui.steps import StepLines
 
 K = "summarize."
 ui.page("summarize.title", "summarize.intro")
@@ -83,9 +84,8 @@ with ui.guard():
 
         on_stage = ui.OnScriptThread(lambda stage: progress.write(
             ui.t("summarize.stage_done", name=stage.name, seconds=stage.seconds)))
-        on_step = ui.OnScriptThread(lambda step, info: progress.update(
-            label=ui.t(f"summarize.step.{step}", **info)))
-        steps = {"progress": lambda step, **info: on_step(step, info)} if backend == "extractive" else None
+        on_step = ui.OnScriptThread(StepLines(progress))
+        steps = {"progress": lambda step, **info: on_step(step, info)}  # Backend.step
         live = st.empty()  # the streamed text, replaced by the result below once done
         try:
             rag_view.build_seed_first(store, rag_params, progress)

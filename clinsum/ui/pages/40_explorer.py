@@ -137,8 +137,8 @@ def pareto_tab(store, metric: str, filters: ex.Filters) -> None:
                                             False: ui.t("explorer.pareto.other")})
     fig = px.scatter(table, x="seconds", y="quality", color="front", symbol="model",
                      hover_name="configuration", hover_data=["n"],
-                     labels={"seconds": "s", "quality": ui.metric_label(metric),
-                             "front": ui.t("explorer.pareto.front"), "model": dim_label("model")})
+                     labels={"seconds": "s", "quality": ui.metric_label(metric), "n": ui.column_label("n"),
+                             "front": ui.t("explorer.pareto.position"), "model": dim_label("model")})
     front = table[table["on_front"]].sort_values("seconds")
     fig.add_scatter(x=front["seconds"], y=front["quality"], mode="lines", showlegend=False,
                     line={"dash": "dot", "color": "gray"})
@@ -211,6 +211,7 @@ def ratings_tab(store, metric: str) -> None:
         mine = mine.assign(criterion=[ui.value_label("criterion", c) for c in mine["criterion"]])
         scatter = px.scatter(mine, x="value", y="rating", color="criterion", hover_data=["item_id"],
                              labels={"value": ui.metric_label(metric), "rating": ui.column_label("rating"),
+                                     "item_id": ui.column_label("item_id"),
                                      "criterion": ui.t("explorer.ratings.criterion")})
         st.plotly_chart(scatter, key=KEY + "chart.rating_scatter")
     ui.table(table)

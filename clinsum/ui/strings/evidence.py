@@ -46,6 +46,7 @@ STRINGS = {
     ),
     "evidence.align": ("Alinear frases con el registro", "Align sentences with the record"),
     "evidence.computing": ("Alineando el resumen con el registro…", "Aligning the summary with the record…"),
+    "evidence.computed": ("Resumen alineado con el registro: {n} frases.", "Summary aligned with the record: {n} sentences."),
     "evidence.candidate": ("Resumen a revisar", "Summary to review"),
     "evidence.expander": ("Evidencia frase a frase", "Sentence-by-sentence evidence"),
     # PDSQI-9

@@ -79,6 +79,7 @@ STRINGS = {
     ),
     "explorer.pareto.front": ("Frente de Pareto", "Pareto front"),
     "explorer.pareto.other": ("Dominada", "Dominated"),
+    "explorer.pareto.position": ("Posición", "Position"),
     "explorer.bins": ("Intervalos", "Bins"),
     "explorer.color_by": ("Color por", "Color by"),
     "explorer.none": ("(ninguno)", "(none)"),

@@ -81,6 +81,8 @@ STRINGS = {
     "rag.phase": ("Etapa", "Stage"),
     "rag.seed_building": ("Creando la base de conocimiento semilla (solo la primera vez)…",
                           "Building the seed knowledge base (first use only)…"),
+    "rag.seed_progress": ("Creando la base semilla (solo la primera vez): {done} de {total} pasajes…",
+                          "Building the seed base (first use only): {done} of {total} passages…"),
     "rag.seed_built": ("Base semilla lista: {n} pasajes.", "Seed base ready: {n} passages."),
     "rag.seconds": ("Segundos", "Seconds"),
     "rag.ideas": ("Ideas clave y pasajes por apartado", "Key ideas and passages per section"),

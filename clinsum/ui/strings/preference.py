@@ -102,8 +102,10 @@ STRINGS = {
                                 "Reward margin (training and held-out pairs)"),
     "preference.chart.accuracy": ("Precisión de preferencia en los pares reservados",
                                   "Preference accuracy on the held-out pairs"),
-    "preference.series.likelihood": ("verosimilitud", "likelihood"),
-    "preference.series.reward": ("recompensa implícita", "implicit reward"),
+    "preference.axis.margin": ("Margen de recompensa", "Reward margin"),
+    "preference.axis.accuracy": ("Precisión (0–1)", "Accuracy (0–1)"),
+    "preference.series.likelihood": ("Verosimilitud", "Likelihood"),
+    "preference.series.reward": ("Recompensa implícita", "Implicit reward"),
     "preference.result": (
         "Adaptador listo ({method}): precisión de preferencia {before} → {after} en {n} pares reservados, "
         "margen de recompensa {margin}; {trainable} parámetros entrenables ({pct}%), {adapter_mb} MB, "

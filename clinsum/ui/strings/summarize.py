@@ -185,7 +185,11 @@ STRINGS = {
     "summarize.done": ("Resumen listo en {seconds:.1f} s", "Summary ready in {seconds:.1f} s"),
     "summarize.failed": ("El resumen no se pudo generar", "The summary could not be generated"),
     "summarize.step.load": ("Cargando el modelo de embeddings…", "Loading the embedding model…"),
-    "summarize.step.embed": ("Calculando embeddings de {sentences} frases…", "Embedding {sentences} sentences…"),
+    "summarize.step.embed": ("Calculando embeddings: {done} de {sentences} frases…",
+                             "Embedding sentences: {done} of {sentences}…"),
+    "summarize.step.load_model": ("Cargando el modelo {model} ({device})…", "Loading the model {model} ({device})…"),
+    "summarize.step.generate": ("Generando: {prompt} tokens de entrada, hasta {tokens} tokens nuevos ({device})…",
+                                "Generating: a {prompt}-token prompt, up to {tokens} new tokens ({device})…"),
     "summarize.step.select": ("Seleccionando frases entre {sentences}…", "Selecting among {sentences} sentences…"),
     "summarize.tiny_note": (
         "Texto de demostración: el modelo diminuto tiene pesos aleatorios, así que su salida no "
