@@ -148,6 +148,8 @@ class Backend(ABC):
     #: the config key naming its server (``host``, ``base_url``): what ``server_config`` fills
     #: and each of a grid's ``endpoints`` replaces; None: it has no server
     server_setting: ClassVar[str | None] = None
+    #: True where the model runs in the calling process (a cluster gives such cells a GPU)
+    local_model: ClassVar[bool] = False
 
     @classmethod
     def label_key(cls) -> str:

@@ -226,6 +226,7 @@ class TransformersBackend(Backend):
     name = "transformers"
     default_concurrency = 1
     concurrency_tunable = False  # one model in this process: calls queue on it
+    local_model = True
     label = "Local Transformers model (CPU or GPU)"
     needs = ("A model folder on this machine (config.json + weights; e.g. downloaded with "
              "`hf download`), optionally a LoRA adapter folder; a CUDA GPU makes it fast.")

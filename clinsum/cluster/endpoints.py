@@ -17,9 +17,6 @@ from typing import Any
 
 from clinsum.errors import ConfigError
 
-#: backends that run the model in the worker's own process (they ask the cluster for a GPU)
-LOCAL_MODEL_BACKENDS = {"transformers"}
-
 
 def endpoint_key(backend: str) -> str | None:
     """The setting an endpoint URL goes to for ``backend``: the backend's own
@@ -31,10 +28,11 @@ def endpoint_key(backend: str) -> str | None:
 
 
 def uses_local_model(backend: str) -> bool:
+    """Whether ``backend`` runs its model in the worker's own process (its ``local_model``)."""
     from clinsum.backends import BACKENDS
 
     cls = BACKENDS.get(backend) if backend in BACKENDS else None
-    return bool(getattr(cls, "local_model", backend in LOCAL_MODEL_BACKENDS))
+    return bool(getattr(cls, "local_model", False))
 
 
 def check_endpoints(value: Any, where: str) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 
 from clinsum.backends import BACKENDS, backend_status, preferred_backend, settings_fingerprint
 from clinsum.backends.base import backend_concurrency, get_backend
-from clinsum.cluster.endpoints import endpoint_key
+from clinsum.cluster.endpoints import endpoint_key, uses_local_model
 from clinsum.experiments import estimate_grid, parse_grid
 from clinsum.generation import save_generation, summarize
 from clinsum.metrics.base import METRICS
@@ -58,7 +58,6 @@ def test_the_backend_describes_itself_to_the_library(plugins, monkeypatch):
     assert backend_concurrency("echo") == 3 and backend_concurrency("echo", {"concurrency": 7}) == 7
 
 
-
 def test_a_grids_endpoints_fill_the_setting_each_backend_names(monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     keys = {name: endpoint_key(name) for name in ("ollama", "openai", "openai-compatible",
@@ -67,6 +66,13 @@ def test_a_grids_endpoints_fill_the_setting_each_backend_names(monkeypatch):
                     "extractive": None, "transformers": None}
     for name, key in keys.items():  # what server_config writes is that same setting, or nothing
         assert set(BACKENDS.get(name).server_config()) <= ({key} if key else set()), name
+
+
+def test_only_backends_that_run_their_model_here_ask_a_cluster_for_a_gpu(plugins):
+    names = ("ollama", "openai", "openai-compatible", "extractive", "transformers", "echo")
+    assert {name for name in names if uses_local_model(name)} == {"transformers"}
+    assert not uses_local_model("no-such-backend")
+
 
 def test_the_summarize_page_offers_and_runs_them(plugins, page_app, workspace):
     at = page_app("20_summarize.py", workspace)  # no Ollama: echo is the only LLM
