@@ -1,9 +1,10 @@
 """Run one grid cell somewhere: on a thread of the job (local) or on a Ray actor (cluster).
 
 A :class:`CellTask` carries everything a cell needs (the record, the endpoint, the settings),
-so a worker never writes to the workspace; it opens it read-only for prompts and knowledge
-bases when the path is visible there (same machine or a shared folder), else runs without it
-(built-in prompts). :func:`run_cell_task` returns a :class:`CellOutcome` (the result or the
+so a worker never writes results to the workspace (the job does); it opens it read-only for
+prompts and knowledge bases when the path is visible there (same machine or a shared folder),
+else runs without it (built-in prompts). The one thing a worker writes is the privacy gate's
+send log, for a send it gates, where the workspace is visible (elsewhere the log stays on it). :func:`run_cell_task` returns a :class:`CellOutcome` (the result or the
 error); the job stores it. On Ray each endpoint is a named actor (one per server, shared by
 the jobs running on the cluster at the same time; it ends with the process that started it,
 which keeps it warm for its next grids) that serves at most the server's concurrency of calls
