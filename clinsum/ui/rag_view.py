@@ -49,6 +49,7 @@ def params_form(store: Store, key: str = "rag.") -> dict[str, Any]:
 def build_seed_first(store: Store, params: dict[str, Any] | None, status: Any) -> None:
     """Build the seed base before a RAG run that needs it, saying so in ``status`` (the first
     use embeds every seed passage: the slow part of a first RAG run)."""
+    from clinsum.embeddings import encoder
     from clinsum.rag.bases import base_exists, get_base
     from clinsum.rag.seed import ensure_seed
 
@@ -56,6 +57,9 @@ def build_seed_first(store: Store, params: dict[str, Any] | None, status: Any) -
         return
     if base_exists(store, SEED_NAME) and get_base(store, SEED_NAME)["n_passages"]:
         return
+    status.update(label=ui.t("rag.seed_loading"))  # the model and the vector store load first
+    status.write(ui.t("rag.seed_loading"))
+    encoder()
     status.update(label=ui.t("rag.seed_building"))
     ensure_seed(store, progress=lambda done, total, *_: status.update(
         label=ui.t("rag.seed_progress", done=done, total=total or "?")))

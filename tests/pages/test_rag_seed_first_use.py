@@ -30,7 +30,8 @@ def test_first_use_builds_the_seed_base_with_a_status_line(tmp_path, monkeypatch
     status = Status()
     rag_view.build_seed_first(store, {"kb": "seed", "top_k": 3}, status)
     assert get_base(store, "seed")["n_passages"] == 3
-    assert status.said[0].startswith("Building the seed knowledge base")
+    assert status.said[0] == "Seed base (first use only): loading the embedding model…"  # before the wait
+    assert status.said[2].startswith("Building the seed knowledge base")
     assert "Seed base ready: 3 passages." in status.said
     again = Status()
     rag_view.build_seed_first(store, {"kb": "seed"}, again)  # built: nothing to wait for, nothing said

@@ -79,6 +79,8 @@ STRINGS = {
                       "The seed base is created the first time it is used (a few seconds)."),
     "rag.phases": ("Tiempo por etapa (reloj)", "Time per stage (wall clock)"),
     "rag.phase": ("Etapa", "Stage"),
+    "rag.seed_loading": ("Base semilla (solo la primera vez): cargando el modelo de embeddings…",
+                         "Seed base (first use only): loading the embedding model…"),
     "rag.seed_building": ("Creando la base de conocimiento semilla (solo la primera vez)…",
                           "Building the seed knowledge base (first use only)…"),
     "rag.seed_progress": ("Creando la base semilla (solo la primera vez): {done} de {total} pasajes…",
