@@ -13,6 +13,7 @@ from clinsum import jobs, ui
 from clinsum.privacy import audit
 from clinsum.references import batch, batch_job
 from clinsum.references.prompts import BUILTIN, RefPrompt, custom_prompt
+from clinsum.ui.i18n import catalog
 
 K = "references."
 RESIDUE_CSS = "background:#ffb3b3"
@@ -65,11 +66,16 @@ def preview(plan: batch.BatchPlan) -> None:
     for i, (custom_id, out, _line) in enumerate(plan.items):
         with st.expander(ui.t("references.preview_item", custom_id=ui.plain(custom_id), n=out.n_phi), expanded=i == 0):
             for m in out.messages[:-1]:
-                st.markdown(f"**{ui.esc(m['role'])}**: {ui.esc(m['content'])}", unsafe_allow_html=True)
-            last = out.messages[-1]["content"]
+                st.markdown(f"**{_role(m['role'])}**: {ui.esc(m['content'])}", unsafe_allow_html=True)
+            last = out.messages[-1]
             marks = out.user_spans() + [(a, b, label, RESIDUE_CSS) for a, b, label in out.residue_spans()]
-            st.markdown(f'<div style="max-height:420px;overflow-y:auto;border:1px solid #ddd;padding:.5rem">'
-                        f"<b>user</b>: {ui.highlight(last, marks)}</div>", unsafe_allow_html=True)
+            ui.scroll_box(f"<b>{_role(last['role'])}</b>: {ui.highlight(last['content'], marks)}")
+
+
+def _role(role: str) -> str:
+    """A message's role as the user reads it (the API's own word when the catalogue has none)."""
+    key = f"references.role.{role}"
+    return ui.t(key) if key in catalog() else ui.esc(role)
 
 
 def residues(plan: batch.BatchPlan) -> bool:

@@ -41,6 +41,8 @@ def test_without_key_the_page_explains_and_sends_nothing(_app, page_ws, monkeypa
     at.button(key="references.preview").click().run()
     _ok(at)
     assert any("<mark" in m.value for m in at.markdown), "the preview highlights placeholders"
+    assert any("<b>User</b>: " in m.value for m in at.markdown)  # roles in the user's words
+    assert not any("<b>user</b>" in m.value for m in at.markdown)
     assert [s.label.split(" in ")[0] for s in at.status] == ["Preview ready"]  # the wait had a status
     assert at.status[0].state == "complete"
     at.checkbox(key="references.confirm").check().run()

@@ -85,6 +85,9 @@ STRINGS = {
         "El modelo no está en la tabla de precios; añádalo en prices.toml del espacio de trabajo.",
         "The model is not in the price table; add it to prices.toml in the workspace.",
     ),
+    "references.role.system": ("Sistema", "System"),
+    "references.role.user": ("Usuario", "User"),
+    "references.role.assistant": ("Modelo", "Model"),
     "references.preview_item": ("{custom_id} — {n} dato(s) personales sustituidos",
                                  "{custom_id} — {n} personal data item(s) replaced"),
     "references.preview_legend": (
