@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from clinsum.deid.boundaries import cut_at_heads, name_tails, tidy_ends
+from clinsum.deid.boundaries import cut_at_heads, name_tails, street_towns, tidy_ends
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.rules_es import NUMBER_WORDS
 from clinsum.deid.spans import Span, remove_overlaps
@@ -211,10 +211,11 @@ def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
-    two neighbours in a signature line read as one, loose ends (:mod:`clinsum.deid.boundaries`)."""
+    two neighbours in a signature line read as one, a street run into its town, loose ends
+    (:mod:`clinsum.deid.boundaries`)."""
     out = []
     pieces = [p for span in spans for p in _at_parens(_lower_lead(span))]
-    for s in tidy_ends(text, name_tails(cut_at_heads(pieces))):
+    for s in street_towns(tidy_ends(text, name_tails(cut_at_heads(pieces)))):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
