@@ -80,6 +80,8 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Tinción con tinta china y Gram.", "china"),
     ("Un viaje al Caribe mexicano.", "mexicano"),
     ("A los 2 años del trasplante se mantiene estable.", "2 años"),
+    ("Mujer de 40 años con infección por VIH conocida desde hace 22 años, en tratamiento.", "22 años"),
+    ("Es una mujer de 30 años de edad. Ocho años atrás tuvo su primera hija.", "Ocho años"),
     ("Fiebre de 38 °C. A la exploración, dolor.", "C. A"),
     ("A los 17 años ingresó en Hospital de Día durante 2 meses.", "Hospital de Día"),
 ])

@@ -139,6 +139,9 @@ _RELATIVE_WORD = re.compile(rf"(?i:\b{_RELATIVE}\b|\bfamili)")
 _AGE = re.compile(r"(?i)\d{1,3}[ \t]+(?:años|meses|semanas|días)|" + NUMBER_WORDS + r"[ \t]+(?:años|meses|semanas|días)")
 _SINCE_BEFORE = re.compile(r"(?i:\b(?:a|hasta|desde)[ \t]+los)[ \t]+$")
 _SINCE_AFTER = re.compile(r"[ \t]+(?:del?|de[ \t]+la|de[ \t]+su|tras|después)\b(?![ \t]+(?:edad|vida)\b)")
+# "hace más de 30 años", "Ocho años atrás", "en los últimos años": a time ago, never an age on MEDDOCAN train (0 of 46)
+_AGO_BEFORE = re.compile(r"(?i:\bhace(?:[ \t]+(?:más|menos)[ \t]+de|[ \t]+unos|[ \t]+casi)?)[ \t]+$")
+_AGO_AFTER = re.compile(r"[ \t]+(?:atrás|antes)\b")
 _RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+){{0,3}},?[ \t]+de[ \t]+$")
 
 
@@ -146,11 +149,14 @@ def repair_ages(text: str, spans: list[Span]) -> list[Span]:
     """An age right after a relative (``madre de 28 años``) is the relative's: MEDDOCAN types it
     ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age; an age read as a relative's with no
     relative earlier in its sentence (``hasta los dos meses de edad``) is the patient's; and ``a los 2
-    años del trasplante`` is a time since an event, not an age (71 of 74 times in MEDDOCAN train)."""
+    años del trasplante`` is a time since an event, not an age (71 of 74 times in MEDDOCAN train), as are
+    ``hace 22 años``, ``ocho años atrás`` and ``los últimos años`` (never an age in train)."""
     out = []
     for s in spans:
-        if (s.type == "EDAD_SUJETO_ASISTENCIA" and _SINCE_AFTER.match(text, s.end)
-                and _SINCE_BEFORE.search(text, max(0, s.start - 12), s.start)):
+        if s.type == "EDAD_SUJETO_ASISTENCIA" and (
+                (_SINCE_AFTER.match(text, s.end) and _SINCE_BEFORE.search(text, max(0, s.start - 12), s.start))
+                or _AGO_BEFORE.search(text, max(0, s.start - 16), s.start) or _AGO_AFTER.match(text, s.end)
+                or s.text.lower().startswith("últimos")):
             continue
         if s.type == "EDAD_SUJETO_ASISTENCIA" and _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start):
             s = s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
