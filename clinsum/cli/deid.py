@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 from clinsum.errors import InputError, NotFound
@@ -38,18 +39,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _eval(args: argparse.Namespace) -> int:
     from clinsum.deid.brat import read_folder
-    from clinsum.deid.evaluate import evaluate_both, format_table, worst_type
+    from clinsum.deid.evaluate import MISS_KINDS, evaluate_both, format_table, worst_type
     from clinsum.deid.pipeline import find_phi
 
     docs = read_folder(args.folder)
+    misses: Counter = Counter()
     strict, span_only = evaluate_both(docs, lambda text: find_phi(
-        text, use_rules=not args.no_rules, use_propagation=not args.no_propagation))
+        text, use_rules=not args.no_rules, use_propagation=not args.no_propagation), misses)
     print(f"{len(docs)} documents; P/R/F1: strict span match (type, start, end); "
           "span P/R/F1: any overlap, any type (span R per gold type, span P per predicted type)")
     print(format_table(strict, span_only))
     name, f1 = worst_type(strict)
     if name:
         print(f"worst type with >= 20 gold spans: {name} (strict F1 {f1:.4f})")
+    if misses:
+        print(f"strict misses ({sum(misses.values())}): " + ", ".join(f"{k} {misses[k]}" for k in MISS_KINDS if misses[k]))
     return 0
 
 

@@ -161,3 +161,33 @@ def name_tails(spans: list[Span]) -> list[Span]:
             kind = "CALLE" if re.search(r"\d", value) else "INSTITUCION"
             out.append(Span(start, start + len(value), kind, value, span.source))
     return out
+
+
+# what may follow a street number inside the address itself ("16. Puerta 2", "7 Bajo B", "No.7, Suite 737")
+_ADDRESS_PART = (r"(?:Izq|Izda|Dcha|Der|Bajo|Puerta|Planta|Piso|Edifici|Residencia|Esquina|Suite|Col|Portal|Escalera|Esc|"
+                 r"Bloque|Local|Sótano|Interior|No|Nº|Numero|Número|Dpto|Apto|Apartado|Urb|Bis|Ático|Entlo|Entresuelo|"
+                 r"Principal|Pral|Casa|Oficina|Consultorio|Torre|Módulo|Nave|Km|Letra|Región)")
+_AFTER_NUMBER = re.compile(rf"[^\W\d_],?[ \t]+\d+[A-Za-z]?(?P<sep>\.?[ \t]+)"
+                           rf"(?!{_ADDRESS_PART})(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ])")
+
+
+def street_towns(spans: list[Span]) -> list[Span]:
+    """A tagger street that runs on past its number into the town (``Urb. El Arco, 16. La Atalaya``,
+    ``C/. La Dreda 167 Villapresente. Reocín``) ends at the number; each place after it (split at
+    periods and commas, a five-digit postal code on its own) is a TERRITORIO, as MEDDOCAN marks them.
+    Only where no other number (a floor, a second street) nor ``s/n`` follows: MEDDOCAN train keeps
+    ``Ctra. Nnal. 332 Alicante-Valencia, s/n`` or ``Calle Guerrero 12, Buenavista`` whole."""
+    out = []
+    for span in spans:
+        m = _AFTER_NUMBER.search(span.text) if span.type == "CALLE" and span.source == "model" else None
+        rest = span.text[m.end():] if m else ""
+        if not m or re.search(r"\d|s/n", re.sub(r"\b\d{5}\b", "", rest), re.I):
+            out.append(span)
+            continue
+        out.append(span._replace(end=span.start + m.start("sep"), text=span.text[:m.start("sep")]))
+        for piece in re.finditer(r"\d{5}|[^\d.,]*[^\W\d_][^\d.,]*", rest):
+            value = piece.group().strip()
+            if len(value) >= 2:
+                start = span.start + m.end() + piece.start() + piece.group().index(value)
+                out.append(Span(start, start + len(value), "TERRITORIO", value, span.source))
+    return out

@@ -72,15 +72,49 @@ def span_scores(pairs: list[tuple[list[Span], list[Span]]]) -> dict[str, Scores]
     return out
 
 
+MISS_KINDS = ("wrong type", "too long", "too short", "shifted", "split", "other type over it", "missed")
+
+
+def _miss_kind(gold: Span, pred: list[Span]) -> str:
+    over = [p for p in pred if p.start < gold.end and gold.start < p.end]
+    same = [p for p in over if p.type == gold.type]
+    if not over:
+        return "missed"
+    if any((p.start, p.end) == (gold.start, gold.end) for p in over):
+        return "wrong type"
+    if not same:
+        return "other type over it"
+    if len(same) > 1:
+        return "split"
+    p = same[0]
+    if p.start <= gold.start and gold.end <= p.end:
+        return "too long"
+    return "too short" if gold.start <= p.start and p.end <= gold.end else "shifted"
+
+
+def miss_kinds(pairs: list[tuple[list[Span], list[Span]]]) -> Counter:
+    """Why each gold span was not matched strictly: a prediction with its bounds but another type,
+    one of its type that is too long, too short, shifted or split in pieces, only another type's
+    span over it, or nothing over it."""
+    out: Counter = Counter()
+    for gold, pred in pairs:
+        exact = {(s.start, s.end, s.type) for s in pred}
+        out.update(_miss_kind(g, pred) for g in gold if (g.start, g.end, g.type) not in exact)
+    return out
+
+
 def evaluate(docs: list[BratDocument], find: Callable[[str], list[Span]]) -> dict[str, Scores]:
     """Run ``find`` on every document's text and score it strictly against the gold spans."""
     return strict_scores([(doc.spans, find(doc.text)) for doc in docs])
 
 
-def evaluate_both(docs: list[BratDocument], find: Callable[[str], list[Span]]) -> tuple[dict[str, Scores],
-                                                                                         dict[str, Scores]]:
-    """(strict, span-only) scores, each document tagged once."""
+def evaluate_both(docs: list[BratDocument], find: Callable[[str], list[Span]],
+                  misses: Counter | None = None) -> tuple[dict[str, Scores], dict[str, Scores]]:
+    """(strict, span-only) scores, each document tagged once; ``misses`` (if given) is updated
+    with :func:`miss_kinds`."""
     pairs = [(doc.spans, find(doc.text)) for doc in docs]
+    if misses is not None:
+        misses.update(miss_kinds(pairs))
     return strict_scores(pairs), span_scores(pairs)
 
 

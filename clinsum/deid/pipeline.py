@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from clinsum.deid.boundaries import cut_at_heads, name_tails, tidy_ends
+from clinsum.deid.boundaries import cut_at_heads, name_tails, street_towns, tidy_ends
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.rules_es import NUMBER_WORDS
 from clinsum.deid.spans import Span, remove_overlaps
@@ -139,6 +139,9 @@ _RELATIVE_WORD = re.compile(rf"(?i:\b{_RELATIVE}\b|\bfamili)")
 _AGE = re.compile(r"(?i)\d{1,3}[ \t]+(?:años|meses|semanas|días)|" + NUMBER_WORDS + r"[ \t]+(?:años|meses|semanas|días)")
 _SINCE_BEFORE = re.compile(r"(?i:\b(?:a|hasta|desde)[ \t]+los)[ \t]+$")
 _SINCE_AFTER = re.compile(r"[ \t]+(?:del?|de[ \t]+la|de[ \t]+su|tras|después)\b(?![ \t]+(?:edad|vida)\b)")
+# "hace más de 30 años", "Ocho años atrás", "en los últimos años": a time ago, never an age on MEDDOCAN train (0 of 46)
+_AGO_BEFORE = re.compile(r"(?i:\bhace(?:[ \t]+(?:más|menos)[ \t]+de|[ \t]+unos|[ \t]+casi)?)[ \t]+$")
+_AGO_AFTER = re.compile(r"[ \t]+(?:atrás|antes)\b")
 _RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+){{0,3}},?[ \t]+de[ \t]+$")
 
 
@@ -146,11 +149,14 @@ def repair_ages(text: str, spans: list[Span]) -> list[Span]:
     """An age right after a relative (``madre de 28 años``) is the relative's: MEDDOCAN types it
     ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age; an age read as a relative's with no
     relative earlier in its sentence (``hasta los dos meses de edad``) is the patient's; and ``a los 2
-    años del trasplante`` is a time since an event, not an age (71 of 74 times in MEDDOCAN train)."""
+    años del trasplante`` is a time since an event, not an age (71 of 74 times in MEDDOCAN train), as are
+    ``hace 22 años``, ``ocho años atrás`` and ``los últimos años`` (never an age in train)."""
     out = []
     for s in spans:
-        if (s.type == "EDAD_SUJETO_ASISTENCIA" and _SINCE_AFTER.match(text, s.end)
-                and _SINCE_BEFORE.search(text, max(0, s.start - 12), s.start)):
+        if s.type == "EDAD_SUJETO_ASISTENCIA" and (
+                (_SINCE_AFTER.match(text, s.end) and _SINCE_BEFORE.search(text, max(0, s.start - 12), s.start))
+                or _AGO_BEFORE.search(text, max(0, s.start - 16), s.start) or _AGO_AFTER.match(text, s.end)
+                or s.text.lower().startswith("últimos")):
             continue
         if s.type == "EDAD_SUJETO_ASISTENCIA" and _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start):
             s = s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
@@ -211,10 +217,11 @@ def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
-    two neighbours in a signature line read as one, loose ends (:mod:`clinsum.deid.boundaries`)."""
+    two neighbours in a signature line read as one, a street run into its town, loose ends
+    (:mod:`clinsum.deid.boundaries`)."""
     out = []
     pieces = [p for span in spans for p in _at_parens(_lower_lead(span))]
-    for s in tidy_ends(text, name_tails(cut_at_heads(pieces))):
+    for s in street_towns(tidy_ends(text, name_tails(cut_at_heads(pieces)))):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))

@@ -57,6 +57,19 @@ def postal_codes(text: str) -> list[Span]:
     return [Span(m.start(1), m.end(1), "TERRITORIO", m.group(1), "fill") for m in _POSTAL.finditer(text)]
 
 
+_CAPITAL_WORD = r"[A-ZÁÉÍÓÚÑ][^\W\d_]*(?:[’'-][^\W\d_]+)*"
+_TOWN_AFTER_CODE = re.compile(
+    rf"(?<![\d.,])\d{{5}}[ \t]+({_CAPITAL_WORD}(?:[ \t]+(?:(?:de|del|de[ \t]+la|de[ \t]+les|la|el|les|d’)[ \t]+)?"
+    rf"{_CAPITAL_WORD})*)(?=[ \t]*(?:[.,(\n]|$|[Ee]-?mail|Tel|España))")
+
+
+def towns_after_codes(text: str) -> list[Span]:
+    """``TERRITORIO`` for the capitalized words between a postal code and the next period, comma or
+    label (``08907 L’Hospitalet de Llobregat. e-mail``): 224 of 224 such runs the tagger reads whole on
+    MEDDOCAN train are a gold TERRITORIO (a gap filler, for the runs it misses)."""
+    return [Span(m.start(1), m.end(1), "TERRITORIO", m.group(1), "fill") for m in _TOWN_AFTER_CODE.finditer(text)]
+
+
 _PARENS = re.compile(r"\(([^()\n]{3,200})\)")
 _ITEM = re.compile(r"[^,;]+")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from clinsum.deid.demographics import demographic_spans
-from clinsum.deid.places import country_names, listed_places, postal_codes
+from clinsum.deid.places import country_names, listed_places, postal_codes, towns_after_codes
 from clinsum.deid.spans import Span
 
 # ---------------------------------------------------------------- words and numbers
@@ -270,4 +270,5 @@ def spanish_rule_spans(text: str) -> list[Span]:
     for m in PROFESSION.finditer(text):
         group = "v" if m.group("v") else "w"
         out.append(_span(m, "PROFESION", "fill", group))
-    return out + demographic_spans(text) + listed_places(text) + country_names(text) + postal_codes(text)
+    return (out + demographic_spans(text) + listed_places(text) + country_names(text) + postal_codes(text)
+            + towns_after_codes(text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinsum.deid.boundaries import cut_at_heads, tidy_ends
+from clinsum.deid.boundaries import cut_at_heads, street_towns, tidy_ends
 from clinsum.deid.pipeline import find_phi
 from clinsum.deid.spans import Span
 
@@ -68,6 +68,8 @@ def test_loose_ends_are_tidied() -> None:
     ("Paciente de cuatro años de edad, nacida en Mali y adoptada a los seis meses.", "Mali", "PAIS"),
     ("Se colocó un implante (McGhan® Medical Corporation, Santa Bárbara, California, EE.UU.) sin incidencias.",
      "California", "TERRITORIO"),
+    ("Servicio de Farmacia. C/ Feixa Llarga, s/n. 08907 L’Hospitalet de Llobregat. e-mail: x@y.es",
+     "L’Hospitalet de Llobregat", "TERRITORIO"),
 ])
 def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     found = {s.text: s.type for s in find_phi(text, language="es")}
@@ -78,6 +80,8 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Tinción con tinta china y Gram.", "china"),
     ("Un viaje al Caribe mexicano.", "mexicano"),
     ("A los 2 años del trasplante se mantiene estable.", "2 años"),
+    ("Mujer de 40 años con infección por VIH conocida desde hace 22 años, en tratamiento.", "22 años"),
+    ("Es una mujer de 30 años de edad. Ocho años atrás tuvo su primera hija.", "Ocho años"),
     ("Fiebre de 38 °C. A la exploración, dolor.", "C. A"),
     ("A los 17 años ingresó en Hospital de Día durante 2 meses.", "Hospital de Día"),
 ])
@@ -171,3 +175,21 @@ def test_a_name_ends_before_the_word_that_starts_the_next_thing() -> None:
     span = _model(text, "Teresa Sada Ovalle Doctor Vertiz 737 interior 35", "NOMBRE_PERSONAL_SANITARIO")
     assert [(s.text, s.type) for s in name_tails([span])] == [
         ("Teresa Sada Ovalle", "NOMBRE_PERSONAL_SANITARIO"), ("Vertiz 737 interior 35", "CALLE")]
+
+
+@pytest.mark.parametrize("surface, pieces", [
+    ("Urb. El Arco, 16. La Atalaya", ["Urb. El Arco, 16", "La Atalaya"]),
+    ("C/. La Dreda 167 Villapresente. Reocín", ["C/. La Dreda 167", "Villapresente", "Reocín"]),
+    # MEDDOCAN train keeps these whole: a second number, s/n, a floor or a door after the number
+    ("Ctra. Nnal. 332 Alicante-Valencia, s/n", ["Ctra. Nnal. 332 Alicante-Valencia, s/n"]),
+    ("Calle portera del cura 19. 4 Izq", ["Calle portera del cura 19. 4 Izq"]),
+    ("c/ Castillo de Rena 43. Puerta 2", ["c/ Castillo de Rena 43. Puerta 2"]),
+    ("Calle Guerrero 12, Buenavista, Cuauhtémoc", ["Calle Guerrero 12, Buenavista, Cuauhtémoc"]),
+    ("416 Paseo de Martí", ["416 Paseo de Martí"]),
+])
+def test_a_street_ends_at_its_number_before_the_town(surface: str, pieces: list) -> None:
+    text = f"Correspondencia: {surface}. 35307 Santa Brígida."
+    spans = street_towns([_model(text, surface, "CALLE")])
+    assert [s.text for s in spans] == pieces
+    assert all(text[s.start:s.end] == s.text for s in spans)
+    assert [s.type for s in spans[1:]] == ["TERRITORIO"] * (len(pieces) - 1)
