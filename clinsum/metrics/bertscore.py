@@ -5,8 +5,9 @@ Same numbers as ``bert_score.score`` (greedy cosine matching of token embeddings
 weighted 1 except [CLS]/[SEP], no idf, no baseline rescaling; ``ignore_unk=True`` also gives
 [UNK] weight 0), faster: the model loads once per process and stays resident, on the GPU where
 there is one; the texts of a batch are tokenized in one call, deduplicated, and run in groups
-of (almost) equal token length, so the forward passes hold next to no padding; repeated
-references come from a bounded cache. Texts longer than the model's window are not truncated:
+of equal token length on a CPU (no padding, no attention mask; almost equal on a GPU, for
+fewer passes); on a CPU the fp32 linear layers run through oneDNN (:mod:`clinsum.metrics.onednn`);
+repeated references come from a bounded cache. Texts longer than the model's window are not truncated:
 they are embedded window by window and the pair is flagged in the details (``chunked``), where
 ``bert_score`` would silently cut them. A pair's values never depend on the other pairs scored
 with it: they equal ``bert_score.score`` on that pair alone (its batched matching can give a
@@ -63,6 +64,8 @@ class BertScorer:
         from bert_score.utils import get_model, get_tokenizer
         from transformers import AutoConfig
 
+        from clinsum.metrics.onednn import use_onednn
+
         path = resolve_model(model)
         config = AutoConfig.from_pretrained(path)
         self.num_layers = int(num_layers or getattr(config, "num_hidden_layers", 0) or 0)
@@ -73,8 +76,14 @@ class BertScorer:
         self.device = default_device() if device in (None, "", "auto") else device
         self.tokenizer = get_tokenizer(path, use_fast=True)
         self.model = get_model(path, self.num_layers).to(self.device).eval()
+        gpu = self.device.startswith("cuda")
+        # a CPU: fp32 linear layers through oneDNN (about 2x MKL's sgemm on AVX-512 AMD)
+        self.onednn_layers = 0 if gpu else use_onednn(self.model)
         # padded tokens per forward pass: whole length groups on a GPU, cache-sized on a CPU
-        self.batch_tokens = batch_tokens or (65536 if self.device.startswith("cuda") else 8192)
+        self.batch_tokens = batch_tokens or (65536 if gpu else 8192)
+        # a CPU batches pieces of one length (no padding, no attention mask); a GPU allows a
+        # little padding for fewer, larger forward passes
+        self.exact_lengths = not gpu
         limit = getattr(config, "max_position_embeddings", 512) or 512
         self.window = int(min(self.tokenizer.model_max_length or limit, limit))
         self._torch = torch
@@ -105,15 +114,16 @@ class BertScorer:
 
     def batches(self, lengths: Sequence[int]) -> list[list[int]]:
         """Indices of ``lengths`` in forward batches: longest first, a batch holding pieces of
-        (almost) one length, so next to nothing is padding, within ``batch_tokens``."""
+        one length (``exact_lengths``: a CPU) or almost one, so next to nothing is padding,
+        within ``batch_tokens``."""
         order = sorted(range(len(lengths)), key=lambda k: -lengths[k])
         out: list[list[int]] = []
         width = 0
         for k in order:
             n = lengths[k]
             batch = out[-1] if out else None
-            if (batch is None or (len(batch) + 1) * width > self.batch_tokens
-                    or n < width - max(8, width // 16)):
+            slack = 0 if self.exact_lengths else max(8, width // 16)
+            if (batch is None or (len(batch) + 1) * width > self.batch_tokens or n < width - slack):
                 out.append([k])
                 width = n
             else:
@@ -152,7 +162,9 @@ class BertScorer:
                 for row, k in enumerate(batch):
                     ids[row, :len(pieces[k])] = torch.tensor(pieces[k], dtype=torch.long)
                     mask[row, :len(pieces[k])] = 1
-                states = self.model(ids.to(self.device), attention_mask=mask.to(self.device))[0]
+                padded = len(pieces[batch[-1]]) < width
+                states = self.model(ids.to(self.device),
+                                    attention_mask=mask.to(self.device) if padded else None)[0]
                 states = states / states.norm(dim=-1, keepdim=True)
                 for row, k in enumerate(batch):
                     hidden[k] = states[row, :len(pieces[k])].float().clone()

@@ -83,3 +83,35 @@ def test_a_pair_scores_the_same_alone_and_in_any_batch(bertscore):
     _, padded_r, _ = bert_score.score([LONG.candidate, SHORT.candidate], [LONG.reference, SHORT.reference],
                                       model_type=str(bundled_model_path()), num_layers=6)
     assert float(padded_r[1]) > alone["bertscore_r"] + 1e-4
+
+
+def test_onednn_layers_give_the_models_own_outputs():
+    import torch
+    from bert_score.utils import get_model, get_tokenizer
+
+    from clinsum.metrics import onednn
+
+    if not onednn.available():
+        pytest.skip("oneDNN's fp32 linear is not available in this torch build")
+    path = str(bundled_model_path())
+    plain, fast = get_model(path, 6), get_model(path, 6)
+    assert onednn.use_onednn(fast) == 6 * 6 + 1  # q, k, v, out, up, down per layer + pooler
+    assert all(isinstance(layer.intermediate.intermediate_act_fn, torch.nn.Identity)
+               for layer in fast.encoder.layer)  # GELU fused into the up projection
+    batch = get_tokenizer(path, use_fast=True)([p.candidate for p in PAIRS] + [p.reference for p in PAIRS],
+                                               padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        want = plain(batch["input_ids"], attention_mask=batch["attention_mask"])[0]
+        got = fast(batch["input_ids"], attention_mask=batch["attention_mask"])[0]
+    mask = batch["attention_mask"].bool()
+    assert float((got - want)[mask].abs().max()) < 1e-4 * float(want[mask].abs().max())
+
+
+def test_cpu_batches_hold_one_length_each():
+    from clinsum.metrics.bertscore import scorer
+
+    engine = scorer(None, None, "cpu", False)
+    lengths = [9, 40, 9, 12, 40, 11, 12, 9]
+    batches = engine.batches(lengths)
+    assert sorted(k for b in batches for k in b) == list(range(len(lengths)))
+    assert all(len({lengths[k] for k in b}) == 1 for b in batches)
