@@ -124,7 +124,8 @@ def backend_concurrency(backend: Backend) -> int:
 
 def backend_slots(backend: Backend) -> threading.BoundedSemaphore:
     """The semaphore shared by every call to the same backend server in this process."""
-    where = str(backend.config.get("host") or backend.config.get("base_url") or "")
+    setting = backend.server_setting  # the config key naming its server (host, base_url, ...)
+    where = str(backend.config.get(setting) or "") if setting else ""
     key = (f"{backend.name}:{where}", str(backend_concurrency(backend)))
     with _slots_guard:
         if key not in _slots:

@@ -183,3 +183,19 @@ def test_custom_strategies_are_versioned_and_found_through_the_workspace(server,
     assert server.calls[0].messages == [{"role": "user", "content": f"Resume en dos frases: {RECORD_ES}"}]
     assert result.prompt_version == "custom:breve@2"
     assert "breve" in {s["name"] for s in list_strategies(store)}
+
+
+def test_calls_to_one_server_share_its_slots_and_other_servers_have_their_own() -> None:
+    """The slots are per server, found through the backend's own ``server_setting``."""
+    from clinsum.backends.base import get_backend
+    from clinsum.strategies.base import backend_slots
+
+    one = get_backend("ollama", "m", host="http://127.0.0.1:9", concurrency=3)
+    same = get_backend("ollama", "other-model", host="http://127.0.0.1:9", concurrency=3)
+    other = get_backend("ollama", "m", host="http://127.0.0.1:10", concurrency=3)
+    compat = get_backend("openai-compatible", "m", base_url="http://127.0.0.1:9/v1", concurrency=3)
+    assert backend_slots(one) is backend_slots(same)
+    assert backend_slots(one) is not backend_slots(other)
+    assert backend_slots(compat) is not backend_slots(one)
+    assert backend_slots(compat) is not backend_slots(
+        get_backend("openai-compatible", "m", base_url="http://127.0.0.1:10/v1", concurrency=3))
