@@ -22,7 +22,7 @@ _UNIT_FAMILIES = ("rouge", "bleu", "meteor", "bertscore", "distinct", "repetitio
                   "codes_recall")
 _ENUM_COLUMNS = {"status": "status", "source": "source", "strategy": "strategy", "backend": "backend",
                  "decoding": "decoding", "item_kind": "item_kind", "criterion": "criterion",
-                 "kind": "section"}
+                 "kind": "section", "stage": "stage", "measure": "measure", "job_kind": "job_kind"}
 
 
 def _known(key: str) -> bool:
