@@ -22,7 +22,8 @@ _UNIT_FAMILIES = ("rouge", "bleu", "meteor", "bertscore", "distinct", "repetitio
                   "codes_recall")
 _ENUM_COLUMNS = {"status": "status", "source": "source", "strategy": "strategy", "backend": "backend",
                  "decoding": "decoding", "item_kind": "item_kind", "criterion": "criterion",
-                 "kind": "section", "stage": "stage", "measure": "measure", "job_kind": "job_kind"}
+                 "kind": "section", "stage": "stage", "measure": "measure", "job_kind": "job_kind",
+                 "purpose": "purpose", "gate": "gate", "mode": "mode"}
 
 
 def _known(key: str) -> bool:

@@ -175,5 +175,7 @@ def test_batch_failures_and_send_log_speak_the_users_language(_app, page_app, pa
         _ok(at)
         columns = {c for d in at.dataframe for c in d.value.columns}
         assert set(headers[lang]) <= columns, (lang, columns)
+        log = next(d.value for d in at.dataframe if headers[lang][0] in d.value.columns)
+        assert set(log.iloc[:, 5]) == {"aplicado" if lang == "es" else "applied"}  # the gate, translated
         found = problems(visible_texts(at), lang, known)
         assert found == [], "\n".join([lang, *found])

@@ -46,6 +46,13 @@ STRINGS = {
     "col.n_replaced": ("Sustituciones", "Replacements"),
     "col.residues_accepted": ("Restos aceptados", "Residues accepted"),
     "col.payload_sha256": ("Huella del envío (SHA-256)", "Payload fingerprint (SHA-256)"),
+    "value.purpose.generation": ("resumen", "summary"),
+    "value.purpose.reference": ("resumen de referencia", "reference summary"),
+    "value.purpose.batch": ("lote de referencias", "reference batch"),
+    "value.gate.on": ("aplicado", "applied"),
+    "value.gate.off-inside": ("no aplica (dentro del hospital)", "not applied (inside the hospital)"),
+    "value.mode.placeholders": ("marcadores", "placeholders"),
+    "value.mode.surrogates": ("sustitutos ficticios", "surrogates"),
     # import preview
     "col.same_as": ("Igual que", "Same as"),
     "col.line": ("Línea", "Line"),
