@@ -21,19 +21,18 @@ def agreement_section(s) -> None:
     kind = st.radio(ui.t("annotate.kind"), ["reference", "pairwise"], horizontal=True, key=K + "agree_kind",
                     format_func=lambda v: ui.t("annotate.kind." + v))
     st.markdown(f"**{ui.t('annotate.progress_all')}**")
-    st.dataframe(pd.DataFrame(assignment.progress(s, kind)), hide_index=True)
+    ui.table(pd.DataFrame(assignment.progress(s, kind)))
     result = report.agreement_report(s, kind)
     if not result["overlapping_items"]:
         st.info(ui.t("annotate.no_overlap"))
         return
     st.caption(ui.t("annotate.overlap_items", n=result["overlapping_items"]) + " " + ui.t("annotate.agreement_help"))
     st.markdown(f"**{ui.t('annotate.overall')}**")
-    st.dataframe(fmt_table(result["overall"], ["criterion", "n_items", "n_annotators", "percent",
-                                               "alpha_ordinal", "alpha_interval", "alpha_nominal"]),
-                 hide_index=True)
+    ui.table(fmt_table(result["overall"], ["criterion", "n_items", "n_annotators", "percent",
+                                           "alpha_ordinal", "alpha_interval", "alpha_nominal"]))
     st.markdown(f"**{ui.t('annotate.pairs')}**")
-    st.dataframe(fmt_table(result["pairs"], ["criterion", "annotator_a", "annotator_b", "n", "percent",
-                                             "kappa_linear", "kappa_quadratic", "kappa"]), hide_index=True)
+    ui.table(fmt_table(result["pairs"], ["criterion", "annotator_a", "annotator_b", "n", "percent",
+                                         "kappa_linear", "kappa_quadratic", "kappa"]))
 
 
 def export_section(s) -> None:
@@ -66,4 +65,4 @@ def settings_section(s) -> None:
     if st.button(ui.t("annotate.make_pairs"), key=K + "make_pairs"):
         st.success(ui.t("annotate.pairs_made", n=pairwise.create_pairs(s, mode)))
     st.markdown(f"**{ui.t('annotate.annotators')}**")
-    st.dataframe(pd.DataFrame(people.list_annotators(s)), hide_index=True)
+    ui.table(pd.DataFrame(people.list_annotators(s)).rename(columns={"name": "annotator"}))

@@ -56,8 +56,8 @@ def panel(store, key: str = "calibration") -> None:
         st.info(ui.t("calibration.none"))
     else:
         table = pd.DataFrame([{
-            "judge": r["judge"], "physicians": r["criterion"], "n": r["n"], "ICC": _fmt(r, "icc"),
-            "κ (quadratic)": _fmt(r, "kappa"), "Spearman": _fmt(r, "spearman"),
+            "judge": r["judge"], "physicians": r["criterion"], "n": r["n"], "icc": _fmt(r, "icc"),
+            "kappa_quadratic": _fmt(r, "kappa"), "spearman": _fmt(r, "spearman"),
             "status": ui.t(f"calibration.status.{r['status']}")} for r in rows])
-        st.dataframe(table, hide_index=True, key=f"{key}.table")
+        ui.table(table, key=f"{key}.table")
     st.code("clinsum judge calibration", language="bash")

@@ -86,13 +86,11 @@ def adapters_tab(store) -> None:
     if not rows:
         st.info(ui.t("finetune.no_adapters"))
         return
-    st.dataframe(pd.DataFrame([{
-        "name": r["name"], "base model": r["base_model"], "dataset": r["config"].get("dataset_ref"),
-        "train loss": r["results"].get("final_loss"), "validation loss": r["results"].get("final_eval_loss"),
-        "perplexity": r["results"].get("perplexity"), "trainable %": r["results"].get("trainable_pct"),
-        "adapter MB": r["results"].get("adapter_mb"), "base MB": r["results"].get("base_mb"),
-        "seconds": r["results"].get("train_seconds"), "peak RAM MB": r["results"].get("peak_rss_mb"),
-        "peak VRAM MB": r["results"].get("peak_vram_mb"), "created": r["created_at"], "id": r["id"],
+    results = ("final_loss", "final_eval_loss", "perplexity", "trainable_pct", "adapter_mb", "base_mb",
+               "train_seconds", "peak_rss_mb", "peak_vram_mb")
+    ui.table(pd.DataFrame([{
+        "adapter": r["name"], "base_model": r["base_model"], "dataset_ref": r["config"].get("dataset_ref"),
+        **{k: r["results"].get(k) for k in results}, "created_at": r["created_at"], "id": r["id"],
     } for r in rows]), width="stretch")
     ids = [r["id"] for r in rows]
     chosen = st.selectbox(ui.t("finetune.adapter"), ids, key=K + "adapter",

@@ -83,7 +83,7 @@ def dataset_tab(store) -> None:
         if problems:
             st.warning(ui.t("finetune.problems", n=len(problems)) + " " + ui.plain("; ".join(problems[:5])))
         stats = {k: v for k, v in built.stats.items() if isinstance(v, dict)}
-        st.dataframe(pd.DataFrame(stats).T, width="stretch")
+        ui.table(pd.DataFrame(stats).T.rename_axis("measure").reset_index(), width="stretch")
         for ex in built.train[:2]:
             with st.expander(ui.t("finetune.example", id=ui.plain(ex.id), n=ex.n_tokens)):
                 ui.text_box(ex.prompt[-3000:], height=220)
@@ -98,10 +98,10 @@ def dataset_tab(store) -> None:
     rows = ds.list_datasets(store)
     st.subheader(ui.t("finetune.datasets"))
     if rows:
-        st.dataframe(pd.DataFrame([{"ref": r["ref"], "source": r["source"], "template": r["template"],
-                                    "train": r["n_train"], "val": r["n_val"],
-                                    "p95 tokens": r["stats"].get("tokens", {}).get("p95"),
-                                    "created": r["created_at"]} for r in rows]), width="stretch")
+        ui.table(pd.DataFrame([{"ref": r["ref"], "dataset_source": r["source"], "template": r["template"],
+                                "n_train": r["n_train"], "n_val": r["n_val"],
+                                "p95_tokens": r["stats"].get("tokens", {}).get("p95"),
+                                "created_at": r["created_at"]} for r in rows]), width="stretch")
     else:
         st.caption(ui.t("finetune.no_datasets"))
 

@@ -22,7 +22,8 @@ _UNIT_FAMILIES = ("rouge", "bleu", "meteor", "bertscore", "distinct", "repetitio
                   "codes_recall")
 _ENUM_COLUMNS = {"status": "status", "source": "source", "strategy": "strategy", "backend": "backend",
                  "decoding": "decoding", "item_kind": "item_kind", "criterion": "criterion",
-                 "kind": "section"}
+                 "kind": "section", "stage": "stage", "measure": "measure", "job_kind": "job_kind",
+                 "purpose": "purpose", "gate": "gate", "mode": "mode"}
 
 
 def _known(key: str) -> bool:
@@ -152,7 +153,13 @@ def display_table(df: pd.DataFrame | list[dict], lang: str = "es") -> pd.DataFra
         types = pd.api.types
         if types.is_object_dtype(series) or types.is_string_dtype(series) or types.is_bool_dtype(series):
             frame[column] = [value_label(str(column), v, lang) for v in series]
-    frame.columns = [column_label(c, lang) for c in frame.columns]
+    labels: list[str] = []
+    seen: dict[str, int] = {}
+    for column in frame.columns:  # two names with one label (seconds, total_seconds) stay apart
+        label = column_label(column, lang)
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    frame.columns = labels
     if frame.index.name:
         frame.index.name = column_label(frame.index.name, lang)
     return frame

@@ -53,8 +53,7 @@ def agreement(store) -> None:
         df["criterion"] = df["criterion"].map(lambda c: names.get(c, c))
         return df.map(lambda v: "—" if v is None else round(v, 3) if isinstance(v, float) else v)
 
-    st.dataframe(table(result["overall"], ["criterion", "n_items", "n_annotators", "percent",
-                                           "alpha_ordinal", "alpha_interval"]), hide_index=True,
-                 key="pdsqi.agreement.overall")
-    st.dataframe(table(result["pairs"], ["criterion", "annotator_a", "annotator_b", "n", "percent",
-                                         "kappa_quadratic"]), hide_index=True, key="pdsqi.agreement.pairs")
+    ui.table(table(result["overall"], ["criterion", "n_items", "n_annotators", "percent",
+                                       "alpha_ordinal", "alpha_interval"]), key="pdsqi.agreement.overall")
+    ui.table(table(result["pairs"], ["criterion", "annotator_a", "annotator_b", "n", "percent",
+                                     "kappa_quadratic"]), key="pdsqi.agreement.pairs")

@@ -73,15 +73,15 @@ def draw_preview(built: pf.PreferenceSet) -> None:
     left, right = st.columns(2)
     with left:
         st.caption(ui.t("preference.per_physician"))
-        st.dataframe(_counts(stats["per_physician"]), width="stretch")
+        ui.table(_counts(stats["per_physician"], "annotator"), width="stretch")
     with right:
         st.caption(ui.t("preference.per_record"))
-        st.dataframe(_counts(stats["per_record"]), width="stretch")
+        ui.table(_counts(stats["per_record"], "record_id"), width="stretch")
     if built.excluded:
         st.caption(ui.t("preference.excluded"))
         table = pd.DataFrame([{**e, "reason": ui.t(f"preference.reason.{e['reason']}"),
                                "annotators": ", ".join(e["annotators"])} for e in built.excluded])
-        st.dataframe(table.rename(columns=ui.column_label), hide_index=True, width="stretch")
+        ui.table(table, width="stretch")
     for pair in built.train[:1]:
         with st.expander(ui.t("preference.example", id=ui.plain(pair.id), margin=pair.margin,
                               agreement=pair.agreement)):
@@ -94,9 +94,8 @@ def draw_preview(built: pf.PreferenceSet) -> None:
                 ui.text_box(pair.rejected, height=200)
 
 
-def _counts(rows: dict[str, dict[str, int]]) -> pd.DataFrame:
-    table = pd.DataFrame(rows).T.fillna(0).astype(int)
-    return table.rename(columns=ui.column_label)
+def _counts(rows: dict[str, dict[str, int]], key: str) -> pd.DataFrame:
+    return pd.DataFrame(rows).T.fillna(0).astype(int).rename_axis(key).reset_index()
 
 
 def data_section(store) -> None:

@@ -76,11 +76,11 @@ def _passage(text: str, distance: float, meta: dict[str, Any] | None = None) -> 
 
 
 def show_phases(phases: dict[str, float], total: float | None = None) -> None:
-    rows = [{ui.t("rag.phase"): name, ui.t("rag.seconds"): round(float(sec), 3)} for name, sec in phases.items()]
+    rows = [{"stage": name, "seconds": round(float(sec), 3)} for name, sec in phases.items()]
     if total is not None:
-        rows.append({ui.t("rag.phase"): "total", ui.t("rag.seconds"): round(float(total), 3)})
+        rows.append({"stage": "total", "seconds": round(float(total), 3)})
     st.markdown(f"**{ui.t('rag.phases')}**")
-    st.dataframe(rows, hide_index=True)
+    ui.table(rows)
 
 
 def show_result(result: Any) -> None:

@@ -68,16 +68,14 @@ def preview(plan) -> None:
         st.info(ui.t("records.preview.references", n=plan.n_references))
     if plan.aliases:
         st.info(ui.t("records.preview.aliases", n=len(plan.aliases)))
-        st.dataframe([{"id": d.id, "source": d.source, "same_as": same} for d, same in plan.aliases[:200]],
-                     hide_index=True)
+        ui.table([{"id": d.id, "source": d.source, "same_as": same} for d, same in plan.aliases[:200]])
     if plan.duplicates:
         st.warning(ui.t("records.preview.duplicates", n=len(plan.duplicates)))
-        st.dataframe([{"source": d.source, "line": d.meta.get("line"), "existing": e}
-                      for d, e in plan.duplicates[:200]], hide_index=True)
+        ui.table([{"source": d.source, "line": d.meta.get("line"), "existing": e}
+                  for d, e in plan.duplicates[:200]])
     if plan.problems:
         st.error(ui.t("records.preview.problems", n=len(plan.problems)))
-        st.dataframe([{"source": p.source, "line": p.line, "reason": p.reason} for p in plan.problems[:500]],
-                     hide_index=True)
+        ui.table([{"source": p.source, "line": p.line, "reason": p.reason} for p in plan.problems[:500]])
 
 
 def import_counts(references: int, aliases: int, duplicates: int) -> None:

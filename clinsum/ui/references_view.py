@@ -166,7 +166,7 @@ def batches_section(store) -> None:
     if not rows:
         st.caption(ui.t("references.no_batches"))
         return
-    st.dataframe(rows, hide_index=True)
+    ui.table(rows)
     if K + "batch_next" in st.session_state:
         st.session_state[K + "batch"] = st.session_state.pop(K + "batch_next")
     chosen = st.selectbox(ui.t("references.batch_pick"), [r["id"] for r in rows], key=K + "batch")
@@ -202,8 +202,7 @@ def batches_section(store) -> None:
                 ui.text_box(texts.get(item["reference_id"], ""), height=240)
     if failed:
         st.markdown(f"**{ui.t('references.failures')}**")
-        st.dataframe([{k: i[k] for k in ("record_id", "prompt_name", "error")} for i in failed],
-                     hide_index=True)
+        ui.table([{k: i[k] for k in ("record_id", "prompt_name", "error")} for i in failed])
 
 
 def audit_section(store) -> None:
@@ -213,7 +212,7 @@ def audit_section(store) -> None:
         st.caption(ui.t("references.audit_empty"))
         return
     st.caption(ui.t("references.audit_help"))
-    st.dataframe([{"sent_at": r["sent_at"], "who": r["who"], "backend": r["backend"], "host": r["host"],
-                   "purpose": r["purpose"], "gate": r["gate"], "mode": r["mode"], "records": ", ".join(r["records"]),
-                   "replaced": r["n_replaced"], "residues_accepted": ", ".join(r["residues_accepted"]),
-                   "payload_sha256": (r["payload_sha256"] or "")[:12]} for r in rows], hide_index=True)
+    ui.table([{"sent_at": r["sent_at"], "who": r["who"], "backend": r["backend"], "host": r["host"],
+               "purpose": r["purpose"], "gate": r["gate"], "mode": r["mode"], "records": ", ".join(r["records"]),
+               "n_replaced": r["n_replaced"], "residues_accepted": ", ".join(r["residues_accepted"]),
+               "payload_sha256": (r["payload_sha256"] or "")[:12]} for r in rows])

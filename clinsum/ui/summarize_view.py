@@ -130,7 +130,7 @@ def last_result(store) -> None:
     rag_view.show_result(result)
     if result.retrieval:
         with st.expander(ui.t("summarize.retrieval")):
-            st.dataframe(pd.DataFrame(result.retrieval), hide_index=True)
+            ui.table(pd.DataFrame(result.retrieval))
     if last["saved"]:
         st.success(ui.t("summarize.saved", id=ui.plain(last["saved"][0]), record=ui.plain(last["saved"][1])))
     elif st.button(ui.t("summarize.save"), key=K + "save"):

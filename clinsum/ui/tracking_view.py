@@ -53,9 +53,8 @@ def runs_panel(store: Store, kinds: tuple[str, ...] = ("grid", "score")) -> None
         if not rows:
             st.caption(ui.t("tracking.runs.none"))
             return
-        st.dataframe([{"job": r["job_id"], "kind": r["kind"], "run_id": r["run_id"],
-                       "experiment": r["experiment_id"], "url": r["url"] or ""} for r in rows],
-                     hide_index=True, width="stretch",
-                     column_config={"url": st.column_config.LinkColumn("url")})
+        ui.table([{"job_id": r["job_id"], "job_kind": r["kind"], "run_id": r["run_id"],
+                   "experiment_id": r["experiment_id"], "url": r["url"] or ""} for r in rows],
+                 width="stretch", column_config={"url": st.column_config.LinkColumn(ui.column_label("url"))})
         if not any(r["url"] for r in rows):
             local_command(store)

@@ -73,10 +73,20 @@ def check_line(check: dict) -> tuple[str, str, str]:
 
 
 def table(df, **kwargs: Any) -> None:
-    """``st.dataframe`` with translated headers and values (no snake_case, no ``None``)."""
-    from clinsum.ui.labels import display_table
+    """``st.dataframe`` with translated headers and values (no snake_case, no ``None``);
+    ``column_order`` and ``column_config`` name the data's own columns (the columns that
+    ``column_order`` leaves out are not sent to the browser)."""
+    import pandas as pd
+
+    from clinsum.ui.labels import column_label, display_table
 
     kwargs.setdefault("hide_index", True)
+    if kwargs.get("column_order"):
+        df = pd.DataFrame(df)
+        df = df[[c for c in kwargs["column_order"] if c in df.columns]]
+        kwargs["column_order"] = [column_label(c, lang()) for c in df.columns]
+    if kwargs.get("column_config"):
+        kwargs["column_config"] = {column_label(c, lang()): v for c, v in kwargs["column_config"].items()}
     st.dataframe(display_table(df, lang()), **kwargs)
 
 

@@ -104,10 +104,14 @@ def test_annotation_pdsqi_rated_and_agreement_shown(page_app, workspace):
     at.radio(key="annotate.section").set_value("agreement").run()
     _ok(at)
     assert "PDSQI-9 agreement per item" in " ".join(m.value for m in at.markdown)
-    overall = next(d.value for d in at.dataframe if "alpha_ordinal" in d.value and len(d.value) == 9)
-    assert len(overall) == 9 and "Cited" in set(overall["criterion"])
-    row = overall.set_index("criterion").loc["Accurate"]
-    assert row["n_items"] == 1 and row["percent"] == 1.0
+    overall = next(d.value for d in at.dataframe if "Krippendorff α (ordinal)" in d.value and len(d.value) == 9)
+    assert len(overall) == 9 and "Cited" in set(overall["Criterion"])  # headers read as labels
+    row = overall.set_index("Criterion").loc["Accurate"]
+    assert row["Items"] == 1 and row["Observed agreement"] == 1.0
+    from test_pages_i18n import problems, visible_texts
+
+    found = problems(visible_texts(at), "en", {r[0] for r in store.execute("SELECT id FROM records")} | {"ref-1"})
+    assert found == [], "\n".join(found)
 
 
 def test_annotation_evidence_on_the_reference(page_app, workspace):

@@ -33,16 +33,24 @@ def validation_points(at: AppTest) -> int:
 
 
 def charts_speak_both_languages(page_app, store: Store, at_least: int = 2) -> None:
-    """The page's charts (titles, legends, hover labels) on a fresh run in Spanish and in English
-    (the watch tab opens on the latest job)."""
-    from test_pages_i18n import app_figures, chart_problems
+    """The page's charts (titles, legends, hover labels) and tables (the adapters and datasets,
+    headers and cells) on a fresh run in Spanish and in English (the watch tab opens on the
+    latest job)."""
+    from test_pages_i18n import app_figures, chart_problems, problems, visible_texts
 
+    known = {r[0] for r in store.execute("SELECT id FROM records")}
+    known |= {r[0] for r in store.execute("SELECT id FROM finetune_adapters")}
     for lang in ("es", "en"):
         at = page_app("80_finetune.py", store.root, lang=lang, timeout=120)
         no_errors(at)
         figures = app_figures(at)
         assert len(figures) >= at_least, (lang, len(figures))
         assert chart_problems(figures, lang) == [], lang
+        adapters = next(d.value for d in at.dataframe if "Peak VRAM (MB)" in d.value or "Pico de VRAM (MB)" in d.value)
+        assert ("Training loss" if lang == "en" else "Pérdida de entrenamiento") in adapters, lang
+        tables = [t for t in visible_texts(at) if t[0].startswith("Dataframe")]
+        found = problems(tables, lang, known)
+        assert found == [], "\n".join([lang, *found])
 
 
 def no_errors(at: AppTest) -> None:
@@ -59,6 +67,11 @@ def test_page_builds_a_dataset_launches_a_job_and_shows_the_adapter(app, page_ap
     at.button(key="finetune.preview_btn").click().run()
     no_errors(at)
     assert any("training" in s.value and "template model" in s.value for s in at.success)
+    from test_pages_i18n import problems, visible_texts
+
+    lengths = next(d.value for d in at.dataframe if "Measure" in d.value.columns)  # token lengths
+    assert "tokens per example" in set(lengths["Measure"]) and "95th percentile" in lengths.columns
+    assert problems([t for t in visible_texts(at) if t[0].startswith("Dataframe")], "en") == []
     at.button(key="finetune.save_ds").click().run()
     no_errors(at)
     assert any(ui.plain("demo@1") in s.value and "Saved as" in s.value for s in at.success)

@@ -77,3 +77,24 @@ def test_preference_tab_from_judgements_to_adapter_grid_and_round(app, page_app,
     items = store.fetch_dicts("SELECT * FROM pairwise_items WHERE a_id IN (SELECT id FROM generations WHERE grid_id = ?)",
                               [grid["id"]])
     assert len(items) == n and {i["record_id"] for i in items} == set(adapter["config"]["val_records"])
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_preference_preview_tables_speak_the_users_language(page_app, tmp_path, lang) -> None:
+    """The preview's counts per physician and per record and the pairs left out: translated
+    headers (reasons included) and values, no raw identifier."""
+    from test_pages_i18n import problems, visible_texts
+
+    store = Store.open(tmp_path / "ws")
+    build_preference_workspace(store, 6, ties=1, split=1)
+    at = page_app("80_finetune.py", store.root, lang=lang, timeout=120)
+    at.button(key="preference.preview_btn").click().run()
+    no_errors(at)
+    headers = {c for d in at.dataframe for c in d.value.columns}
+    expected = {"en": {"Annotator", "Record", "Ties", "Low agreement", "Reason"},
+                "es": {"Anotador", "Registro", "Empates", "Acuerdo bajo", "Motivo"}}[lang]
+    assert expected <= headers, headers
+    known = {r[0] for r in store.execute("SELECT id FROM records")}
+    known |= {r[0] for r in store.execute("SELECT DISTINCT item_id FROM annotations")}
+    found = problems(visible_texts(at), lang, known)
+    assert found == [], "\n".join(found)

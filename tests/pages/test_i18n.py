@@ -63,3 +63,11 @@ def test_batch_statuses_read_in_the_users_language() -> None:
     statuses = set(re.findall(r"status=\"(\w+)\"|status = '(\w+)'", Path(batch.__file__).read_text()))
     for status in {s for pair in statuses for s in pair if s} - {"pending", "done", "retried"}:
         assert value_label("status", status, "es") != status, status
+
+
+def test_tables_keep_columns_apart_that_share_a_label() -> None:
+    from clinsum.ui.labels import display_table
+
+    shown = display_table([{"seconds": 1.0, "total_seconds": 2.0, "status": "done", "train_seconds": 3.0}], "es")
+    assert list(shown.columns) == ["Segundos", "Segundos (2)", "Estado", "Entrenamiento (s)"]
+    assert shown.iloc[0].tolist() == [1.0, 2.0, "terminado", 3.0]

@@ -58,3 +58,29 @@ def test_a_large_upload_is_imported_by_a_job_with_a_progress_panel(records_page,
     assert any("Importados 3" in s.value for s in at.success)
     assert store.scalar("SELECT count(*) FROM records") == 3
     assert store.scalar("SELECT count(*) FROM reference_summaries") == 2
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_preview_tables_speak_the_users_language(page_app, workspace, lang) -> None:
+    """Aliases, a skipped row and, on a second upload, rows already stored: each table of the
+    preview has translated headers and no raw identifier in either language (the records are
+    written in the page's language: their text is shown as it is)."""
+    from test_pages_i18n import problems, visible_texts
+
+    ids = {"n1", "n2", "n3", "n4"}
+    rows = CSV if lang == "es" else CSV.replace("Motivo de consulta", "Reason for visit")
+    bad = (rows + "n4,,\n").encode()
+    at = page_app("10_records.py", workspace, lang=lang, timeout=60)
+    at = at.file_uploader(key="records.files").set_value([("notas.csv", bad, "text/csv")]).run()
+    assert not at.exception
+    headers = {c for d in at.dataframe for c in d.value.columns}
+    same_as, line = ("Igual que", "Línea") if lang == "es" else ("Same as", "Line")
+    assert {same_as, line} <= headers, headers  # the aliases and the problems tables
+    found = problems(visible_texts(at), lang, ids)
+    assert found == [], "\n".join(found)
+    at.button(key="records.confirm").click().run()
+    at = page_app("10_records.py", workspace, lang=lang, timeout=60)
+    at = at.file_uploader(key="records.files").set_value([("notas.csv", rows.encode(), "text/csv")]).run()
+    existing = "Ya existente" if lang == "es" else "Already there"
+    assert any(existing in d.value.columns for d in at.dataframe), [list(d.value.columns) for d in at.dataframe]
+    assert problems(visible_texts(at), lang, ids) == []

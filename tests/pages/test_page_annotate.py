@@ -101,7 +101,17 @@ def test_review_submit_edit_span_and_low_score_needs_comment(app, ws):
     assert A.load_draft(ws, "ana", "reference", item) is None
 
 
-def test_agreement_export_and_settings_sections(app, ws):
+def speaks(at: AppTest, lang: str, ws: Store) -> None:
+    """The page reads in ``lang``: translated table headers and values, no raw identifier."""
+    from test_pages_i18n import problems, visible_texts
+
+    known = {r[0] for r in ws.execute("SELECT id FROM records")} | {"ana", "luis"}
+    found = problems(visible_texts(at), lang, known)
+    assert found == [], "\n".join(found)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_agreement_export_and_settings_sections(page_app, ws, lang):
     annotators.register(ws, "ana")
     annotators.register(ws, "luis")
     assignment.set_overlap(ws, 2)
@@ -110,14 +120,18 @@ def test_agreement_export_and_settings_sections(app, ws):
         for item, acc in zip(items, scores, strict=True):
             A.submit_review(ws, name, item, scores={"accuracy": acc, "clarity": 4, "completeness": 4},
                             verdict="accept")
-    at = app()
+    at = page_app("70_annotate.py", ws.root, lang=lang, timeout=TIMEOUT, annotator="ana")
     at.radio(key="annotate.section").set_value("agreement").run()
     assert_clean(at)
     assert len(at.dataframe) == 3  # progress, across all, per pair
+    headers = {c for d in at.dataframe for c in d.value.columns}
+    assert ("Annotator A" if lang == "en" else "Anotador A") in headers, headers
+    speaks(at, lang, ws)
     at.radio(key="annotate.section").set_value("export").run()
     assert_clean(at)
-    assert any("24 row(s)" in c.value for c in at.caption)
+    assert lang != "en" or any("24 row(s)" in c.value for c in at.caption)
     at.radio(key="annotate.section").set_value("settings").run()
+    speaks(at, lang, ws)
     at.number_input(key="annotate.overlap").set_value(3).run()
     at.button(key="annotate.overlap_save").click().run()
     assert_clean(at)

@@ -33,6 +33,16 @@ def _clean(at: AppTest) -> None:
     assert not errors, errors
 
 
+def speaks(at: AppTest, lang: str, store: Store, known: set[str]) -> None:
+    """The page's tables and texts read in ``lang``, with no raw identifier."""
+    from test_pages_i18n import problems, visible_texts
+
+    known = known | {r[0] for r in store.execute("SELECT id FROM records")}
+    known |= {r[0] for r in store.execute("SELECT id FROM generations")}
+    found = problems(visible_texts(at), lang, known)
+    assert found == [], "\n".join(found)
+
+
 def _launch(at: AppTest) -> str:
     at.button(key="grids.start").click().run()
     _clean(at)
@@ -67,8 +77,9 @@ def test_extractive_grid_on_two_demo_records_end_to_end(page_app, workspace):
     assert len(rows) == 2 and {r["record_id"] for r in rows} == set(demo_ids)
     assert all(r["error"] is None and r["backend"] == "extractive" for r in rows)
     results = [df.value for df in at.dataframe]
-    assert any("cells" in df.columns and df["cells"].sum() == 2 for df in results)
-    assert any("record_id" in df.columns and set(df["record_id"]) == set(demo_ids) for df in results)
+    assert any("Cells" in df.columns and df["Cells"].sum() == 2 for df in results)  # headers read as labels
+    assert any("Record" in df.columns and set(df["Record"]) == set(demo_ids) for df in results)
+    speaks(at, "en", store, {job_id})
     titles = " ".join(m.value for m in at.markdown)
     assert "&lt;b&gt;demo&lt;/b&gt;" in titles and "<b>demo</b>" not in titles  # escaped
 
@@ -98,6 +109,9 @@ def test_ollama_grid_with_an_uploaded_toml_and_error_cells(page_app, workspace, 
     rows = store.fetch_dicts("SELECT error FROM generations WHERE grid_id = ?", [job_id])
     assert len(rows) == 4 and sum(r["error"] is not None for r in rows) == 1
     assert any("1 cell(s) failed" in w.value for w in at.warning)
+    failed = next(df.value for df in at.dataframe if "Error" in df.value.columns and len(df.value) == 1)
+    assert list(failed.columns)[:3] == ["Record", "Model", "Strategy"]
+    speaks(at, "en", store, {job_id, "phi4:latest"})
     assert all(c.model == "phi4:latest" for c in llm_server.calls)
 
     # the same grid as an uploaded GRID.toml plans the same cells

@@ -16,11 +16,20 @@ from clinsum.store import Store, from_json
 from tests.fakes.llm_server import KEY_IDEAS, LLMServer, rag_responder
 
 
-def _app(page_app, workspace: Path, page: str, host: str | None = None) -> AppTest:
+def _app(page_app, workspace: Path, page: str, host: str | None = None, lang: str = "en") -> AppTest:
     """``page`` on ``workspace``; no Ollama (so no LLM backend) unless ``host`` is given."""
-    at = page_app(page, workspace, ollama_host=host, timeout=120)
+    at = page_app(page, workspace, ollama_host=host, timeout=120, lang=lang)
     assert not at.error, [e.value for e in at.error]
     return at
+
+
+def _speaks(at: AppTest, lang: str, known: set[str] = frozenset(), tables_only: bool = False) -> None:
+    """What the page shows (its tables only, with ``tables_only``) reads in ``lang``."""
+    from test_pages_i18n import problems, visible_texts
+
+    texts = [(k, v) for k, v in visible_texts(at) if not tables_only or k.startswith("Dataframe")]
+    found = problems(texts, lang, set(known))
+    assert found == [], "\n".join(found)
 
 
 def _medmcqa_upload(n: int) -> bytes:
@@ -61,6 +70,10 @@ def test_kb_page_ingests_an_upload_with_progress_then_searches(page_app, tmp_pat
     problems = next(e for e in at.expander if e.label.startswith("Rows skipped"))
     assert problems.label.endswith("1")
     assert base_stats(store, "medmcqa")["n_passages"] == 40
+    headers = {c for d in at.dataframe for c in d.value.columns}
+    assert {"Passages", "Rows read", "Line", "Reason"} <= headers, headers  # bases, ingestions, problems
+    fields = {"cop_base", "subject_name", "topic_name"}  # the MedMCQA fields, named as the file has them
+    _speaks(at, "en", {f"m{i}" for i in range(40)} | fields)
 
     at.text_input(key="kb.query").input("typical kidney disease finding 12").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -90,7 +103,7 @@ def test_kb_page_creates_searches_and_deletes(page_app, seed_store):
 def test_summarize_page_runs_multi_question_rag_and_shows_passages_per_section(page_app, seed_store):
     with LLMServer() as server:
         server.responder = rag_responder
-        at = _app(page_app, seed_store.root, "20_summarize.py", server.ollama_host)
+        at = _app(page_app, seed_store.root, "20_summarize.py", server.ollama_host, lang="es")
         at.selectbox(key="summarize.record").set_value("es01_cardiologia_icc")
         at.selectbox(key="summarize.strategy").set_value("rag_multi").run()
         assert at.selectbox(key="summarize.backend").value == "ollama"
@@ -104,9 +117,10 @@ def test_summarize_page_runs_multi_question_rag_and_shows_passages_per_section(p
     html = " ".join(m.value for m in at.markdown)
     for idea in KEY_IDEAS.replace("- ", "").splitlines():
         assert idea in html
-    assert "distance" in html  # each passage with its distance
-    phases = next(df for df in at.dataframe if list(df.value.columns) == ["Stage", "Seconds"])  # RAG phases
-    assert {"ideas", "retrieval", "sections", "merge"} <= set(phases.value.iloc[:, 0])
+    assert "distancia" in html  # each passage with its distance
+    phases = next(df for df in at.dataframe if list(df.value.columns) == ["Etapa", "Segundos"])  # RAG phases
+    assert {"ideas clave", "recuperación", "apartados", "unión", "total"} <= set(phases.value.iloc[:, 0])
+    _speaks(at, "es", {r[0] for r in seed_store.execute("SELECT id FROM records")})
     at.button(key="summarize.save").click().run()
     row = seed_store.fetch_one("SELECT strategy, retrieval FROM generations WHERE record_id = 'es01_cardiologia_icc'"
                                " AND strategy = 'rag_multi'")

@@ -139,4 +139,45 @@ def test_residues_block_the_send_until_masked_and_the_send_log_shows_it(_app, pa
     assert len(sends) == 1 and sends[0]["gate"] == "on" and sends[0]["records"] == [record_id]
     at.run()
     assert any("Send log" in h.value for h in at.subheader)
-    assert any("payload_sha256" in d.value.columns for d in at.dataframe)
+    assert any("Payload fingerprint (SHA-256)" in d.value.columns for d in at.dataframe)
+
+
+def test_batch_failures_and_send_log_speak_the_users_language(_app, page_app, page_ws, monkeypatch) -> None:
+    """A fetched batch with one failed request and its send-log row: every table (batches,
+    failures, send log) reads in Spanish and in English, with no raw column name."""
+    from test_pages_i18n import problems, visible_texts
+
+    from clinsum.privacy import PrivacySettings, save_settings
+    from clinsum.privacy.audit import list_sends
+
+    save_settings(page_ws, PrivacySettings(inside_hosts=[]))  # the fake service is outside: logged
+    ids = [r[0] for r in page_ws.execute("SELECT id FROM records ORDER BY id")]
+    ids = [i for i in ids if not batch.plan_batch(page_ws, [i]).residues()][:2]
+    second = lambda custom_id, body: "server overloaded" if custom_id.startswith("req-00002") else None  # noqa: E731
+    with BatchServer(api_key=KEY, fail=second) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        at = _app()
+        at.multiselect(key="references.records").set_value(ids).run()
+        at.button(key="references.preview").click().run()
+        at.checkbox(key="references.follow").uncheck()
+        at.checkbox(key="references.confirm").check().run()
+        at.button(key="references.send").click().run()
+        _ok(at)
+        for _ in range(4):
+            at.button(key="references.refresh").click().run()
+            _ok(at)
+    assert batch.list_batches(page_ws)[0]["n_failed"] == 1
+    assert list_sends(page_ws)
+    known = {r[0] for r in page_ws.execute("SELECT id FROM records")} | {b[k] for b in batch.list_batches(page_ws) for k in ("id", "remote_id")}
+    headers = {"es": ("Huella del envío (SHA-256)", "Fallidos", "Instrucción"),
+               "en": ("Payload fingerprint (SHA-256)", "Failed", "Prompt")}
+    for lang in ("es", "en"):
+        at = page_app("60_references.py", page_ws.root, lang=lang, timeout=60)
+        _ok(at)
+        columns = {c for d in at.dataframe for c in d.value.columns}
+        assert set(headers[lang]) <= columns, (lang, columns)
+        log = next(d.value for d in at.dataframe if headers[lang][0] in d.value.columns)
+        assert set(log.iloc[:, 5]) == {"aplicado" if lang == "es" else "applied"}  # the gate, translated
+        found = problems(visible_texts(at), lang, known)
+        assert found == [], "\n".join([lang, *found])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_pages_i18n import problems, visible_texts
 
 import clinsum.plugins  # noqa: F401 - registers every job kind
 from clinsum import jobs, tracking
@@ -56,6 +57,9 @@ def test_grids_page_shows_a_local_run_and_how_to_open_it(page, workspace, lang):
     assert ("MLflow run:" if lang == "en" else "Ejecución de MLflow:") in text
     assert any(c.value.startswith(f"mlflow ui --backend-store-uri {uri}") for c in at.code)
     assert ("MLflow tracking: on" if lang == "en" else "Seguimiento en MLflow: activo") in text
+    known = {r[0] for r in workspace.execute("SELECT id FROM records")} | {"runlocal0123"}
+    found = problems(visible_texts(at), lang, known)
+    assert found == [], "\n".join(found)
 
 
 def test_finetune_page_links_to_a_run_on_a_tracking_server(page, workspace):
@@ -66,13 +70,20 @@ def test_finetune_page_links_to_a_run_on_a_tracking_server(page, workspace):
     assert "runremote456" in captions(at)
 
 
-def test_explorer_lists_the_runs_and_says_when_mlflow_is_missing(page, workspace, monkeypatch):
-    job_with_run(workspace, "score", {"metrics": ["rouge"]}, tracking.default_uri(workspace), "runscore789")
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_explorer_lists_the_runs_and_says_when_mlflow_is_missing(page, workspace, monkeypatch, lang):
+    job_id = job_with_run(workspace, "score", {"metrics": ["rouge"]}, tracking.default_uri(workspace),
+                          "runscore789")
     monkeypatch.setattr(tracking, "mlflow_available", lambda: False)
-    at = page("40_explorer.py", "en")
-    frames = at.dataframe
-    assert any("runscore789" in frame.value.to_string() for frame in frames)
-    assert "MLflow tracking: off, because the mlflow package is not installed" in captions(at)
+    at = page("40_explorer.py", lang)
+    runs = next(d.value for d in at.dataframe if "runscore789" in d.value.to_string())
+    assert list(runs.columns)[:2] == (["Job", "Job kind"] if lang == "en" else ["Trabajo", "Tipo de trabajo"])
+    assert runs.iloc[0, 1] == ("scoring" if lang == "en" else "puntuación")
+    if lang == "en":
+        assert "MLflow tracking: off, because the mlflow package is not installed" in captions(at)
+    known = {r[0] for r in workspace.execute("SELECT id FROM records")} | {"runscore789", job_id}
+    found = problems(visible_texts(at), lang, known)
+    assert found == [], "\n".join(found)
 
 
 def test_a_tracking_warning_is_shown_with_the_job(page, workspace, monkeypatch):

@@ -62,15 +62,14 @@ def grid_panel(job_id: str) -> None:
         st.caption(ui.t("grids.no_results"))
         return
     st.markdown(f"**{ui.t('grids.results')}**")
-    st.dataframe(summary, hide_index=True, width="stretch")
+    ui.table(summary, width="stretch")
     cells = grid_cells(store, job_id)
     failed = cells[cells["error"].notna()]
     if not failed.empty:
         st.warning(ui.t("grids.errors", n=len(failed)))
-        st.dataframe(failed[["record_id", "model", "strategy", "temperature", "decoding", "error"]],
-                     hide_index=True, width="stretch")
+        ui.table(failed[["record_id", "model", "strategy", "temperature", "decoding", "error"]], width="stretch")
     with st.expander(ui.t("grids.cells")):
-        st.dataframe(cells, hide_index=True, width="stretch")
+        ui.table(cells, width="stretch")
         ui.download_buttons(cells, f"grid-{job_id}")
     explorer = next((p for p in ui.navigation_pages() if p.url_path == "explorer"), None)
     if explorer is not None:

@@ -41,7 +41,7 @@ def _job_panel(job_id: str) -> None:
         problems = [e for e in events if e.get("event") == "problem"]
         if problems:
             with st.expander(ui.t("kb.ingest.problems", n=len(problems))):
-                st.dataframe([{"line": e["line"], "reason": e["reason"]} for e in problems], hide_index=True)
+                ui.table([{"line": e["line"], "reason": e["reason"]} for e in problems])
 
 
 def _search_tab(store, name: str, n_passages: int) -> None:
@@ -88,9 +88,8 @@ def _manage_tab(store, name: str) -> None:
     c3.metric(ui.t("kb.stats.problems"), stats["n_problems"])
     if stats["ingests"]:
         st.markdown(f"**{ui.t('kb.stats.runs')}**")
-        st.dataframe(stats["ingests"], hide_index=True,
-                     column_order=["started_at", "status", "rows_read", "added", "existing",
-                                   "duplicates", "problems", "seconds", "precision", "source"])
+        ui.table(stats["ingests"], column_order=["started_at", "status", "rows_read", "added", "existing",
+                                                 "duplicates", "problems", "seconds", "precision", "source"])
     st.divider()
     st.markdown(f"**{ui.t('kb.delete')}**")
     typed = st.text_input(ui.t("kb.delete.confirm"), key=K + "confirm")
@@ -110,7 +109,7 @@ with ui.guard():
     with left:
         if bases:
             st.markdown(f"**{ui.t('kb.bases')}**")
-            st.dataframe(bases, hide_index=True, column_order=["name", "n_passages", "layout", "description"])
+            ui.table([{**b, "base": b["name"]} for b in bases], column_order=["base", "n_passages", "layout", "description"])
         else:
             st.info(ui.t("kb.none"))
         if SEED_NAME not in {b["name"] for b in bases} and st.button(ui.t("kb.seed"), key=K + "seed"):
@@ -143,7 +142,7 @@ with ui.guard():
             offset = st.number_input(ui.t("kb.browse.offset"), 0, max(n_passages - 1, 0), 0, 50, key=K + "offset")
             rows = browse(store, name, int(offset), 50)
             if rows:
-                st.dataframe(rows, hide_index=True)
+                ui.table(rows)
             else:
                 st.caption(ui.t("common.none_yet"))
         with t_manage:
