@@ -14,11 +14,14 @@ knowledge-base ingestion against the raw throughput of the embedding model.
   time over the two-server wall time (throughput of two over one); goal ≥ 1.8.
 - ``kb_ingest_vs_raw_embed_{local,ray}``: rows/s of a knowledge-base ingestion (defaults:
   commits of 256, the CPU's bulk precision) over the raw throughput of the embedding model on
-  the same passages in this process (``embed`` in the same batches, nothing stored), both
-  measured in this run; goal ≥ 0.8, locally and on the Ray cluster.
+  the same passages in this process (``embed`` in the same batches, nothing stored; the faster
+  of one pass before and one after the ingestions, as the first also pays first-seen shapes),
+  all measured in this run; goal ≥ 0.8, locally and on the Ray cluster. A Ray ingestion starts
+  its actors (each loads the model) inside the measured time, as a user's does: 4,096 passages
+  (a small knowledge base; the MedMCQA one has 194k) keep that start a fixed cost.
 
 ``CLINSUM_BENCH_QUICK=1`` (or ``--quick``): 24 cells, 512 passages. Full: 72 cells (the 24
-demo records at 3 temperatures), 1024 passages. L = 0.5 s and c = 2: the ideal (12 s for the
+demo records at 3 temperatures), 4096 passages. L = 0.5 s and c = 2: the ideal (12 s for the
 full grid on two servers) is long beside the machine's scheduling delays.
 """
 
@@ -35,7 +38,7 @@ QUICK = os.environ.get("CLINSUM_BENCH_QUICK") == "1" or "--quick" in sys.argv
 LATENCY = 0.5
 CAPACITY = 2
 TEMPERATURES = [0.2] if QUICK else [0.2, 0.5, 0.8]
-N_PASSAGES = 512 if QUICK else 1024
+N_PASSAGES = 512 if QUICK else 4096
 
 
 def _line(name: str, value: float, goal: float, ok: bool) -> None:
@@ -140,10 +143,15 @@ def bench_ingest(store, folder: Path, address: str) -> None:
     path.write_text("\n".join(json.dumps({"text": t}) for t in texts) + "\n", encoding="utf-8")
     precision = bulk_precision()
     embed(texts[:64], batch_size=EMBED_BATCH, precision=precision)  # model loaded
-    t0 = time.perf_counter()
-    for start in range(0, len(texts), DEFAULT_BATCH):
-        embed(texts[start:start + DEFAULT_BATCH], batch_size=EMBED_BATCH, precision=precision)
-    raw = len(texts) / (time.perf_counter() - t0)
+
+    def raw_pass() -> float:
+        t0 = time.perf_counter()
+        for start in range(0, len(texts), DEFAULT_BATCH):
+            embed(texts[start:start + DEFAULT_BATCH], batch_size=EMBED_BATCH, precision=precision)
+        return len(texts) / (time.perf_counter() - t0)
+
+    raws = [raw_pass()]
+    rows_per_s = {}
     for engine, cluster in (("local", None), ("ray", address)):
         create_base(store, f"warm-{engine}")
         warm = folder / f"warm-{engine}.jsonl"
@@ -153,9 +161,14 @@ def bench_ingest(store, folder: Path, address: str) -> None:
         create_base(store, f"kb-{engine}")
         report = ingest_file(store, f"kb-{engine}", path, cluster=cluster)
         assert report.added == len(texts), report.summary()
-        ratio = report.rows_per_s / raw
-        print(f"ingestion of {len(texts)} passages ({engine}, {precision}): {report.rows_per_s:.1f} rows/s"
-              f" vs raw embedding {raw:.1f} rows/s in this process (×{ratio:.3f})", flush=True)
+        rows_per_s[engine] = report.rows_per_s
+    raws.append(raw_pass())  # again after: the first pass also pays first-seen shapes
+    raw = max(raws)  # the limit: the faster of the two raw passes
+    for engine, rate in rows_per_s.items():
+        ratio = rate / raw
+        print(f"ingestion of {len(texts)} passages ({engine}, {precision}): {rate:.1f} rows/s"
+              f" vs raw embedding {raw:.1f} rows/s in this process (faster of two passes,"
+              f" {raws[0]:.1f} before and {raws[1]:.1f} after the ingestions; ×{ratio:.3f})", flush=True)
         _line(f"kb_ingest_vs_raw_embed_{engine}", ratio, 0.8, ratio >= 0.8)
 
 
