@@ -68,3 +68,32 @@ class ConfigError(ClinsumError):
 class JobStopped(Exception):
     """Raised inside a job's handler by ``JobContext.check_stop`` to stop at a safe point
     (here, not in ``clinsum.jobs``, so modules that jobs import can catch it)."""
+
+
+class Reason(str):
+    """Why something is skipped, in English (what the CLI and logs print), carrying the
+    catalogue ``key`` and ``params`` a page shows it through (``problem.empty_record``)."""
+
+    key: str
+    params: dict
+
+    def __new__(cls, text: str, key: str = "", params: dict | None = None) -> Reason:
+        reason = super().__new__(cls, text)
+        reason.key, reason.params = key, dict(params or {})
+        return reason
+
+    def __getnewargs__(self) -> tuple[str, str, dict]:  # pickles (jobs, Ray) keep key and params
+        return str(self), self.key, self.params
+
+
+def reason(key: str, text: str, **params: object) -> Reason:
+    """``text`` (English, with ``{placeholders}``) filled with ``params``, keyed ``problem.<key>``
+    (parameters kept as numbers or texts, so a job's log can store them)."""
+    kept = {k: v if isinstance(v, (int, float)) else str(v) for k, v in params.items()}
+    return Reason(text.format(**kept), f"problem.{key}", kept)
+
+
+def reason_fields(text: str) -> dict:
+    """A reason's key and parameters as a job's log stores them (nothing for a plain text)."""
+    key = getattr(text, "key", "")
+    return {"reason_key": key, "reason_params": getattr(text, "params", {})} if key else {}

@@ -203,7 +203,7 @@ def _passage(report: IngestReport, line: int, item: Any, layout: Layout, mapping
     try:
         passage = to_passage(layout, item, mapping)
     except RowError as exc:
-        _problem(report, RowProblem(line, str(exc)))
+        _problem(report, RowProblem(line, exc.args[0] if isinstance(exc.args[0], str) else str(exc)))
         return None
     passage.meta.setdefault("line", line)
     if source:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clinsum.errors import reason_fields
 from clinsum.jobs import JOB_KINDS, JobContext
 from clinsum.rag.bases import create_base
 
@@ -24,6 +25,6 @@ def kb_ingest_job(ctx: JobContext) -> None:
         report = ingest_file(ctx.store, cfg["base"], cfg["path"], cfg.get("layout"),
                              cfg.get("mapping"), **kwargs)
     for problem in report.problems:
-        ctx.log(event="problem", line=problem.line, reason=problem.reason)
+        ctx.log(event="problem", line=problem.line, reason=problem.reason, **reason_fields(problem.reason))
     ctx.log(event="ingested", **{k: getattr(report, k) for k in
                                  ("rows_read", "added", "existing", "duplicates", "n_problems", "seconds")})

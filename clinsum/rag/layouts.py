@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from clinsum.errors import InputError
+from clinsum.errors import InputError, reason
 from clinsum.registry import Registry
 from clinsum.text import detect_language, normalize
 
@@ -66,11 +66,11 @@ def to_passage(layout: Layout, row: dict[str, Any], mapping: dict[str, str]) -> 
     for name in layout.required:
         value = get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise RowError(f"missing {mapping.get(name, name)!r}")
+            raise RowError(reason("missing_column", "missing {column!r}", column=mapping.get(name, name)))
     passage = layout.build(get, mapping)
     passage.text = normalize(passage.text)
     if not passage.text.strip():
-        raise RowError("the passage is empty")
+        raise RowError(reason("empty_passage", "the passage is empty"))
     passage.meta["layout"] = layout.name
     return passage
 
@@ -104,7 +104,7 @@ def _option_index(cop: Any, base: int) -> int:
     try:
         return int(cop) - base
     except (TypeError, ValueError):
-        raise RowError(f"cop {cop!r} is not an option index") from None
+        raise RowError(reason("cop_not_index", "cop {cop!r} is not an option index", cop=cop)) from None
 
 
 def _medmcqa(get: Callable[[str], Any], mapping: dict[str, str]) -> Passage:
@@ -112,7 +112,7 @@ def _medmcqa(get: Callable[[str], Any], mapping: dict[str, str]) -> Passage:
     cop = get("cop")
     index = _option_index(cop, 1 if str(mapping.get("cop_base", "0")).strip() == "1" else 0)
     if not 0 <= index < 4 or not options[index]:
-        raise RowError(f"cop {cop!r} does not point to a filled option")
+        raise RowError(reason("cop_empty_option", "cop {cop!r} does not point to a filled option", cop=cop))
     question, exp = _text(get("question")), _text(get("exp"))
     answer, explanation = _labels(question)
     text = f"{question}\n{answer}: {options[index]}" + (f"\n{explanation}: {exp}" if exp else "")
@@ -126,13 +126,13 @@ def _headqa(get: Callable[[str], Any], _mapping: dict[str, str]) -> Passage:
         try:
             answers = json.loads(answers)
         except ValueError:
-            raise RowError("answers is not a JSON list of {aid, atext}") from None
+            raise RowError(reason("answers_not_json", "answers is not a JSON list of objects with aid and atext")) from None
     if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
-        raise RowError("answers is not a list of {aid, atext}")
+        raise RowError(reason("answers_not_list", "answers is not a list of objects with aid and atext"))
     right = str(get("ra")).strip()
     chosen = next((a for a in answers if str(a.get("aid")).strip() == right), None)
     if chosen is None or not _text(chosen.get("atext")):
-        raise RowError(f"ra {right!r} matches no answer")
+        raise RowError(reason("ra_no_answer", "ra {ra!r} matches no answer", ra=right))
     question = _text(get("qtext"))
     answer, _ = _labels(question)
     text = f"{question}\n{answer}: {_text(chosen.get('atext'))}"

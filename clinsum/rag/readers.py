@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from clinsum.errors import InputError
+from clinsum.errors import InputError, reason
 from clinsum.records.encoding import decode_bytes
 from clinsum.records.tables import CsvRows, Item, ParquetRows, RowProblem, json_lines
 
@@ -93,7 +93,7 @@ def _json(handle: io.TextIOBase) -> Iterator[Item]:
         except ValueError as exc:
             raise InputError(f"Not valid JSON ({exc}).") from None
         for number, obj in enumerate(data, start=1):
-            yield number, obj if isinstance(obj, dict) else RowProblem(number, "not a JSON object")
+            yield number, obj if isinstance(obj, dict) else RowProblem(number, reason("json_not_object", "a JSON line must be an object"))
         return
     yield from json_lines(handle)
 

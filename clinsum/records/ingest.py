@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from clinsum.config import env_int
-from clinsum.errors import InputError
+from clinsum.errors import InputError, reason
 from clinsum.records.encoding import decode_bytes
 from clinsum.records.sections import split_sections
 from clinsum.records.tables import CsvRows, ParquetRows, RowProblem, json_lines
@@ -150,11 +150,11 @@ def read_sources(
                 if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | TABLE_SUFFIXES
             )
             if not files:
-                problems.append(Problem(str(path), "the folder has no .txt, .csv, .jsonl or .parquet files"))
+                problems.append(Problem(str(path), reason("empty_folder", "the folder has no .txt, .csv, .jsonl or .parquet files")))
         elif path.is_file():
             files = [path]
         else:
-            problems.append(Problem(str(path), "no such file or folder"))
+            problems.append(Problem(str(path), reason("no_such_path", "no such file or folder")))
             continue
         for file in files:
             d, p = read_bytes(file.name, file.read_bytes(), mapping, max_bytes, source=str(file))
@@ -276,11 +276,11 @@ def text_problem(value: Any, what: str = "text") -> str | None:
     if isinstance(value, str):
         return None
     if value is None:
-        return f"the {what} is null"
+        return reason(f"{what}_null", "the {what} is null", what=what)
     if isinstance(value, float) and math.isnan(value):
-        return f"the {what} is NaN, not a string"
+        return reason(f"{what}_nan", "the {what} is NaN, not a string", what=what)
     kind = {bool: "true/false", dict: "an object", list: "a list"}.get(type(value), type(value).__name__)
-    return f"the {what} is {kind}, not a string"
+    return reason(f"{what}_not_text", "the {what} is {kind}, not a string", what=what, kind=kind)
 
 
 def _rows_to_drafts(rows: Rows, mapping: ColumnMapping, source: str, stem: str, limit: int
@@ -296,18 +296,19 @@ def _rows_to_drafts(rows: Rows, mapping: ColumnMapping, source: str, stem: str, 
         if number == 0:
             continue  # the header
         if mapping.text not in row:
-            problems.append(Problem(source, f"no field {mapping.text!r}", number))
+            problems.append(Problem(source, reason("no_field", "no field {field!r}", field=mapping.text), number))
             continue
         value = row.get(mapping.text)
-        reason = text_problem(value)
+        why = text_problem(value)
         reference = row.get(mapping.reference) if mapping.reference else None
-        if reason is None and reference not in (None, ""):
-            reason = text_problem(reference, "reference")
+        if why is None and reference not in (None, ""):
+            why = text_problem(reference, "reference")
         status = _opt(row.get(mapping.reference_status)) if mapping.reference_status else None
-        if reason is None and status and status not in STATUSES:
-            reason = f"unknown reference status {status!r} (use {', '.join(STATUSES)})"
-        if reason:
-            problems.append(Problem(source, reason, number))
+        if why is None and status and status not in STATUSES:
+            why = reason("unknown_status", "unknown reference status {status!r} (use {allowed})",
+                         status=status, allowed=", ".join(STATUSES))
+        if why:
+            problems.append(Problem(source, why, number))
             continue
         ident = row.get(mapping.id) if mapping.id else None
         drafts.append(
@@ -335,7 +336,7 @@ def _check(drafts: list[Draft], limit: int) -> tuple[list[Draft], list[Problem]]
         size = len(draft.text.encode("utf-8"))
         draft.text = normalize(draft.text)
         if not draft.text.strip():
-            problems.append(Problem(draft.source, "the record is empty", line))
+            problems.append(Problem(draft.source, reason("empty_record", "the record is empty"), line))
         elif size > limit:
             problems.append(Problem(draft.source, _too_big(size, limit), line))
         else:
@@ -537,7 +538,8 @@ def import_paths(
 
 # -- small helpers ---------------------------------------------------------------------------
 def _too_big(size: int, limit: int) -> str:
-    return f"{size / 1e6:.1f} MB is over the {limit / 1e6:.1f} MB limit for one record (CLINSUM_MAX_RECORD_BYTES)"
+    return reason("too_big", "{mb} MB is over the {limit} MB limit for one record (CLINSUM_MAX_RECORD_BYTES)",
+                  mb=f"{size / 1e6:.1f}", limit=f"{limit / 1e6:.1f}")
 
 
 def slug_id(value: str) -> str:

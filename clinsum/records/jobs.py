@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from clinsum.config import env_int
-from clinsum.errors import InputError
+from clinsum.errors import InputError, reason_fields
 from clinsum.jobs import JOB_KINDS, JobContext
 from clinsum.records.ingest import ColumnMapping, ImportPlan, import_paths
 from clinsum.store import Store
@@ -54,7 +54,8 @@ def run_import_job(ctx: JobContext) -> None:
                         config.get("max_bytes"), bool(config.get("strict")),
                         progress=ctx.progress, check_stop=ctx.check_stop)
     for problem in plan.problems[:PROBLEMS_LOGGED]:
-        ctx.log(event="problem", source=problem.source, line=problem.line, reason=problem.reason)
+        ctx.log(event="problem", source=problem.source, line=problem.line, reason=problem.reason,
+                **reason_fields(problem.reason))
     ctx.log(event="imported", **plan_summary(plan))
     total = plan.n_written + len(plan.duplicates)
     ctx.progress(total, total, f"{plan.n_written} imported ({len(plan.aliases)} aliases), "

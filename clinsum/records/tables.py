@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clinsum.errors import InputError
+from clinsum.errors import InputError, reason
 
 csv.field_size_limit(50_000_000)
 
@@ -62,13 +62,13 @@ class CsvRows:
                 return
             except csv.Error as exc:
                 line = self.reader.line_num
-                yield line, RowProblem(line, f"unreadable CSV ({exc})", unreadable=True, detail=str(exc))
+                yield line, RowProblem(line, reason("bad_csv", "unreadable CSV ({detail})", detail=exc), unreadable=True, detail=str(exc))
                 continue
             if not any(v.strip() for v in values):
                 continue
             line = self.reader.line_num
             if len(values) != width:
-                yield line, RowProblem(line, f"{len(values)} fields where the header has {width}")
+                yield line, RowProblem(line, reason("field_count", "{n} fields where the header has {width}", n=len(values), width=width))
                 continue
             yield line, dict(zip(self.header, values, strict=True))
 
@@ -81,9 +81,9 @@ def json_lines(lines: Iterable[str]) -> Iterator[Item]:
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            yield number, RowProblem(number, f"not valid JSON ({getattr(exc, 'msg', exc)})")
+            yield number, RowProblem(number, reason("bad_json", "not valid JSON ({detail})", detail=getattr(exc, "msg", exc)))
             continue
-        yield number, obj if isinstance(obj, dict) else RowProblem(number, "a JSON line must be an object")
+        yield number, obj if isinstance(obj, dict) else RowProblem(number, reason("json_not_object", "a JSON line must be an object"))
 
 
 class ParquetRows:

@@ -23,6 +23,7 @@ from clinsum.ui.frame import (
     lang,
     language_switch,
     page,
+    reason_text,
     show_error,
     t,
 )
@@ -57,7 +58,7 @@ __all__ = [
     "download_buttons", "error_text", "esc", "esc_attr", "fmt_seconds", "generation_label",
     "guard", "highlight", "job_message", "job_panel", "job_status", "lang", "language_switch",
     "metric_glossary", "metric_help", "metric_label", "missing_backends", "named_pages",
-    "navigation_pages", "output_notes", "page", "plain", "run_app", "scroll_box",
+    "navigation_pages", "output_notes", "page", "plain", "reason_text", "run_app", "scroll_box",
     "scroll_box_html", "show_error", "store", "stream_text", "t", "table", "tabs", "text_box",
     "text_box_html", "value_label",
 ]

@@ -107,6 +107,17 @@ def error_text(exc: ClinsumError) -> tuple[str, str | None]:
     return f"{generic} {t('error.detail', message=exc.message)}", None
 
 
+def reason_text(reason: str, key: str | None = None, params: dict | None = None) -> str:
+    """Why something was skipped, in the page's language: through its key (``problem.<name>``,
+    carried by a :class:`clinsum.errors.Reason` or stored beside it in a job's log), else as given."""
+    key = key or getattr(reason, "key", "")
+    params = dict(params if params is not None else getattr(reason, "params", {}) or {})
+    strings = catalog()
+    if key and key in strings and _formats(strings[key], params):
+        return t(key, **params)
+    return str(reason)
+
+
 def _formats(pair: tuple[str, str], params: dict) -> bool:
     try:
         pair[0].format(**params)

@@ -75,7 +75,8 @@ def preview(plan) -> None:
                   for d, e in plan.duplicates[:200]])
     if plan.problems:
         st.error(ui.t("records.preview.problems", n=len(plan.problems)))
-        ui.table([{"source": p.source, "line": p.line, "reason": p.reason} for p in plan.problems[:500]])
+        ui.table([{"source": p.source, "line": p.line, "reason": ui.reason_text(p.reason)}
+                  for p in plan.problems[:500]])
 
 
 def import_counts(references: int, aliases: int, duplicates: int) -> None:

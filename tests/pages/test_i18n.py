@@ -71,3 +71,45 @@ def test_tables_keep_columns_apart_that_share_a_label() -> None:
     shown = display_table([{"seconds": 1.0, "total_seconds": 2.0, "status": "done", "train_seconds": 3.0}], "es")
     assert list(shown.columns) == ["Segundos", "Segundos (2)", "Estado", "Entrenamiento (s)"]
     assert shown.iloc[0].tolist() == [1.0, 2.0, "terminado", 3.0]
+
+
+def test_every_skip_reason_reads_in_both_languages_and_its_english_is_the_librarys(tmp_path) -> None:
+    """Each ``reason(...)`` call in the library has its ``problem.<name>`` string, whose English
+    equals the library's text; real import problems come out in Spanish on a Spanish page."""
+    import pickle
+
+    from clinsum.errors import Reason, reason
+    from clinsum.records.ingest import read_sources, text_problem
+    from clinsum.ui.frame import _formats
+
+    strings = catalog()
+    calls = re.compile(r"""\breason\(\s*f?["']([a-z_{}]+)["']\s*,\s*["']([^"']+)["']""")
+    found = [m for path in ROOT.glob("clinsum/**/*.py") for m in calls.findall(path.read_text(encoding="utf-8"))]
+    assert len(found) >= 15
+    for name, english in found:
+        names = [name.replace("{what}", w) for w in ("text", "reference", "summary")] if "{what}" in name else [name]
+        for key in (f"problem.{n}" for n in names):
+            assert key in strings, key
+            if "{what}" not in english:
+                assert strings[key][1] == english, key
+    for value in (None, float("nan"), {"a": 1}):
+        said = text_problem(value, "reference")
+        assert translate(said.key, "en", **said.params) == said, said
+        assert _formats(strings[said.key], said.params)
+    kept = pickle.loads(pickle.dumps(reason("no_field", "no field {field!r}", field="nota")))
+    assert isinstance(kept, Reason) and (kept, kept.key, kept.params) == ("no field 'nota'", "problem.no_field", {"field": "nota"})
+
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"text": ""}\n[1, 2]\n{"text": null}\n{"note": "x"}\n', encoding="utf-8")
+    _, problems = read_sources([rows])
+    spanish = [translate(p.reason.key, "es", **p.reason.params) for p in problems]
+    assert len(spanish) == 4 and all(p.reason.key for p in problems), [str(p) for p in problems]
+    assert "una línea JSON debe ser un objeto" in spanish and "el registro está vacío" in spanish, spanish
+
+
+def test_every_knowledge_base_layout_is_described_in_both_languages() -> None:
+    from clinsum.rag.layouts import LAYOUTS
+
+    for name in LAYOUTS.names():
+        assert translate(f"kb.layout.{name}", "en") == LAYOUTS.get(name).description, name
+        assert translate(f"kb.layout.{name}", "es") != LAYOUTS.get(name).description, name

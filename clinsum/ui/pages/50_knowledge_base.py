@@ -41,7 +41,8 @@ def _job_panel(job_id: str) -> None:
         problems = [e for e in events if e.get("event") == "problem"]
         if problems:
             with st.expander(ui.t("kb.ingest.problems", n=len(problems))):
-                ui.table([{"line": e["line"], "reason": e["reason"]} for e in problems])
+                ui.table([{"line": e["line"], "reason": ui.reason_text(e["reason"], e.get("reason_key"), e.get("reason_params"))}
+                          for e in problems])
 
 
 def _search_tab(store, name: str, n_passages: int) -> None:
@@ -67,7 +68,7 @@ def _ingest_tab(store, name: str) -> None:
     layouts = ["auto", *LAYOUTS.names()]
     layout = st.selectbox(ui.t("kb.ingest.layout"), layouts, key=K + "layout",
                           format_func=lambda n: ui.t("kb.ingest.layout.auto") if n == "auto" else
-                          f"{n} — {LAYOUTS.get(n).description}")
+                          f"{n} — {ui.t(f'kb.layout.{n}')}")
     mapping = st.text_input(ui.t("kb.ingest.mapping"), key=K + "mapping")
     c1, c2 = st.columns(2)
     if c1.button(ui.t("kb.ingest.start"), type="primary", disabled=upload is None, key=K + "start"):

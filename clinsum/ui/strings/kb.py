@@ -50,6 +50,16 @@ STRINGS = {
     "kb.ingest.file": ("Archivo (CSV, TSV, JSONL, JSON o Parquet)", "File (CSV, TSV, JSONL, JSON or Parquet)"),
     "kb.ingest.layout": ("Formato", "Layout"),
     "kb.ingest.layout.auto": ("Detectar", "Detect"),
+    # one per layout of clinsum.rag.layouts (English equals the layout's own description)
+    "kb.layout.medmcqa": ("MedMCQA: question, opa–opd, cop (opción correcta, desde 0; cop_base=1 si empieza en 1), "
+                          "exp, subject_name, topic_name",
+                          "MedMCQA: question, opa–opd, cop (correct option, 0-based; cop_base=1 for 1-based), "
+                          "exp, subject_name, topic_name"),
+    "kb.layout.headqa": ("HEAD-QA: qtext, answers [{aid, atext}], ra (id de la respuesta correcta), category, year, name",
+                         "HEAD-QA: qtext, answers [{aid, atext}], ra (right answer id), category, year, name"),
+    "kb.layout.qa": ("Pregunta y respuesta: question, answer (+ topic, category, language, id)",
+                     "Question and answer: question, answer (+ topic, category, language, id)"),
+    "kb.layout.text": ("Texto libre: text (+ title, id, language)", "Free text: text (+ title, id, language)"),
     "kb.ingest.mapping": ("Correspondencia de columnas (opcional): CAMPO=COLUMNA, …",
                           "Column mapping (optional): FIELD=COLUMN, …"),
     "kb.ingest.start": ("Cargar", "Ingest"),
