@@ -80,6 +80,11 @@ def test_kb_page_ingests_an_upload_with_progress_then_searches(page_app, tmp_pat
     hits = [m.value for m in at.markdown if m.value.startswith("**#")]
     assert len(hits) == 5 and "distance" in hits[0] and "similarity" in hits[0]
     assert "Finding 12" in " ".join(m.value for m in at.markdown)
+    spanish = page_app("50_knowledge_base.py", workspace, lang="es", run=False)
+    spanish.session_state["kb.job"] = job_id  # the same job's panel, read in Spanish
+    spanish.run()
+    reasons = [v for d in spanish.dataframe if "Motivo" in d.value.columns for v in d.value["Motivo"]]
+    assert len(reasons) == 1 and reasons[0].startswith("no es JSON válido ("), reasons  # the skipped row
 
 
 def test_kb_page_creates_searches_and_deletes(page_app, seed_store):
