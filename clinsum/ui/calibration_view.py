@@ -8,6 +8,7 @@ import streamlit as st
 
 from clinsum import ui
 from clinsum.annotation import calibration as cal
+from clinsum.ui.labels import criterion_label
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -56,8 +57,10 @@ def panel(store, key: str = "calibration") -> None:
         st.info(ui.t("calibration.none"))
     else:
         table = pd.DataFrame([{
-            "judge": r["judge"], "physicians": r["criterion"], "n": r["n"], "icc": _fmt(r, "icc"),
+            "judge": ui.metric_label(r["judge"]), "physicians": criterion_label(r["criterion"], ui.lang()), "n": r["n"],
+            "icc": _fmt(r, "icc"),
             "kappa_quadratic": _fmt(r, "kappa"), "spearman": _fmt(r, "spearman"),
             "status": ui.t(f"calibration.status.{r['status']}")} for r in rows])
         ui.table(table, key=f"{key}.table")
     st.code("clinsum judge calibration", language="bash")
+

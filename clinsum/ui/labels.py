@@ -45,7 +45,33 @@ def metric_label(name: str, lang: str = "es") -> str:
         return f"BERTScore {_PART.get(name[10], name[10:]).replace('F1', 'F1')}"
     if name in ("meteor_p", "meteor_r"):
         return f"METEOR {_PART[name[-1]]}"
-    return name
+    pdsqi = _pdsqi_label(name, lang)
+    return pdsqi or name
+
+
+def criterion_label(name: str, lang: str = "es") -> str:
+    """A physician criterion as the reader knows it: the rubric's label, else the metric's."""
+    from clinsum.annotation.rubric import CRITERIA
+
+    for criterion in CRITERIA:
+        if criterion.name == name:
+            return criterion.label[0 if lang == "es" else 1]
+    return metric_label(name, lang)
+
+
+def _pdsqi_label(name: str, lang: str) -> str | None:
+    """``judge_pdsqi_<item>`` (the LLM judge) and ``pdsqi_<item>`` (physicians) on PDSQI-9."""
+    from clinsum.annotation.rubric import PDSQI9
+
+    judge = name.startswith("judge_pdsqi_")
+    item = name[len("judge_pdsqi_"):] if judge else name[len("pdsqi_"):] if name.startswith("pdsqi_") else None
+    if item is None:
+        return None
+    labels = {c.name: c.label[0 if lang == "es" else 1] for c in PDSQI9}
+    label = translate("labels.pdsqi.mean", lang) if item == "mean" else labels.get(item)
+    if label is None:
+        return None
+    return translate("labels.pdsqi.judge" if judge else "labels.pdsqi.physicians", lang, item=label)
 
 
 def is_metric(name: str) -> bool:

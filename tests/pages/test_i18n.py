@@ -113,3 +113,15 @@ def test_every_knowledge_base_layout_is_described_in_both_languages() -> None:
     for name in LAYOUTS.names():
         assert translate(f"kb.layout.{name}", "en") == LAYOUTS.get(name).description, name
         assert translate(f"kb.layout.{name}", "es") != LAYOUTS.get(name).description, name
+
+
+def test_every_judge_value_and_physician_criterion_of_the_calibration_has_a_name() -> None:
+    from clinsum.annotation.calibration import PAIRS
+    from clinsum.ui.labels import criterion_label, metric_label
+
+    for lang in ("es", "en"):
+        names = [metric_label(judge, lang) for judge in PAIRS] + [criterion_label(c, lang) for c in PAIRS.values()]
+        assert not [n for n in names if "_" in n or n in PAIRS or n in PAIRS.values()], (lang, names)
+    assert criterion_label("accuracy", "es") == "Exactitud"
+    assert metric_label("judge_pdsqi_succinct", "es") == "Juez PDSQI-9: Conciso"
+    assert metric_label("pdsqi_mean", "en") == "PDSQI-9 (physicians): mean"

@@ -193,5 +193,8 @@ STRINGS = {
     "metric.label.judge_correctness": ("Juez: corrección", "Judge: correctness"),
     "metric.label.judge_conciseness": ("Juez: concisión", "Judge: conciseness"),
     "metric.label.judge_mean": ("Juez: media", "Judge: mean"),
+    "labels.pdsqi.judge": ("Juez PDSQI-9: {item}", "Judge PDSQI-9: {item}"),
+    "labels.pdsqi.physicians": ("PDSQI-9 (médicos): {item}", "PDSQI-9 (physicians): {item}"),
+    "labels.pdsqi.mean": ("media", "mean"),
     "metric.label.overall_mean": ("Media de los criterios", "Mean of the criteria"),
 }
