@@ -74,22 +74,35 @@ _PARENS = re.compile(r"\(([^()\n]{3,200})\)")
 _ITEM = re.compile(r"[^,;]+")
 
 
+_TOWN_SHAPE = re.compile(rf"{_CAPITAL_WORD}(?:[ \t]+(?:de[ \t]+)?{_CAPITAL_WORD}){{0,3}}")
+
+
+def _item_value(item: re.Match[str]) -> str:
+    value = item.group().strip()
+    return value if value.endswith("UU.") else value.rstrip(".")
+
+
 def listed_places(text: str) -> list[Span]:
-    """``TERRITORIO`` / ``PAIS`` spans for the known places among the later items of each list in parentheses."""
+    """``TERRITORIO`` / ``PAIS`` spans for the later items of each list in parentheses that the lists
+    know, and for the capitalized item right before a state or a country (``Irvine, California``: 16 of 17
+    such items of MEDDOCAN train are a gold TERRITORIO, so this reading wins over the tagger's)."""
     lists = load_gazetteer().phrases
     places, countries = lists.get("place", frozenset()) | _US_STATES, lists.get("country", frozenset())
     out = []
     for m in _PARENS.finditer(text):
         items = list(_ITEM.finditer(m.group(1)))
-        for item in items[1:]:
-            value = item.group().strip()
-            if not value.endswith("UU."):
-                value = value.rstrip(".")
+        keys = [phrase_key(_item_value(item)) for item in items]
+        for i, item in enumerate(items[1:], 1):
+            value = _item_value(item)
             if not value:
                 continue
             start = m.start(1) + item.start() + item.group().index(value)
-            key = phrase_key(value)
+            key = keys[i]
             kind = "PAIS" if key in countries else "TERRITORIO" if key in places else None
+            source = "fill"
+            if kind is None and i + 1 < len(items) and (keys[i + 1] in _US_STATES or keys[i + 1] in countries) \
+                    and _TOWN_SHAPE.fullmatch(value):
+                kind, source = "TERRITORIO", "form"  # the shape is the evidence: it wins over the tagger
             if kind:
-                out.append(Span(start, start + len(value), kind, value, "fill"))
+                out.append(Span(start, start + len(value), kind, value, source))
     return out

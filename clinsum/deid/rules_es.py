@@ -165,8 +165,6 @@ DATES: list[re.Pattern[str]] = [
     # cinco de abril de dos mil veinte, primero de mayo
     re.compile(rf"(?i)\b{_DAY_WORDS}[ \t]+de[ \t]+(?:{_MONTHS})(?:[ \t]+de(?:l)?[ \t]+(?:(?:19|20)\d\d|{_YEAR_WORDS}))?\b"),
     re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+de(?:l)?[ \t]+{_YEAR_WORDS}\b"),
-    # febrero y abril de 2002, Marzo y Abril de 2000
-    re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+y[ \t]+(?:{_MONTHS})[ \t]+de(?:l)?[ \t]+(?:19|20)\d\d\b"),
     # mes de abril
     re.compile(rf"(?i)\bmes[ \t]+de[ \t]+(?:{_MONTHS})\b"),
 ]
@@ -175,7 +173,11 @@ YEAR_NEAR_EVENT = re.compile(
     r"(?i)\b(?:en|desde|hasta|del|año|años|durante|entre|hacia|antes\s+de|después\s+de|a\s+finales\s+de|"
     r"a\s+principios\s+de|a\s+mediados\s+de|y)[ \t]+(?:el[ \t]+)?(?:año[ \t]+)?(?P<v>(?:19|20)\d\d)\b"
     r"(?![ \t]*(?:mg|ml|g|UI|cc|mcg|µg|kg|mm|cm|%|x|/|[.,]\d|-\d))")
-MONTH_NEAR_EVENT = re.compile(rf"\b(?:en|desde|hasta|de|entre|a)[ \t]+(?P<v>{_MONTHS})\b(?![ \t]+de[ \t]+\d)")
+# a month on its own ("En junio del mismo año", "de Marzo a Mayo"): 136 of 137 month words of MEDDOCAN
+# train that no other span holds are dates
+MONTH_NEAR_EVENT = re.compile(rf"(?i)\b(?P<v>{_MONTHS})\b(?![ \t]+de[ \t]+\d)")
+# two months sharing a year are one date, the fuller reading of the tagger's "abril de 2002"
+MONTH_PAIR = re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+y[ \t]+(?:{_MONTHS})[ \t]+de(?:l)?[ \t]+(?:19|20)\d\d\b")
 
 _RELATIVES = (r"esposa|esposo|marido|mujer|pareja|novi[oa]|madre|padre|padres|hij[oa]s?|herman[oa]s?|abuel[oa]s?|"
               r"ti[oa]s?|prim[oa]s?|sobrin[oa]s?|niet[oa]s?|cuñad[oa]|suegr[oa]|yerno|nuera|progenitor(?:a|es)?|"
@@ -265,6 +267,7 @@ def spanish_rule_spans(text: str) -> list[Span]:
         out += [Span(m.start(), m.end(), "FECHAS", m.group(), "fill") for m in pattern.finditer(text)]
     out += [_span(m, "FECHAS", "fill") for m in YEAR_NEAR_EVENT.finditer(text)]
     out += [_span(m, "FECHAS", "fill") for m in MONTH_NEAR_EVENT.finditer(text)]
+    out += [Span(m.start(), m.end(), "FECHAS", m.group(), "rule") for m in MONTH_PAIR.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]
     for m in PROFESSION.finditer(text):

@@ -68,6 +68,9 @@ def test_loose_ends_are_tidied() -> None:
     ("Paciente de cuatro años de edad, nacida en Mali y adoptada a los seis meses.", "Mali", "PAIS"),
     ("Se colocó un implante (McGhan® Medical Corporation, Santa Bárbara, California, EE.UU.) sin incidencias.",
      "California", "TERRITORIO"),
+    ("Lentes de contacto (Allergan®, Irvine, California, EE.UU.) bien toleradas.", "Irvine", "TERRITORIO"),
+    ("Se operó en 2004. En junio del mismo año presentó una recidiva.", "junio", "FECHAS"),
+    ("Presentó dos episodios, entre marzo y abril de 2000, que cedieron.", "marzo y abril de 2000", "FECHAS"),
     ("Servicio de Farmacia. C/ Feixa Llarga, s/n. 08907 L’Hospitalet de Llobregat. e-mail: x@y.es",
      "L’Hospitalet de Llobregat", "TERRITORIO"),
 ])
