@@ -1,8 +1,8 @@
 """What a Spanish record says about who the patient is, beyond name and age (gap fillers).
 
-MEDDOCAN annotates a patient's origin, ethnicity and sexual orientation as
+MEDDOCAN annotates a patient's origin, ethnicity, sexual orientation and marital status as
 ``ID_SUJETO_ASISTENCIA`` (``Mujer ecuatoriana de 65 años``, ``de raza caucásica``, ``varón
-homosexual``) and the sex written out as ``SEXO_SUJETO_ASISTENCIA`` (``de sexo femenino``,
+homosexual``, ``soltera``) and the sex written out as ``SEXO_SUJETO_ASISTENCIA`` (``de sexo femenino``,
 ``una niña``). These rules only fill places where the tagger found nothing.
 """
 
@@ -38,8 +38,13 @@ ORIGIN: list[re.Pattern[str]] = [
 SEX = [
     re.compile(r"(?i:\bsexo)[ \t]+(?P<v>femenino|masculino)\b"),
     # "una niña", "el varón", "recién nacida hembra": the patient's sex in a word
-    re.compile(r"(?i:\b(?:la|una|el|un|nacid[oa]))[ \t]+(?P<v>niña|niño|varón|hembra)\b(?![ \t]+(?:de[ \t]+)?(?:su|sus)\b)"),
+    re.compile(r"(?i:\b(?:la|una|el|un|nacid[oa]))[ \t]+(?P<v>niña|niño|varón|hembra)\b"
+               r"(?![ \t]+(?:(?:de[ \t]+)?(?:su|sus)|varón|mujer|hembra)\b)"),
+    # "niño varón", "lactante mujer": the sex is the second word (2 of 2 in MEDDOCAN train)
+    re.compile(r"(?i:\b(?:niñ[oa]|lactante|neonato|recién[ \t]+nacid[oa]|bebé))[ \t]+(?P<v>varón|mujer|hembra)\b"),
 ]
+# marital status, in lower case ("Mujer de 29 años, soltera"; "Campos Casado" is a surname)
+MARITAL = re.compile(r"\b(?:solter[oa]|casad[oa]|viud[oa]|divorciad[oa])\b")
 
 
 def _after_a_name(text: str, start: int) -> bool:
@@ -53,12 +58,14 @@ _CAPITAL_OK = {"paciente", "mujer", "varón", "varon", "hombre", "niña", "niño
 
 
 def demographic_spans(text: str) -> list[Span]:
-    """Origin, ethnicity and orientation (``ID_SUJETO_ASISTENCIA``) and written-out sex, as gap fillers."""
+    """Origin, ethnicity, orientation and marital status (``ID_SUJETO_ASISTENCIA``) and written-out sex, as
+    gap fillers."""
     out = []
     for pattern in ORIGIN:
         group = "v" if "v" in pattern.groupindex else 0
         out += [Span(m.start(group), m.end(group), "ID_SUJETO_ASISTENCIA", m.group(group), "fill")
                 for m in pattern.finditer(text) if not _after_a_name(text, m.start(group))]
+    out += [Span(m.start(), m.end(), "ID_SUJETO_ASISTENCIA", m.group(), "fill") for m in MARITAL.finditer(text)]
     out += [Span(m.start("v"), m.end("v"), "SEXO_SUJETO_ASISTENCIA", m.group("v"), "fill")
             for pattern in SEX for m in pattern.finditer(text)]
     return out

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from clinsum.deid.boundaries import cut_at_heads, name_tails, street_towns, tidy_ends
+from clinsum.deid.places import is_country
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.rules_es import NUMBER_WORDS
 from clinsum.deid.spans import Span, remove_overlaps
@@ -127,6 +128,8 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
     return tuple(repair_ages(text, kept) if language != "en" else kept)
 
 
+# an address the tagger runs on into the next words ("x@y.es 1Médico forense"): an address has no space
+_EMAIL_RUN_ON = re.compile(r"(\S+@\S*\w)\s+\S")
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
 _NOT_RELATIVE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de|vesículas?|células?)\s+$")
 # "madre Carmen", "hermano Juan de 2 años", "hija de 50 años de nombre Natalia Ruiz": MEDDOCAN
@@ -217,7 +220,9 @@ def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
-    two neighbours in a signature line read as one, a street run into its town, loose ends
+    two neighbours in a signature line read as one, a street run into its town, an e-mail address run
+    into the words after it, a country read as a
+    ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a country's name are a ``PAIS``), loose ends
     (:mod:`clinsum.deid.boundaries`)."""
     out = []
     pieces = [p for span in spans for p in _at_parens(_lower_lead(span))]
@@ -230,6 +235,11 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
             continue
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA":
             out += _split_relative(s)
+        elif s.type == "CORREO_ELECTRONICO" and _EMAIL_RUN_ON.match(s.text):
+            address = _EMAIL_RUN_ON.match(s.text).group(1)
+            out.append(s._replace(end=s.start + len(address), text=address))
+        elif s.type == "TERRITORIO" and is_country(s.text):
+            out.append(s._replace(type="PAIS"))
         else:
             out.append(s)
     return out

@@ -131,13 +131,15 @@ ORGANISATION = re.compile(
 PLATE = re.compile(r"\b\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b")
 NASS = re.compile(r"\b\d{2}[ /-]\d{8}[ /-]\d{2}\b")
 
-_STREET_TYPES = (r"C/|c/|Calle|(?<!°)C\.(?![ \t]*(?:P\b|El|La|Los|Las|A|En|Se|No|Al|Con|Tras|Un|Una)\b)|Avda\.?|Avd\.|Av\.|Avenida|Avinguda|Ctra\.?|Carretera|Pza\.?|Plaza|Pl\.|P[º°]\.?|P\.[º°]|"
+_STREET_TYPES = (r"C/|c/|Calle|calle|avenida|(?<!°)C\.(?![ \t]*(?:P\b|El|La|Los|Las|A|En|Se|No|Al|Con|Tras|Un|Una)\b)|Avda\.?|Avd\.|Av\.|Avenida|Avinguda|Ctra\.?|Carretera|Pza\.?|Plaza|Pl\.|P[º°]\.?|P\.[º°]|"
                  r"Paseo|Camino|Ronda|Travesía|Trav\.|Rúa|Urb\.|Urbanización|Glorieta|Callejón|Pasaje|Polígono|"
-                 r"Pol\.|Bulevar|Boulevard|Carrer|Rambla|Via|Vía|Passeig|Plaça|Kalea|Pasealekua")
-STREET = re.compile(
-    rf"(?<![\w/.])(?:{_STREET_TYPES})[ \t]*(?:{_CONNECT}[ \t]+)*{_NAME}"
-    r"(?:,?[ \t]*(?:n[º°o.]*[ \t]*)?\d{1,4}(?!\d)[A-Za-z]?(?:[ \t]*[-–][ \t]*\d{1,3}(?!\d))?|,?[ \t]*s/n)?"
-    r"(?:,?[ \t]*\d+[º°ªo]?[ \t]*(?:[A-H]|izq(?:uierda)?|dcha|der(?:echa)?)\b\.?)?")
+                 r"Pol\.|Bulevar|Boulevard|Carrer|Rambla|Via|Vía|Passeig|Plaça")
+_HOUSE = (r"(?:,?[ \t]*(?:n[º°o.]*[ \t]*)?\d{1,4}(?!\d)[A-Za-z]?(?:[ \t]*[-–][ \t]*\d{1,3}(?!\d))?|,?[ \t]*s/n)?"
+          r"(?:,?[ \t]*\d+[º°ªo]?[ \t]*(?:[A-H]|izq(?:uierda)?|dcha|der(?:echa)?)\b\.?)?")
+STREET = re.compile(rf"(?<![\w/.])(?:{_STREET_TYPES})[ \t]*(?:{_CONNECT}[ \t]+)*{_NAME}{_HOUSE}")
+# Basque addresses put the street type after the name: "Zapatari Kalea, 3", "Begiristain Doktorea Pasealekua, 109"
+BASQUE_STREET = re.compile(rf"\b(?:{_NAME_WORD}[ \t]+){{1,4}}(?:Kalea|Etorbidea|Pasealekua|Hiribidea|Enparantza|Errepidea)"
+                           rf"(?:(?=,?[ \t]*\d)[ \t]*,?[ \t]*\d{{1,4}}(?!\d)[A-Za-z]?)?")
 
 HOSPITAL_TITLE = re.compile(
     rf"(?<!Entrevista )\b(?!Hospital\s+de\s+D[íi]a\b)(?:Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Clínica|Policlínica|Sanatorio)"
@@ -147,10 +149,13 @@ HOSPITAL_TITLE = re.compile(
 _PATIENT_NOUNS = (r"paciente|varón|var[oó]n|mujer|hombre|niñ[oa]|lactante|neonato|recién\s+nacid[oa]|puérpera|"
                   r"gestante|primigesta|secundigesta|multípara|chic[oa]|joven|adolescente|ancian[oa]|señora?|bebé|"
                   r"preescolar|escolar|sujeto|enferm[oa]")
+_ORDINALS = r"(?:primer|segundo|tercer|cuarto|quinto|sexto|séptimo|octavo|noveno|décimo|undécimo|duodécimo)"
 AGES: list[re.Pattern[str]] = [
     re.compile(rf"(?i)\b(?:{_PATIENT_NOUNS})(?:[ \t]+[\wáéíóúñ]+)?[ \t]+de[ \t]+(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"
                rf"(?![ \t]+de[ \t]+(?:evoluci[óo]n|seguimiento|duraci[óo]n|tratamiento|ingreso))"),
     re.compile(rf"(?i)\b(?P<v>{_NUM}[ \t]+{_AGE_UNIT})[ \t]+de[ \t]+(?:edad|vida)\b"),
+    # "al mes de vida", "al cuarto mes de vida": one month old, four months old
+    re.compile(rf"(?i)\bal[ \t]+(?P<v>(?:{_ORDINALS}[ \t]+)?(?:mes|año|día)|{_ORDINALS}[ \t]+semana)[ \t]+de[ \t]+vida\b"),
     re.compile(rf"(?i)\ba[ \t]+la[ \t]+edad[ \t]+de[ \t]+(?P<v>{_NUM}(?:[ \t]+{_AGE_UNIT})?)\b"),
     re.compile(rf"(?i)\b(?:cuando|mientras)[ \t]+tenía[ \t]+(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"),
     re.compile(rf"(?i)\bedad[ \t]*:?[ \t]*(?P<v>{_NUM}[ \t]+{_AGE_UNIT})\b"),
@@ -260,6 +265,7 @@ def spanish_rule_spans(text: str) -> list[Span]:
             for m in PLATE.finditer(text)]
     out += [Span(m.start(), m.end(), "ID_ASEGURAMIENTO", m.group(), "fill") for m in NASS.finditer(text)]
     out += [_trimmed(m, "CALLE", "rule") for m in STREET.finditer(text)]
+    out += [_trimmed(m, "CALLE", "rule") for m in BASQUE_STREET.finditer(text)]
     out += [_trimmed(m, "HOSPITAL", "fill") for m in HOSPITAL_TITLE.finditer(text)]
     for pattern in AGES:
         out += [_span(m, "EDAD_SUJETO_ASISTENCIA", "fill") for m in pattern.finditer(text)]

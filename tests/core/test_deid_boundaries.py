@@ -71,6 +71,13 @@ def test_loose_ends_are_tidied() -> None:
     ("Lentes de contacto (Allergan®, Irvine, California, EE.UU.) bien toleradas.", "Irvine", "TERRITORIO"),
     ("Se operó en 2004. En junio del mismo año presentó una recidiva.", "junio", "FECHAS"),
     ("Presentó dos episodios, entre marzo y abril de 2000, que cedieron.", "marzo y abril de 2000", "FECHAS"),
+    ("Ingresó al mes de vida por fiebre.", "mes", "EDAD_SUJETO_ASISTENCIA"),
+    ("Al tercer mes de vida se diagnosticó una estenosis.", "tercer mes", "EDAD_SUJETO_ASISTENCIA"),
+    ("Se practica la necropsia. Se trata de un niño varón bien nutrido, sin malformaciones.", "varón",
+     "SEXO_SUJETO_ASISTENCIA"),
+    ("Mujer de 41 años, divorciada, que consulta por cefalea.", "divorciada", "ID_SUJETO_ASISTENCIA"),
+    ("Correspondencia: Miren Arana (m.arana@osakidetza.eus)\nArtekale Kalea, 7, 48005 Bilbao, Bizkaia",
+     "Artekale Kalea, 7", "CALLE"),
     ("Servicio de Farmacia. C/ Feixa Llarga, s/n. 08907 L’Hospitalet de Llobregat. e-mail: x@y.es",
      "L’Hospitalet de Llobregat", "TERRITORIO"),
 ])
@@ -165,6 +172,31 @@ def test_tagger_readings_repaired_by_labels_and_rules() -> None:
                                               language="es")}
     assert found.get("2 meses") == "EDAD_SUJETO_ASISTENCIA" and found.get(
         "cinco de abril de dos mil veinte") == "FECHAS", found
+
+
+def test_a_town_and_its_province_after_a_postal_code_are_two_places() -> None:
+    text = "Servicio de Urología. Avda. de Galicia 12. 24400 Bembibre León e-mail: urologia@hosp.es"
+    found = [(s.text, s.type) for s in find_phi(text, language="es")]
+    assert ("Bembibre", "TERRITORIO") in found and ("León", "TERRITORIO") in found, found
+    from clinsum.deid.places import towns_after_codes
+
+    assert [s.text for s in towns_after_codes("C/ Mayor 3. 28801 Alcalá de Henares Tel 910 000 000")] == [
+        "Alcalá de Henares"]
+    assert [s.text for s in towns_after_codes("35001 Las Palmas de Gran Canaria Islas Canarias, España")] == [
+        "Las Palmas de Gran Canaria", "Islas Canarias"]
+    assert towns_after_codes("Col. Roma 04030 México D.F. E-mail") == []  # not "México D"
+
+
+def test_a_country_and_an_address_read_by_the_tagger_are_repaired() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "Chennai 600095, India. E-mail: r.kumar@clinic.in 2Profesor asociado."
+    country = _model(text, "India", "TERRITORIO")
+    address = _model(text, "r.kumar@clinic.in 2Profesor asociado", "CORREO_ELECTRONICO")
+    assert [(s.text, s.type) for s in fix_tagger_spans(text, [country, address])] == [
+        ("India", "PAIS"), ("r.kumar@clinic.in", "CORREO_ELECTRONICO")]
+    town = _model(text, "Chennai", "TERRITORIO")
+    assert fix_tagger_spans(text, [town]) == [town]
 
 
 def test_a_name_ends_before_the_word_that_starts_the_next_thing() -> None:
