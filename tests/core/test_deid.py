@@ -28,8 +28,8 @@ from clinsum.errors import InputError, NotFound
 from clinsum.records.ingest import ColumnMapping, import_paths
 
 #: strict micro F1 and recall measured on MEDDOCAN dev with the shipped pipeline, minus a small margin
-DEV_F1_FLOOR = 0.977
-DEV_RECALL_FLOOR = 0.976
+DEV_F1_FLOOR = 0.980
+DEV_RECALL_FLOOR = 0.980  # the gate's goal (measured 0.9803)
 
 SAMPLE = (
     "Nombre: Ernesto.\nApellidos: Rivera Bueno.\nNHC: 368503.\nDomicilio: Calle Miguel Benitez 90.\n"
