@@ -13,7 +13,7 @@ from functools import lru_cache
 from clinsum.deid.boundaries import cut_at_heads, name_tails, street_towns, tidy_ends
 from clinsum.deid.places import is_country
 from clinsum.deid.rules import rule_spans, trim_titles
-from clinsum.deid.rules_es import NUMBER_WORDS
+from clinsum.deid.rules_es import HEALTH_SERVICES, NUMBER_WORDS
 from clinsum.deid.spans import Span, remove_overlaps
 from clinsum.deid.tagger import default_tagger
 from clinsum.text import detect_language
@@ -217,10 +217,44 @@ def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
     return out
 
 
+# a hospital's unit or a university's department is not MEDDOCAN's organisation: 1 of 353 HOSPITAL and
+# INSTITUCION spans of MEDDOCAN train starts with one of these words (a regional health service)
+_UNIT = re.compile(r"(?:Unidad|Servicio|Departamento|Department|Secci[óo]n|Servei|Unitat|Departament)\b")
+_ORG_HEAD = re.compile(r"\b(?:Hospital|Cl[íi]nica|Instituto?|Universi(?:dad|tat|ty)|College|Facultad|Fundaci[óo]n?|"
+                       r"Centro|Complejo|Consorcio|Sanatorio|Policl[íi]nica|Asociaci[óo]n|Sociedad|Laboratorio|School|"
+                       r"Institute|Clinic)\b")
+
+
+def _headed_piece(span: Span) -> Span:
+    """The one comma-separated piece of an organisation the tagger ran over a title or department
+    (``MDS Reader, Department of Surgery, Meenakshi Dental College``) that names an organisation; the
+    span as it was when none or several do (2 of 353 such MEDDOCAN train spans hold a comma)."""
+    pieces = [m for m in re.finditer(r"[^,]+", span.text) if _ORG_HEAD.search(m.group())]
+    if len(pieces) != 1:
+        return span
+    piece = pieces[0].group().strip()
+    start = span.start + pieces[0].start() + pieces[0].group().index(piece)
+    return span._replace(start=start, end=start + len(piece), text=piece)
+
+
+def _organisation(span: Span) -> list[Span]:
+    """A tagger organisation without the title or department it ran over, and none where it is only a
+    unit (``Unidad Docente de Medicina Familiar``; a unit before an organisation word starts there)."""
+    span = _headed_piece(span) if "," in span.text else span
+    unit = _UNIT.match(span.text)
+    if not unit or HEALTH_SERVICES.match(span.text):
+        return [span]
+    head = _ORG_HEAD.search(span.text, unit.end())
+    if not head:
+        return []
+    return [span._replace(start=span.start + head.start(), text=span.text[head.start():])]
+
+
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
-    two neighbours in a signature line read as one, a street run into its town, an e-mail address run
+    two neighbours in a signature line read as one, a hospital's unit read as an organisation (or an
+    organisation run over a title or department), a street run into its town, an e-mail address run
     into the words after it, a country read as a
     ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a country's name are a ``PAIS``), loose ends
     (:mod:`clinsum.deid.boundaries`)."""
@@ -235,6 +269,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
             continue
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA":
             out += _split_relative(s)
+        elif s.type in ("HOSPITAL", "INSTITUCION") and s.source == "model":
+            out += _organisation(s)
         elif s.type == "CORREO_ELECTRONICO" and _EMAIL_RUN_ON.match(s.text):
             address = _EMAIL_RUN_ON.match(s.text).group(1)
             out.append(s._replace(end=s.start + len(address), text=address))

@@ -199,6 +199,22 @@ def test_a_country_and_an_address_read_by_the_tagger_are_repaired() -> None:
     assert fix_tagger_spans(text, [town]) == [town]
 
 
+def test_an_organisation_is_not_a_unit_nor_the_title_before_it() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "Remitido por: Dr. R. Kumar, MDS Reader, Department of Oral Surgery, Sri Dental College, Chennai"
+    run = _model(text, "MDS Reader, Department of Oral Surgery, Sri Dental College", "INSTITUCION")
+    assert [s.text for s in fix_tagger_spans(text, [run])] == ["Sri Dental College"]
+    two = _model(text, "Department of Oral Surgery, Sri Dental College, Chennai", "INSTITUCION")
+    assert [s.text for s in fix_tagger_spans(text, [two])] == ["Sri Dental College"]
+    text = "Remitido por: Ana Gil. Unidad Docente de Medicina Familiar. Servicio Madrileño de Salud. Madrid"
+    unit = _model(text, "Unidad Docente de Medicina Familiar", "INSTITUCION")
+    service = _model(text, "Servicio Madrileño de Salud", "INSTITUCION")
+    assert fix_tagger_spans(text, [unit, service]) == [service]
+    text = "Unidad de Reumatología Hospital de la Vega Baja"
+    assert [s.text for s in fix_tagger_spans(text, [_model(text, text, "HOSPITAL")])] == ["Hospital de la Vega Baja"]
+
+
 def test_a_name_ends_before_the_word_that_starts_the_next_thing() -> None:
     from clinsum.deid.boundaries import name_tails
 
