@@ -255,9 +255,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
     two neighbours in a signature line read as one, a hospital's unit read as an organisation (or an
     organisation run over a title or department), a street run into its town, an e-mail address run
-    into the words after it, a country read as a
-    ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a country's name are a ``PAIS``), loose ends
-    (:mod:`clinsum.deid.boundaries`)."""
+    into the words after it, a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that
+    are a country's name are a ``PAIS``), loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
     pieces = [p for span in spans for p in _at_parens(_lower_lead(span))]
     for s in street_towns(tidy_ends(text, name_tails(cut_at_heads(pieces)))):
@@ -271,9 +270,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
             out += _split_relative(s)
         elif s.type in ("HOSPITAL", "INSTITUCION") and s.source == "model":
             out += _organisation(s)
-        elif s.type == "CORREO_ELECTRONICO" and _EMAIL_RUN_ON.match(s.text):
-            address = _EMAIL_RUN_ON.match(s.text).group(1)
-            out.append(s._replace(end=s.start + len(address), text=address))
+        elif s.type == "CORREO_ELECTRONICO" and (run_on := _EMAIL_RUN_ON.match(s.text)):
+            out.append(s._replace(end=s.start + run_on.end(1), text=run_on.group(1)))
         elif s.type == "TERRITORIO" and is_country(s.text):
             out.append(s._replace(type="PAIS"))
         else:
