@@ -10,10 +10,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from clinsum.deid.boundaries import cut_at_heads, name_tails, street_towns, tidy_ends
+from clinsum.deid.boundaries import (
+    cut_at_heads,
+    name_tails,
+    organisation_ends,
+    street_towns,
+    tidy_ends,
+)
 from clinsum.deid.places import is_country
 from clinsum.deid.rules import rule_spans, trim_titles
-from clinsum.deid.rules_es import HEALTH_SERVICES, NUMBER_WORDS
+from clinsum.deid.rules_es import HEALTH_SERVICES, NUMBER_WORDS, is_brand
 from clinsum.deid.spans import Span, remove_overlaps
 from clinsum.deid.tagger import default_tagger
 from clinsum.text import detect_language
@@ -254,12 +260,13 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
     ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
     two neighbours in a signature line read as one, a hospital's unit read as an organisation (or an
-    organisation run over a title or department), a street run into its town, an e-mail address run
-    into the words after it, a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that
-    are a country's name are a ``PAIS``), loose ends (:mod:`clinsum.deid.boundaries`)."""
+    organisation run over a title or department, or cut before the rest of its name), a brand read as
+    its maker (``Acuprel®``), a street run into its town, an e-mail address run into the words after it,
+    a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a country's name are a
+    ``PAIS``), loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
     pieces = [p for span in spans for p in _at_parens(_lower_lead(span))]
-    for s in street_towns(tidy_ends(text, name_tails(cut_at_heads(pieces)))):
+    for s in street_towns(organisation_ends(text, tidy_ends(text, name_tails(cut_at_heads(pieces))))):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
@@ -268,6 +275,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
             continue
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA":
             out += _split_relative(s)
+        elif s.type in ("HOSPITAL", "INSTITUCION") and s.source == "model" and is_brand(text, s.start, s.end):
+            continue
         elif s.type in ("HOSPITAL", "INSTITUCION") and s.source == "model":
             out += _organisation(s)
         elif s.type == "CORREO_ELECTRONICO" and (run_on := _EMAIL_RUN_ON.match(s.text)):

@@ -254,12 +254,27 @@ def _trimmed(m: re.Match[str], kind: str, source: str) -> Span:
     return Span(m.start(), m.start() + len(value), kind, value, source)
 
 
+# "Acuprel®, Nitroplast® y Diluton®", "clavo T2 (Stryker®)": a brand, not PHI (111 of 112 capitalized words
+# right before a ® or ™ in MEDDOCAN train), but for the maker that opens a list of its places
+# ("(Allergan®, Irvine, California)")
+_BRAND_MARK = re.compile(r"[ \t]?[®™]")
+_MAKER_BEFORE = re.compile(r"(?:\(|;[ \t])$")
+_MAKER_AFTER = re.compile(r"[ \t]?[®™],[ \t]*[A-ZÁÉÍÓÚÑ]")
+
+
+def is_brand(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]``, read as an organisation, is a brand: a ® or ™ right after it."""
+    return bool(_BRAND_MARK.match(text, end)) and not (
+        _MAKER_BEFORE.search(text, max(0, start - 2), start) and _MAKER_AFTER.match(text, end))
+
+
 def spanish_rule_spans(text: str) -> list[Span]:
     """Spans of the Spanish rules (may overlap each other and the tagger; the caller resolves)."""
     out = _header_spans(text) + _phone_spans(text)
     out += [_trimmed(m, "CENTRO_SALUD", "form") for m in CENTRO_SALUD.finditer(text)]
     out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "form") for m in HEALTH_SERVICES.finditer(text)]
-    out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "form") for m in COMPANIES.finditer(text)]
+    out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "form") for m in COMPANIES.finditer(text)
+            if not is_brand(text, m.start(), m.end())]
     out += [Span(m.start(), m.end(), "INSTITUCION", m.group(), "fill") for m in ORGANISATION.finditer(text)]
     out += [Span(m.start(), m.end(), "IDENTIF_VEHICULOS_NRSERIE_PLACAS", m.group(), "form")
             for m in PLATE.finditer(text)]

@@ -244,3 +244,41 @@ def test_a_street_ends_at_its_number_before_the_town(surface: str, pieces: list)
     assert [s.text for s in spans] == pieces
     assert all(text[s.start:s.end] == s.text for s in spans)
     assert [s.type for s in spans[1:]] == ["TERRITORIO"] * (len(pieces) - 1)
+
+
+@pytest.mark.parametrize("text, surface, whole", [
+    ("Remitido por: Dr. Pedro Gil. Facultad de Medicina y Odontología. Universidad de Valencia",
+     "Facultad de Medicina", "Facultad de Medicina y Odontología"),
+    ("Instituto Universitario de Oftalmobiología Aplicada (IOBA)", "Instituto Universitario",
+     "Instituto Universitario de Oftalmobiología Aplicada"),
+    # the next head word starts something else; a connector at the end is not the name's
+    ("Hospital General de Móstoles y Servicio de Cirugía", "Hospital General de Móstoles",
+     "Hospital General de Móstoles"),
+    ("Universidad de Granada y Hospital Clínico San Cecilio", "Universidad de Granada", "Universidad de Granada"),
+    ("Hospital Universitario de la Princesa", "Hospital Universitario", "Hospital Universitario de la Princesa"),
+    # lower case after the connector is the sentence going on
+    ("Ingresó en el Hospital Comarcal y se le dio el alta", "Hospital Comarcal", "Hospital Comarcal"),
+])
+def test_an_organisation_cut_before_a_connector_goes_on(text: str, surface: str, whole: str) -> None:
+    from clinsum.deid.boundaries import organisation_ends
+
+    assert [s.text for s in organisation_ends(text, [_model(text, surface, "INSTITUCION")])] == [whole]
+
+
+def test_an_organisation_does_not_run_into_another_span() -> None:
+    from clinsum.deid.boundaries import organisation_ends
+
+    text = "Hospital Ramón y Cajal de Madrid"
+    hospital, town = _model(text, "Hospital Ramón y Cajal", "HOSPITAL"), _model(text, "Madrid", "TERRITORIO")
+    assert organisation_ends(text, [hospital, town]) == [hospital, town]
+    rule = hospital._replace(source="rule")
+    assert organisation_ends(text, [rule]) == [rule]
+
+
+def test_a_brand_is_not_its_maker() -> None:
+    text = ("Inicia tratamiento con Sintrom®, Acuprel®, Nitroplast® y Trangorex®. Se fija con un clavo T2 "
+            "(Stryker®). Lentes de contacto (Allergan®, Irvine, California, EE.UU.) bien toleradas.")
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert not {"Acuprel", "Nitroplast", "Trangorex", "Stryker"} & set(found)
+    assert found["Allergan"] == "INSTITUCION"
+    assert find_phi("Se fija con material de Stryker y se cierra.", language="es")[0].text == "Stryker"
