@@ -28,12 +28,28 @@ _PROPAGATE = {"NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL
               "TERRITORIO", "PAIS", "FECHAS", "CORREO_ELECTRONICO", "ID_SUJETO_ASISTENCIA", "ID_ASEGURAMIENTO"}
 
 
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what ``\w`` matches
+
+
+def whole_word_starts(text: str, surface: str) -> list[int]:
+    r"""Where ``surface`` occurs in ``text`` with no word character either side (``(?<!\w)…(?!\w)``),
+    found without compiling a pattern per surface."""
+    starts, at = [], text.find(surface)
+    while at >= 0:
+        end = at + len(surface)
+        whole = not (at and _is_word_char(text[at - 1])) and not (end < len(text) and _is_word_char(text[end]))
+        if whole:
+            starts.append(at)
+        at = text.find(surface, end if whole else at + 1)
+    return starts
+
+
 def propagate(text: str, spans: list[Span], types: set[str] = _PROPAGATE) -> list[Span]:
     """Other occurrences (whole words) of each found surface of ``types``."""
     out = []
     for surface, kind in {(s.text, s.type) for s in spans if s.type in types and len(s.text) >= 4}:
-        for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text):
-            out.append(Span(m.start(), m.end(), kind, surface, "propagated"))
+        out += [Span(at, at + len(surface), kind, surface, "propagated") for at in whole_word_starts(text, surface)]
     return out
 
 
@@ -44,8 +60,7 @@ def name_words(text: str, spans: list[Span]) -> list[Span]:
     for s in spans:
         if s.source in ("fill", "field") and s.type.startswith("NOMBRE_") and len(s.text.split()) <= 4:
             for word in set(re.findall(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{3,}\b", s.text)) - _NOT_NAMES:
-                out += [Span(m.start(), m.end(), s.type, word, "propagated")
-                        for m in re.finditer(rf"(?<!\w){word}(?!\w)", text)]
+                out += [Span(at, at + len(word), s.type, word, "propagated") for at in whole_word_starts(text, word)]
     return out
 
 

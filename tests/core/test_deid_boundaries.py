@@ -282,3 +282,20 @@ def test_a_brand_is_not_its_maker() -> None:
     assert not {"Acuprel", "Nitroplast", "Trangorex", "Stryker"} & set(found)
     assert found["Allergan"] == "INSTITUCION"
     assert find_phi("Se fija con material de Stryker y se cierra.", language="es")[0].text == "Stryker"
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Ana vio a Ana; Anabel no, ni _Ana ni Ana2, pero sí (Ana) y Ana.", "Ana"),
+    ("Peña, Peñalver y Peña.", "Peña"),
+    ("a a a a", "a a"),
+    ("1234 12345 1234", "1234"),
+    ("", "Ana"),
+])
+def test_whole_word_starts_are_where_the_word_pattern_matches(text: str, surface: str) -> None:
+    import re
+
+    from clinsum.deid.pipeline import whole_word_starts
+
+    expected = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text)]
+    assert whole_word_starts(text, surface) == expected
+    assert expected or not text
