@@ -56,12 +56,12 @@ def propagate(text: str, spans: list[Span], types: set[str] = _PROPAGATE) -> lis
 def name_words(text: str, spans: list[Span]) -> list[Span]:
     """Each capitalized word (4+ letters) of names found by the header rules, wherever it recurs
     (``Patient: Harold Brennan`` … ``Mr. Brennan``)."""
-    out = []
-    for s in spans:
-        if s.source in ("fill", "field") and s.type.startswith("NOMBRE_") and len(s.text.split()) <= 4:
-            for word in set(re.findall(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{3,}\b", s.text)) - _NOT_NAMES:
-                out += [Span(at, at + len(word), s.type, word, "propagated") for at in whole_word_starts(text, word)]
-    return out
+    words = {(word, s.type): None for s in spans
+             if s.source in ("fill", "field") and s.type.startswith("NOMBRE_") and len(s.text.split()) <= 4
+             for word in re.findall(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{3,}\b", s.text) if word not in _NOT_NAMES}
+    # each word once, however many times its name was found (a header copied into every visit)
+    return [Span(at, at + len(word), kind, word, "propagated") for word, kind in words
+            for at in whole_word_starts(text, word)]
 
 
 _DESCRIPTIONS = ("ID_SUJETO_ASISTENCIA", "OTROS_SUJETO_ASISTENCIA")
@@ -228,11 +228,14 @@ def _at_parens(span: Span) -> list[Span]:
 def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
     """Tagger spans that a hospital rule continues into untagged words (``Hospital Comarcal`` of
     ``Hospital Comarcal Ficticio de Valdeloma``) take the rule's end."""
+    hospitals: dict[int, list[Span]] = {}
+    for r in rules:
+        if r.type == "HOSPITAL":
+            hospitals.setdefault(r.start, []).append(r)
     out = []
     for s in found:
-        for r in rules:
-            if (r.type == s.type == "HOSPITAL" and r.start == s.start and r.end > s.end
-                    and not any(o.start < r.end and o.end > s.end for o in found if o is not s)):
+        for r in hospitals.get(s.start, []) if s.type == "HOSPITAL" else []:
+            if r.end > s.end and not any(o.start < r.end and o.end > s.end for o in found if o is not s):
                 s = s._replace(end=r.end, text=r.text)
         out.append(s)
     return out

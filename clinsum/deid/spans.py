@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import NamedTuple
 
 
@@ -61,12 +62,23 @@ def remove_overlaps(spans: list[Span]) -> list[Span]:
     spans = [s for s in spans if not s.source.startswith("model") or not any(_inside(s, r) for r in fuller)
              and sum(r.type == s.type and _inside(r, s) for r in rules) < 2]
     ranked = sorted(spans, key=lambda s: (PRIORITY.get(s.source, 3), -(s.end - s.start), s.start))
-    kept: list[Span] = []
+    kept: list[Span] = []  # sorted by start; they never overlap, so their ends are sorted too
+    starts: list[int] = []
+
+    def free(span: Span) -> bool:
+        i = bisect_left(starts, span.end)  # kept[:i] start before span ends; kept[i - 1] ends last
+        return i == 0 or kept[i - 1].end <= span.start
+
+    def keep(span: Span) -> None:
+        i = bisect_left(starts, span.start)
+        starts.insert(i, span.start)
+        kept.insert(i, span)
+
     for span in ranked:
-        if all(span.end <= k.start or span.start >= k.end for k in kept):
-            kept.append(span)
+        if free(span):
+            keep(span)
         elif span.source.startswith("model"):
             rest = _rest(span, kept)
-            if rest and all(rest.end <= k.start or rest.start >= k.end for k in kept):
-                kept.append(rest)
+            if rest and free(rest):
+                keep(rest)
     return sorted(kept)

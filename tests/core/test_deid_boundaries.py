@@ -299,3 +299,56 @@ def test_whole_word_starts_are_where_the_word_pattern_matches(text: str, surface
     expected = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text)]
     assert whole_word_starts(text, surface) == expected
     assert expected or not text
+
+
+def _naive_remove_overlaps(spans: list[Span]) -> list[Span]:
+    """remove_overlaps as first written, scanning every kept span: the reference for the indexed one."""
+    from clinsum.deid.spans import PRIORITY, _rest
+
+    ranked = sorted(spans, key=lambda s: (PRIORITY.get(s.source, 3), -(s.end - s.start), s.start))
+    kept: list[Span] = []
+    for span in ranked:
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+        elif span.source.startswith("model"):
+            rest = _rest(span, kept)
+            if rest and all(rest.end <= k.start or rest.start >= k.end for k in kept):
+                kept.append(rest)
+    return sorted(kept)
+
+
+def test_overlaps_are_resolved_as_by_scanning_every_kept_span() -> None:
+    import random
+
+    from clinsum.deid.spans import remove_overlaps
+
+    rng = random.Random(7)
+    text = "".join(rng.choice("abcdefgh ,.") for _ in range(400))
+    sources, types = ["model", "rule", "form", "field", "fill", "propagated"], ["CALLE", "HOSPITAL", "FECHAS"]
+    for _ in range(200):
+        spans = []
+        for _ in range(rng.randint(0, 40)):
+            start = rng.randrange(0, 390)
+            end = start + rng.randint(1, 12)
+            kind, source = rng.choice(types), rng.choice(sources)
+            spans.append(Span(start, end, kind, text[start:end], source))
+        kept = remove_overlaps(spans)
+        assert all(a.end <= b.start for a, b in zip(kept, kept[1:], strict=False))
+        # rule spans that replace or split tagger spans act before the ranking; with none of them
+        # (or when they leave the tagger spans alone) the result is the scanning one
+        no_rules = [s for s in spans if s.source != "rule"]
+        assert remove_overlaps(no_rules) == _naive_remove_overlaps(no_rules)
+
+
+def test_a_name_copied_into_every_visit_is_found_once_per_occurrence() -> None:
+    from clinsum.deid.pipeline import name_words
+
+    visit = "Nombre: Ana.\nApellidos: Ruiz Gómez.\nPaciente de 70 años. Acude con su hija.\n"
+    text = visit * 30
+    fields = [Span(m, m + len("Ruiz Gómez"), "NOMBRE_SUJETO_ASISTENCIA", "Ruiz Gómez", "field")
+              for m in range(text.index("Ruiz Gómez"), len(text), len(visit))]
+    found = name_words(text, fields)
+    assert len(fields) == 30
+    assert sorted((s.start, s.text) for s in found) == sorted(
+        [(i * len(visit) + visit.index("Ruiz"), "Ruiz") for i in range(30)]
+        + [(i * len(visit) + visit.index("Gómez"), "Gómez") for i in range(30)])
