@@ -30,6 +30,25 @@ def strip_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what ``\w`` matches
+
+
+def whole_word_starts(text: str, surface: str) -> list[int]:
+    r"""Where ``surface`` occurs in ``text`` with no word character either side (``(?<!\w)…(?!\w)``),
+    found without compiling a pattern per surface (none for an empty ``surface``)."""
+    if not surface:
+        return []
+    starts, at = [], text.find(surface)
+    while at >= 0:
+        end = at + len(surface)
+        whole = not (at and _is_word_char(text[at - 1])) and not (end < len(text) and _is_word_char(text[end]))
+        if whole:
+            starts.append(at)
+        at = text.find(surface, end if whole else at + 1)
+    return starts
+
+
 def words(text: str, lower: bool = True) -> list[str]:
     """Unicode word tokens (accents kept; ``3.5`` and ``mg/dl`` parts kept together as runs)."""
     found = WORD_RE.findall(text)

@@ -199,7 +199,7 @@ _LINK = r"(?:de|del|de[ \t]+la|de[ \t]+las|de[ \t]+los|y|e|i)"
 _GOES_ON = re.compile(rf"[ \t]+{_LINK}[ \t]+{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)?{_CAP})*")
 
 
-def _goes_on(text: str, span: Span, others: list[Span]) -> Span:
+def _goes_on(text: str, span: Span, spans: list[Span]) -> Span:
     m = _GOES_ON.match(text, span.end)
     if not m:
         return span
@@ -208,7 +208,7 @@ def _goes_on(text: str, span: Span, others: list[Span]) -> Span:
     tail = tail[:head.start()] if head else tail
     tail = _TRAILING_CONNECTOR.sub("", tail.rstrip())
     end = span.end + len(tail)
-    if end == span.end or any(o.start < end and span.end < o.end for o in others):
+    if end == span.end or any(o is not span and o.start < end and span.end < o.end for o in spans):
         return span
     return span._replace(end=end, text=text[span.start:end])
 
@@ -223,6 +223,5 @@ def organisation_ends(text: str, spans: list[Span]) -> list[Span]:
         if span.type not in ("HOSPITAL", "INSTITUCION") or span.source != "model":
             out.append(span)
             continue
-        others = [o for o in spans if o is not span]
-        out.append(_goes_on(text, span, others))
+        out.append(_goes_on(text, span, spans))
     return out

@@ -22,27 +22,10 @@ from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.rules_es import HEALTH_SERVICES, NUMBER_WORDS, is_brand
 from clinsum.deid.spans import Span, remove_overlaps
 from clinsum.deid.tagger import default_tagger
-from clinsum.text import detect_language
+from clinsum.text import detect_language, whole_word_starts
 
 _PROPAGATE = {"NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL", "INSTITUCION", "CALLE",
               "TERRITORIO", "PAIS", "FECHAS", "CORREO_ELECTRONICO", "ID_SUJETO_ASISTENCIA", "ID_ASEGURAMIENTO"}
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"  # what ``\w`` matches
-
-
-def whole_word_starts(text: str, surface: str) -> list[int]:
-    r"""Where ``surface`` occurs in ``text`` with no word character either side (``(?<!\w)…(?!\w)``),
-    found without compiling a pattern per surface."""
-    starts, at = [], text.find(surface)
-    while at >= 0:
-        end = at + len(surface)
-        whole = not (at and _is_word_char(text[at - 1])) and not (end < len(text) and _is_word_char(text[end]))
-        if whole:
-            starts.append(at)
-        at = text.find(surface, end if whole else at + 1)
-    return starts
 
 
 def propagate(text: str, spans: list[Span], types: set[str] = _PROPAGATE) -> list[Span]:
@@ -293,10 +276,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
             continue
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA":
             out += _split_relative(s)
-        elif s.type in ("HOSPITAL", "INSTITUCION") and s.source == "model" and is_brand(text, s.start, s.end):
-            continue
         elif s.type in ("HOSPITAL", "INSTITUCION") and s.source == "model":
-            out += _organisation(s)
+            out += [] if is_brand(text, s.start, s.end) else _organisation(s)
         elif s.type == "CORREO_ELECTRONICO" and (run_on := _EMAIL_RUN_ON.match(s.text)):
             out.append(s._replace(end=s.start + run_on.end(1), text=run_on.group(1)))
         elif s.type == "TERRITORIO" and is_country(s.text):

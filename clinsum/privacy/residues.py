@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from clinsum.deid.placeholders import PLACEHOLDER_RE
 from clinsum.privacy.vocabulary import fold, is_known
+from clinsum.text import whole_word_starts
 
 KINDS = ("name", "number", "date", "age", "address", "location", "record_id")
 
@@ -175,8 +176,7 @@ def scan(text: str, *, forbidden: tuple[str, ...] | list[str] = (), safe: set[st
     found = _numbers(blank) + _names(blank)
     for word in forbidden:
         if len(word) >= 3:
-            found += [Residue(m.start(), m.end(), "record_id", word)
-                      for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", blank)]
+            found += [Residue(at, at + len(word), "record_id", word) for at in whole_word_starts(blank, word)]
     found.sort(key=lambda r: (r.kind != "record_id", -(r.end - r.start), r.start))
     kept: list[Residue] = []
     for r in found:

@@ -23,6 +23,7 @@ from clinsum.privacy.settings import PrivacySettings, gate_applies, load_setting
 from clinsum.records import get_record
 from clinsum.references.prompts import RefPrompt, resolve_prompt
 from clinsum.store import Store
+from clinsum.text import whole_word_starts
 
 
 @dataclass
@@ -129,9 +130,8 @@ def _protected(store: Store, record_id: str, text: str, keep: list[str], mask: I
         surrogates.save_table(store, record_id, table)
         placed = sorted((m.start(), m.end(), "surrogate") for fake in set(table.values())
                         for m in re.finditer(re.escape(fake), sent))
-        protected.residues = sorted({Residue(m.start(), m.end(), r.kind, r.text) for r in protected.residues
-                                     for m in re.finditer(rf"(?<!\w){re.escape(r.text)}(?!\w)", sent)},
-                                    key=lambda r: r.start)
+        protected.residues = sorted({Residue(at, at + len(r.text), r.kind, r.text) for r in protected.residues
+                                     for at in whole_word_starts(sent, r.text)}, key=lambda r: r.start)
     return sent, placed, len(result.spans) + protected.n_replaced, protected.kept, protected.residues, safe_found
 
 

@@ -294,11 +294,12 @@ def test_a_brand_is_not_its_maker() -> None:
 def test_whole_word_starts_are_where_the_word_pattern_matches(text: str, surface: str) -> None:
     import re
 
-    from clinsum.deid.pipeline import whole_word_starts
+    from clinsum.text import whole_word_starts
 
     expected = [m.start() for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text)]
     assert whole_word_starts(text, surface) == expected
     assert expected or not text
+    assert whole_word_starts(text, "") == []
 
 
 def _naive_remove_overlaps(spans: list[Span]) -> list[Span]:
