@@ -195,8 +195,9 @@ def street_towns(spans: list[Span]) -> list[Span]:
 
 _CAP = r"[A-ZÁÉÍÓÚÑ][^\W\d_]+"
 _LINK = r"(?:de|del|de[ \t]+la|de[ \t]+las|de[ \t]+los|y|e|i)"
-# "Facultad de Medicina" + " y Odontología": an organisation's name going on after a connector
-_GOES_ON = re.compile(rf"[ \t]+{_LINK}[ \t]+{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)?{_CAP})*")
+# "Facultad de Medicina" + " y Odontología", "Sociedad Japonesa" + " para el Estudio de …": an
+# organisation's name going on after a connector
+_GOES_ON = re.compile(rf"[ \t]+(?:{_LINK}|para(?:[ \t]+(?:el|la|los|las))?)[ \t]+{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)?{_CAP})*")
 
 
 def _goes_on(text: str, span: Span, spans: list[Span]) -> Span:

@@ -122,6 +122,7 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
         # a name the tagger reads elsewhere as something else is what its label says it is
         labelled = {f.text: f.type for f in fields if f.type.startswith("NOMBRE_")}
         spans = [x._replace(type=labelled[x.text]) if x.source == "model" and x.text in labelled else x for x in spans]
+        spans = [piece for x in spans for piece in (_labelled_inside(x, labelled) if x.source == "model" else [x])]
         if use_propagation:
             spans += name_words(text, rules)
     named = acronyms(text, found)
@@ -143,6 +144,8 @@ _RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-Z
 _RELATIVE = (r"(?:madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|"
              r"pareja|marido|espos[oa]|niet[oa]s?)")
 _RELATIVE_WORD = re.compile(rf"(?i:\b{_RELATIVE}\b|\bfamili)")
+_RELATIVE_ONLY = re.compile(rf"(?i:\b{_RELATIVE}\b)")
+_AT_AGE = re.compile(r"(?i:\ba[ \t]+los)[ \t]+$")
 _AGE = re.compile(r"(?i)\d{1,3}[ \t]+(?:años|meses|semanas|días)|" + NUMBER_WORDS + r"[ \t]+(?:años|meses|semanas|días)")
 _SINCE_BEFORE = re.compile(r"(?i:\b(?:a|hasta|desde)[ \t]+los)[ \t]+$")
 _SINCE_AFTER = re.compile(r"[ \t]+(?:del?|de[ \t]+la|de[ \t]+su|tras|después)\b(?![ \t]+(?:edad|vida)\b)")
@@ -154,7 +157,9 @@ _RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[
 
 def repair_ages(text: str, spans: list[Span]) -> list[Span]:
     """An age right after a relative (``madre de 28 años``) is the relative's: MEDDOCAN types it
-    ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age; an age read as a relative's with no
+    ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age, as it does ``a los 65 años`` in a
+    sentence about a relative (``Padre fallecido a los 65 años``: 8 of 9 such ages of MEDDOCAN train,
+    while 0 of 207 ``a los`` ages in other sentences are a relative's); an age read as a relative's with no
     relative earlier in its sentence (``hasta los dos meses de edad``) is the patient's; and ``a los 2
     años del trasplante`` is a time since an event, not an age (71 of 74 times in MEDDOCAN train), as are
     ``hace 22 años``, ``ocho años atrás`` and ``los últimos años`` (never an age in train)."""
@@ -165,14 +170,21 @@ def repair_ages(text: str, spans: list[Span]) -> list[Span]:
                 or _AGO_BEFORE.search(text, max(0, s.start - 16), s.start) or _AGO_AFTER.match(text, s.end)
                 or s.text.lower().startswith("últimos")):
             continue
-        if s.type == "EDAD_SUJETO_ASISTENCIA" and _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start):
+        if s.type == "EDAD_SUJETO_ASISTENCIA" and (
+                _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start)
+                or _AT_AGE.search(text, max(0, s.start - 8), s.start)
+                and _RELATIVE_ONLY.search(_sentence_before(text, s.start))):
             s = s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
-        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _AGE.fullmatch(s.text):
-            sentence = re.split(r"[.\n]\s", text[max(0, s.start - 200):s.start])[-1]
-            if not _RELATIVE_WORD.search(sentence):
-                s = s._replace(type="EDAD_SUJETO_ASISTENCIA")
+        elif (s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _AGE.fullmatch(s.text)
+              and not _RELATIVE_WORD.search(_sentence_before(text, s.start))):
+            s = s._replace(type="EDAD_SUJETO_ASISTENCIA")
         out.append(s)
     return out
+
+
+def _sentence_before(text: str, at: int) -> str:
+    """The words of ``at``'s sentence before it (at most 200 characters back)."""
+    return re.split(r"[.\n;]\s", text[max(0, at - 200):at])[-1]
 
 
 def _split_relative(span: Span) -> list[Span]:
@@ -193,6 +205,33 @@ def _lower_lead(span: Span) -> Span:
     its first capital: 6 of 4,239 such MEDDOCAN train spans start in lower case."""
     m = _LOWER_LEAD.match(span.text) if span.type in _PROPER_TYPES else None
     return span._replace(start=span.start + m.end(), text=span.text[m.end():]) if m else span
+
+
+def _labelled_inside(span: Span, labelled: dict[str, str]) -> list[Span]:
+    """A tagger span that holds a labelled full name: a name of the other person's type is that
+    person's (``Teresa`` + the patient's ``Puertas Rondon``), and one that runs the name into other
+    words (``Ignacio Navarro Cuéllar desde Madrid`` read as one place) is cut: the name takes its
+    label's type, each side of it left with a capitalized word keeps the tagger's, from that word on
+    (``Madrid``). A relative's span keeps the family name it shares with the patient."""
+    if span.type == "FAMILIARES_SUJETO_ASISTENCIA":
+        return [span]
+    for surface, kind in labelled.items():
+        whole_name = " " in surface.strip() and kind != span.type and surface != span.text
+        starts = whole_word_starts(span.text, surface) if whole_name else []
+        if not starts:
+            continue
+        if span.type.startswith("NOMBRE_"):
+            return [span._replace(type=kind)]
+        at = span.start + starts[0]
+        out = [Span(at, at + len(surface), kind, surface, span.source)]
+        for start, end in ((span.start, at), (at + len(surface), span.end)):
+            piece = span.text[start - span.start:end - span.start]
+            value = piece.strip(" \t,;:.-")
+            if value[:1].isupper() or _LOWER_LEAD.match(value):
+                offset = start + piece.index(value)
+                out.append(_lower_lead(span._replace(start=offset, end=offset + len(value), text=value)))
+        return sorted(out)
+    return [span]
 
 
 def _at_parens(span: Span) -> list[Span]:

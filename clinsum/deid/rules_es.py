@@ -191,6 +191,12 @@ _RELATIVES = (r"esposa|esposo|marido|mujer|pareja|novi[oa]|madre|padre|padres|hi
 RELATIVE_WITH_MODIFIER = re.compile(
     r"(?i)\b(?:herman[oa]s?|hij[oa]s?|prim[oa]s?|sobrin[oa]s?|t[ií][oa]s?|abuel[oa]s?|niet[oa]s?|padres|padre|madre)"
     r"[ \t]+(?:matern[oa]s?|patern[oa]s?|mayor|menor|gemel[oa]s?|varón|varones|pequeñ[oa]|jóvenes|joven)\b")
+# "2 sobrinos", "tres hermanos varones": MEDDOCAN keeps the count (15 of 16 such relatives of train;
+# "un hermano" is split 4 to 12, so one is left to the tagger)
+RELATIVES_COUNTED = re.compile(
+    rf"(?i)\b(?!un\b|una\b|uno\b)(?:\d{{1,2}}|{NUMBER_WORDS})[ \t]+(?:hij[oa]s|herman[oa]s|prim[oa]s|sobrin[oa]s|"
+    r"t[ií][oa]s|abuel[oa]s|niet[oa]s|familiares|progenitores)"
+    r"(?:[ \t]+(?:matern[oa]s|patern[oa]s|mayores|menores|gemel[oa]s|varones|herman[oa]s))?\b")
 RELATIVE = re.compile(rf"(?i)\b(?:su|sus|el|la|los|las)[ \t]+(?P<v>{_RELATIVES})\b(?![ \t]+(?:de[ \t]+)?(?:familia|cabecera))")
 
 _PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|polic[ií]a|guardia\s+civil|bombero|"
@@ -291,6 +297,7 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out += [Span(m.start(), m.end(), "FECHAS", m.group(), "rule") for m in MONTH_PAIR.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]
+    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVES_COUNTED.finditer(text)]
     for m in PROFESSION.finditer(text):
         group = "v" if m.group("v") else "w"
         out.append(_span(m, "PROFESION", "fill", group))

@@ -122,6 +122,15 @@ def test_a_relatives_age_is_the_relatives() -> None:
     start = text.index("2 años")
     patient_read = Span(start, start + 6, "EDAD_SUJETO_ASISTENCIA", "2 años", "model")
     assert repair_ages(text, [patient_read])[0].type == "FAMILIARES_SUJETO_ASISTENCIA"
+    # "a los N años" in a sentence about a relative is the relative's age at an event
+    for text in ("Padre fallecido a los 65 años de edad por un infarto.",
+                 "Antecedentes familiares directos (madre fallecida de neoplasia de tiroides a los 49 años)."):
+        age = next(s for s in find_phi(text, language="es") if s.text[:2].isdigit())
+        assert age.type == "FAMILIARES_SUJETO_ASISTENCIA", age
+    text = "Antecedentes sin interés. A los 3 años de edad presentó una otitis."
+    start = text.index("3 años")
+    own = Span(start, start + 6, "EDAD_SUJETO_ASISTENCIA", "3 años", "model")
+    assert repair_ages(text, [own]) == [own]
     text = "Su hermano Juan, de siete meses de edad, sano."
     start = text.index("siete meses")
     relative = Span(start, start + 11, "FAMILIARES_SUJETO_ASISTENCIA", "siete meses", "model")
@@ -157,6 +166,44 @@ def test_a_letterhead_line_in_capitals_is_one_hospital() -> None:
     text = "FICTIONAL MERIDIAN VALLEY GENERAL HOSPITAL\nPuérpera de 34 años."
     found = [(s.text, s.type) for s in find_phi(text, language="es")]
     assert ("FICTIONAL MERIDIAN VALLEY GENERAL HOSPITAL", "HOSPITAL") in found
+
+
+@pytest.mark.parametrize("text, surface", [
+    ("Antecedentes familiares (2 sobrinos diagnosticados de síndrome de Alport).", "2 sobrinos"),
+    ("Se trataba de la menor de cuatro hermanos, con una gran diferencia de edad.", "cuatro hermanos"),
+    ("Tiene cinco hermanos varones fallecidos antes del año de vida.", "cinco hermanos varones"),
+])
+def test_a_counted_relative_keeps_its_count(text: str, surface: str) -> None:
+    from clinsum.deid.rules_es import RELATIVES_COUNTED
+
+    assert [m.group() for m in RELATIVES_COUNTED.finditer(text)] == [surface]
+    assert {s.text: s.type for s in find_phi(text, language="es")}.get(surface) == "FAMILIARES_SUJETO_ASISTENCIA"
+
+
+def test_one_relative_is_left_to_the_tagger() -> None:
+    from clinsum.deid.rules_es import RELATIVES_COUNTED
+
+    assert not list(RELATIVES_COUNTED.finditer("Tiene un hermano y una hija sanos; uno de los hijos no."))
+
+
+def test_a_labelled_name_inside_a_tagger_span_takes_the_label_type() -> None:
+    from clinsum.deid.pipeline import _labelled_inside
+
+    labelled = {"Ignacio Navarro Cuéllar": "NOMBRE_PERSONAL_SANITARIO", "Puertas Rondon": "NOMBRE_SUJETO_ASISTENCIA",
+                "Ana": "NOMBRE_SUJETO_ASISTENCIA"}
+    text = "Varón remitido por Ignacio Navarro Cuéllar desde Madrid."
+    place = _model(text, "Ignacio Navarro Cuéllar desde Madrid", "TERRITORIO")
+    assert [(s.text, s.type) for s in _labelled_inside(place, labelled)] == [
+        ("Ignacio Navarro Cuéllar", "NOMBRE_PERSONAL_SANITARIO"), ("Madrid", "TERRITORIO")]
+    text = "Teresa Puertas Rondon, es una mujer de 36 años."
+    name = _model(text, "Teresa Puertas Rondon", "NOMBRE_PERSONAL_SANITARIO")
+    assert _labelled_inside(name, labelled) == [name._replace(type="NOMBRE_SUJETO_ASISTENCIA")]
+    text = "Nódulo de la hermana Ana Puertas Rondon."
+    sister = _model(text, "hermana Ana Puertas Rondon", "FAMILIARES_SUJETO_ASISTENCIA")
+    assert _labelled_inside(sister, labelled) == [sister]
+    text = "Hospital Ana Mengual de Murcia."
+    hospital = _model(text, "Hospital Ana Mengual", "HOSPITAL")
+    assert _labelled_inside(hospital, labelled) == [hospital]  # a given name alone is no full name
 
 
 def test_tagger_readings_repaired_by_labels_and_rules() -> None:
@@ -258,6 +305,10 @@ def test_a_street_ends_at_its_number_before_the_town(surface: str, pieces: list)
     ("Hospital Universitario de la Princesa", "Hospital Universitario", "Hospital Universitario de la Princesa"),
     # lower case after the connector is the sentence going on
     ("Ingresó en el Hospital Comarcal y se le dio el alta", "Hospital Comarcal", "Hospital Comarcal"),
+    ("según la clasificación de la Sociedad Japonesa para el Estudio de Hipertensión Portal] y erosiones",
+     "Sociedad Japonesa", "Sociedad Japonesa para el Estudio de Hipertensión Portal"),
+    ("Ingresó en la Fundación Jiménez Díaz para el estudio de la fiebre", "Fundación Jiménez Díaz",
+     "Fundación Jiménez Díaz"),
 ])
 def test_an_organisation_cut_before_a_connector_goes_on(text: str, surface: str, whole: str) -> None:
     from clinsum.deid.boundaries import organisation_ends
