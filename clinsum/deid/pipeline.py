@@ -234,6 +234,21 @@ def _labelled_inside(span: Span, labelled: dict[str, str]) -> list[Span]:
     return [span]
 
 
+# "niño varón", "Lactante mujer": MEDDOCAN marks the sex word on its own (58 of 59 times in train)
+_SEX_AFTER = re.compile(r"(?P<head>.*\S)[ \t]+(?P<sex>varón|varon|mujer|hembra|masculino|femenino)", re.I)
+
+
+def _sex_apart(span: Span) -> list[Span]:
+    """A tagger span (not a relative's) that ends in a sex word: the sex word is a ``SEXO_SUJETO_ASISTENCIA``."""
+    m = _SEX_AFTER.fullmatch(span.text) if span.type not in ("SEXO_SUJETO_ASISTENCIA",
+                                                              "FAMILIARES_SUJETO_ASISTENCIA") else None
+    if not m:
+        return [span]
+    head = span._replace(end=span.start + m.end("head"), text=m.group("head"))
+    sex = Span(span.start + m.start("sex"), span.end, "SEXO_SUJETO_ASISTENCIA", m.group("sex"), span.source)
+    return [head, sex]
+
+
 def _at_parens(span: Span) -> list[Span]:
     """A tagger span cut at parentheses (``padres jóvenes (madre``): 2 of 11,333 MEDDOCAN train spans hold one."""
     if "(" not in span.text and ")" not in span.text:
@@ -297,15 +312,15 @@ def _organisation(span: Span) -> list[Span]:
 
 
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
-    """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``),
-    ``familia`` of ``médico de familia`` read as a relative, a relative and their name as one,
-    two neighbours in a signature line read as one, a hospital's unit read as an organisation (or an
+    """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), a sex
+    word read as part of a description (``niño varón``), ``familia`` of ``médico de familia`` read
+    as a relative, a relative and their name as one, two neighbours in a signature line read as one, a hospital's unit read as an organisation (or an
     organisation run over a title or department, or cut before the rest of its name), a brand read as
     its maker (``Acuprel®``), a street run into its town, an e-mail address run into the words after it,
     a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a country's name are a
     ``PAIS``), loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
-    pieces = [p for span in spans for p in _at_parens(_lower_lead(span))]
+    pieces = [p for span in spans for part in _at_parens(_lower_lead(span)) for p in _sex_apart(part)]
     for s in street_towns(organisation_ends(text, tidy_ends(text, name_tails(cut_at_heads(pieces))))):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:

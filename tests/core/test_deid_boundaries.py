@@ -186,6 +186,16 @@ def test_one_relative_is_left_to_the_tagger() -> None:
     assert not list(RELATIVES_COUNTED.finditer("Tiene un hermano y una hija sanos; uno de los hijos no."))
 
 
+def test_a_sex_word_is_not_part_of_a_description() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "Se trata de un niño varón bien nutrido. Su hermano varón está sano."
+    child, brother = _model(text, "niño varón", "ID_SUJETO_ASISTENCIA"), _model(text, "hermano varón", "FAMILIARES_SUJETO_ASISTENCIA")
+    assert [(s.text, s.type) for s in fix_tagger_spans(text, [child, brother])] == [
+        ("niño", "ID_SUJETO_ASISTENCIA"), ("varón", "SEXO_SUJETO_ASISTENCIA"),
+        ("hermano varón", "FAMILIARES_SUJETO_ASISTENCIA")]
+
+
 def test_a_labelled_name_inside_a_tagger_span_takes_the_label_type() -> None:
     from clinsum.deid.pipeline import _labelled_inside
 
