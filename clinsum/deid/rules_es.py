@@ -186,7 +186,7 @@ MONTH_PAIR = re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+y[ \t]+(?:{_MONTHS})[ \t]+de
 
 _RELATIVES = (r"esposa|esposo|marido|mujer|pareja|novi[oa]|madre|padre|padres|hij[oa]s?|herman[oa]s?|abuel[oa]s?|"
               r"ti[oa]s?|prim[oa]s?|sobrin[oa]s?|niet[oa]s?|cuñad[oa]|suegr[oa]|yerno|nuera|progenitor(?:a|es)?|"
-              r"familiares?|cuidador(?:a)?|tutor(?:a)?(?:\s+legal)?")
+              r"familiar(?:es)?|cuidador(?:a)?|tutor(?:a)?(?:\s+legal)?")
 # "hermana mayor", "primo materno", "padres jóvenes": MEDDOCAN keeps the word that says which relative
 RELATIVE_WITH_MODIFIER = re.compile(
     r"(?i)\b(?:herman[oa]s?|hij[oa]s?|prim[oa]s?|sobrin[oa]s?|t[ií][oa]s?|abuel[oa]s?|niet[oa]s?|padres|padre|madre)"

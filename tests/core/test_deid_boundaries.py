@@ -76,6 +76,7 @@ def test_loose_ends_are_tidied() -> None:
     ("Se practica la necropsia. Se trata de un niño varón bien nutrido, sin malformaciones.", "varón",
      "SEXO_SUJETO_ASISTENCIA"),
     ("Mujer de 41 años, divorciada, que consulta por cefalea.", "divorciada", "ID_SUJETO_ASISTENCIA"),
+    ("El familiar que convivía con ella refiere que lleva dos días así.", "familiar", "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Correspondencia: Miren Arana (m.arana@osakidetza.eus)\nArtekale Kalea, 7, 48005 Bilbao, Bizkaia",
      "Artekale Kalea, 7", "CALLE"),
     ("Servicio de Farmacia. C/ Feixa Llarga, s/n. 08907 L’Hospitalet de Llobregat. e-mail: x@y.es",
