@@ -31,9 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = dsub.add_parser("train", help="retrain the shipped tagger and gazetteers on a BRAT folder")
     q.add_argument("folder")
     q.add_argument("--out", default=None, help="where to write (default: the package's data folder)")
-    q.add_argument("--iterations", type=int, default=250)
-    q.add_argument("--c1", type=float, default=0.03, help="L1 regularization")
-    q.add_argument("--c2", type=float, default=0.02, help="L2 regularization")
+    q.add_argument("--iterations", type=int, default=None, help="training passes (default: the shipped model's)")
+    q.add_argument("--c1", type=float, default=None, help="L1 regularization (default: the shipped model's)")
+    q.add_argument("--c2", type=float, default=None, help="L2 regularization (default: the shipped model's)")
     q.set_defaults(func=_train)
 
 
@@ -84,6 +84,7 @@ def _train(args: argparse.Namespace) -> int:
     from clinsum.deid.gazetteer import DATA
     from clinsum.deid.tagger import train
 
-    stats = train(read_folder(args.folder), args.out or DATA, max_iterations=args.iterations, c1=args.c1, c2=args.c2)
+    given = {"max_iterations": args.iterations, "c1": args.c1, "c2": args.c2}
+    stats = train(read_folder(args.folder), args.out or DATA, **{k: v for k, v in given.items() if v is not None})
     print(f"trained: {stats}")
     return 0

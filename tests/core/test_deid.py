@@ -180,6 +180,27 @@ def test_training_writes_a_model_that_loads_and_tags(dev_docs, tmp_path, capsys)
     assert (tmp_path / "phr_person.txt").read_text(encoding="utf-8").strip()
 
 
+def test_the_train_command_uses_the_shipped_settings_unless_told(meddocan_dir, tmp_path, monkeypatch, capsys) -> None:
+    import clinsum.deid.tagger as tagger_module
+
+    sub = tmp_path / "brat"
+    sub.mkdir()
+    for txt in sorted((meddocan_dir / "dev").glob("*.txt"))[:3]:
+        shutil.copy(txt, sub / txt.name)
+        shutil.copy(txt.with_suffix(".ann"), sub / (txt.stem + ".ann"))
+    calls, real = [], tagger_module.train
+
+    def recording(docs, out_dir, **kwargs):
+        calls.append(kwargs)
+        return real(docs, out_dir, **{**kwargs, "max_iterations": 5}, log=lambda _m: None)
+
+    monkeypatch.setattr(tagger_module, "train", recording)
+    assert cli_main(["deid", "train", str(sub), "--out", str(tmp_path / "a")]) == 0
+    assert cli_main(["deid", "train", str(sub), "--out", str(tmp_path / "b"), "--iterations", "7", "--c1", "0.1"]) == 0
+    assert calls == [{}, {"max_iterations": 7, "c1": 0.1}]  # what is not given is train()'s own default
+    assert (tmp_path / "b" / "crf_model.crfsuite.gz").exists() and "trained:" in capsys.readouterr().out
+
+
 def test_tagging_from_several_threads_agrees() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
