@@ -136,6 +136,10 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
 # an address the tagger runs on into the next words ("x@y.es 1Médico forense"): an address has no space
 _EMAIL_RUN_ON = re.compile(r"(\S+@\S*\w)\s+\S")
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
+# "Informe clínico del paciente: Recién nacida hembra", "Se trataba de una recién nacida": the patient
+# herself, not a relative (MEDDOCAN train marks such an opening newborn an age, never a relative)
+_NEWBORN = re.compile(r"(?i)recién[ \t]+nacid[oa]|neonato")
+_PATIENT_OPENING = re.compile(r"(?i)(?:\bpaciente:|\bse[ \t]+trata(?:ba)?[ \t]+de[ \t]+(?:un|una))[ \t]*$")
 _NOT_RELATIVE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de|vesículas?|células?)\s+$")
 # "madre Carmen", "hermano Juan de 2 años", "hija de 50 años de nombre Natalia Ruiz": MEDDOCAN
 # marks the relative, the relative's name and the age as separate spans
@@ -313,8 +317,8 @@ def _organisation(span: Span) -> list[Span]:
 
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), a sex
-    word read as part of a description (``niño varón``), ``familia`` of ``médico de familia`` read
-    as a relative, a relative and their name as one, two neighbours in a signature line read as one, a hospital's unit read as an organisation (or an
+    word read as part of a description (``niño varón``), ``familia`` of ``médico de familia`` or the
+    newborn patient the report opens with read as a relative, a relative and their name as one, two neighbours in a signature line read as one, a hospital's unit read as an organisation (or an
     organisation run over a title or department, or cut before the rest of its name), a brand read as
     its maker (``Acuprel®``), a street run into its town, an e-mail address run into the words after it,
     a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a country's name are a
@@ -328,6 +332,9 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
             out.append(Span(s.end - 4, s.end, "FECHAS", m.group(3), s.source))
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NOT_RELATIVE.search(text[max(0, s.start - 30):s.start]):
             continue
+        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NEWBORN.fullmatch(s.text) \
+                and _PATIENT_OPENING.search(text, max(0, s.start - 40), s.start):
+            out.append(s._replace(type="EDAD_SUJETO_ASISTENCIA"))
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA":
             out += _split_relative(s)
         elif s.type in ("HOSPITAL", "INSTITUCION") and s.source == "model":

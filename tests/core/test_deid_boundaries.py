@@ -197,6 +197,18 @@ def test_a_sex_word_is_not_part_of_a_description() -> None:
         ("hermano varón", "FAMILIARES_SUJETO_ASISTENCIA")]
 
 
+def test_the_newborn_a_report_opens_with_is_the_patient() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    for text, surface in (("Informe clínico del paciente: Recién nacida hembra, con parto normal.", "Recién nacida"),
+                          ("Se trataba de una recién nacida a término.", "recién nacida")):
+        read = _model(text, surface, "FAMILIARES_SUJETO_ASISTENCIA")
+        assert fix_tagger_spans(text, [read]) == [read._replace(type="EDAD_SUJETO_ASISTENCIA")]
+    text = "Mujer de 30 años. La exploración de la recién nacida tras la cesárea fue normal."
+    daughter = _model(text, "recién nacida", "FAMILIARES_SUJETO_ASISTENCIA")
+    assert fix_tagger_spans(text, [daughter]) == [daughter]
+
+
 def test_a_labelled_name_inside_a_tagger_span_takes_the_label_type() -> None:
     from clinsum.deid.pipeline import _labelled_inside
 
