@@ -161,7 +161,7 @@ def build_gazetteers(docs: list[BratDocument], min_share: float = 0.5) -> tuple[
 
 
 def train(docs: list[BratDocument], out_dir: str | Path = DATA, *, c1: float = 0.03, c2: float = 0.02,
-          max_iterations: int = 250, version: int = FEATURE_VERSION, verbose: bool = False,
+          max_iterations: int = 500, version: int = FEATURE_VERSION, verbose: bool = False,
           log=print) -> dict[str, Any]:
     """Train the CRF and the gazetteers on ``docs``; write them to ``out_dir``; return stats.
 
