@@ -130,7 +130,7 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
     if use_propagation:
         spans += propagate(text, found + named)
     kept = remove_overlaps(spans)
-    return tuple(repair_ages(text, kept) if language != "en" else kept)
+    return tuple(repair_ages(text, relatives_names(text, kept)) if language != "en" else kept)
 
 
 # an address the tagger runs on into the next words ("x@y.es 1Médico forense"): an address has no space
@@ -157,6 +157,23 @@ _SINCE_AFTER = re.compile(r"[ \t]+(?:del?|de[ \t]+la|de[ \t]+su|tras|después)\b
 _AGO_BEFORE = re.compile(r"(?i:\bhace(?:[ \t]+(?:más|menos)[ \t]+de|[ \t]+unos|[ \t]+casi)?)[ \t]+$")
 _AGO_AFTER = re.compile(r"[ \t]+(?:atrás|antes)\b")
 _RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+){{0,3}},?[ \t]+de[ \t]+$")
+
+
+# "su madre (María)", "su esposo, Diego Maldonado", "su hermano Juan": a relative written in lower case,
+# then the relative's name
+_BEFORE_RELATIVES_NAME = re.compile(rf"\b{_RELATIVE}(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
+                                    r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)$")
+_NAME_LIKE = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "PAIS", "TERRITORIO")
+_NAME_SHAPE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:y[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*")
+
+
+def relatives_names(text: str, spans: list[Span]) -> list[Span]:
+    """A name right after a relative (``su madre (María)``, ``su esposo, Diego Maldonado Jimenez``) is
+    the relative's: MEDDOCAN types it ``FAMILIARES_SUJETO_ASISTENCIA`` (each such name of train), where
+    the tagger reads a patient, a clinician or even a country."""
+    return [s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
+            if s.type in _NAME_LIKE and _NAME_SHAPE.fullmatch(s.text)
+            and _BEFORE_RELATIVES_NAME.search(text, max(0, s.start - 40), s.start) else s for s in spans]
 
 
 def repair_ages(text: str, spans: list[Span]) -> list[Span]:

@@ -197,6 +197,19 @@ def test_a_sex_word_is_not_part_of_a_description() -> None:
         ("hermano varón", "FAMILIARES_SUJETO_ASISTENCIA")]
 
 
+def test_a_name_right_after_a_relative_is_the_relatives() -> None:
+    from clinsum.deid.pipeline import relatives_names
+
+    text = ("Viene con su madre (María) y su padre (Juan). Según su esposo, Diego Maldonado, y su hermano Luis, "
+            "no hay antecedentes. Atendida por Dra. Ana Ruiz. Vive en Dos Hermanas, Sevilla.")
+    spans = [_model(text, "María", "PAIS"), _model(text, "Juan", "PAIS"),
+             _model(text, "Diego Maldonado", "NOMBRE_PERSONAL_SANITARIO"),
+             _model(text, "Luis", "NOMBRE_SUJETO_ASISTENCIA"), _model(text, "Ana Ruiz", "NOMBRE_PERSONAL_SANITARIO"),
+             _model(text, "Sevilla", "TERRITORIO")]
+    assert [s.type for s in relatives_names(text, spans)] == ["FAMILIARES_SUJETO_ASISTENCIA"] * 4 + [
+        "NOMBRE_PERSONAL_SANITARIO", "TERRITORIO"]
+
+
 def test_the_newborn_a_report_opens_with_is_the_patient() -> None:
     from clinsum.deid.pipeline import fix_tagger_spans
 
