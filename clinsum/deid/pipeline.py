@@ -19,7 +19,7 @@ from clinsum.deid.boundaries import (
 )
 from clinsum.deid.places import is_country
 from clinsum.deid.rules import rule_spans, trim_titles
-from clinsum.deid.rules_es import HEALTH_SERVICES, NUMBER_WORDS, is_brand
+from clinsum.deid.rules_es import HEALTH_SERVICES, NOT_RELATIVE_BEFORE, NUMBER_WORDS, is_brand
 from clinsum.deid.spans import Span, remove_overlaps
 from clinsum.deid.tagger import default_tagger
 from clinsum.text import detect_language, whole_word_starts
@@ -140,7 +140,6 @@ _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20
 # herself, not a relative (MEDDOCAN train marks such an opening newborn an age, never a relative)
 _NEWBORN = re.compile(r"(?i)recién[ \t]+nacid[oa]|neonato")
 _PATIENT_OPENING = re.compile(r"(?i)(?:\bpaciente:|\bse[ \t]+trata(?:ba)?[ \t]+de[ \t]+(?:un|una))[ \t]*$")
-_NOT_RELATIVE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de|vesículas?|células?)\s+$")
 # "madre Carmen", "hermano Juan de 2 años", "hija de 50 años de nombre Natalia Ruiz": MEDDOCAN
 # marks the relative, the relative's name and the age as separate spans
 _RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
@@ -348,7 +347,7 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
             out.append(Span(s.end - 4, s.end, "FECHAS", m.group(3), s.source))
-        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NOT_RELATIVE.search(text[max(0, s.start - 30):s.start]):
+        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and NOT_RELATIVE_BEFORE.search(text[max(0, s.start - 30):s.start]):
             continue
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NEWBORN.fullmatch(s.text) \
                 and _PATIENT_OPENING.search(text, max(0, s.start - 40), s.start):

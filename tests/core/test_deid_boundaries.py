@@ -77,6 +77,8 @@ def test_loose_ends_are_tidied() -> None:
      "SEXO_SUJETO_ASISTENCIA"),
     ("Mujer de 41 años, divorciada, que consulta por cefalea.", "divorciada", "ID_SUJETO_ASISTENCIA"),
     ("El familiar que convivía con ella refiere que lleva dos días así.", "familiar", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Serologías: sífilis, RPR madre e hijo negativos.", "hijo", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Como antecedentes familiares tiene un bisabuelo diabético.", "bisabuelo", "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Correspondencia: Miren Arana (m.arana@osakidetza.eus)\nArtekale Kalea, 7, 48005 Bilbao, Bizkaia",
      "Artekale Kalea, 7", "CALLE"),
     ("Servicio de Farmacia. C/ Feixa Llarga, s/n. 08907 L’Hospitalet de Llobregat. e-mail: x@y.es",
@@ -95,6 +97,9 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Es una mujer de 30 años de edad. Ocho años atrás tuvo su primera hija.", "Ocho años"),
     ("Fiebre de 38 °C. A la exploración, dolor.", "C. A"),
     ("A los 17 años ingresó en Hospital de Día durante 2 meses.", "Hospital de Día"),
+    ("Se infundieron células madre de sangre periférica.", "madre"),
+    ("La solución madre se diluyó al 1%.", "madre"),
+    ("Lesiones quísticas con vesículas hijas en su interior.", "hijas"),
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
     assert surface not in {s.text for s in find_phi(text, language="es")}
