@@ -3,7 +3,8 @@
 Spanish case reports give a maker's town, state and country in parentheses: ``(Allergan®,
 Irvine, California, EE.UU.)``, ``(Cicloplegic, Llorens, Barcelona)``. After the first item,
 each comma-separated item that the shipped place or country lists (or the states of the USA)
-know as a whole is a ``TERRITORIO`` or ``PAIS``.
+know as a whole is a ``TERRITORIO`` or ``PAIS``, and the maker named between the product and
+its place is an ``INSTITUCION``.
 """
 
 from __future__ import annotations
@@ -132,4 +133,36 @@ def listed_places(text: str) -> list[Span]:
                 kind, source = "TERRITORIO", "form"  # the shape is the evidence: it wins over the tagger
             if kind:
                 out.append(Span(start, start + len(value), kind, value, source))
+    return out
+
+
+# a company's legal form alone ("(Ohio Medical Instrument Co, Inc., Cincinnati, Oh, USA)") names no maker
+_SUFFIX = re.compile(r"(?i)(?:inc|ltd|s\.?a|s\.?l|co|corp|gmbh|ag|llc|plc)\.?")
+
+
+def listed_makers(text: str, places_found: list[Span] | None = None) -> list[Span]:
+    """``INSTITUCION`` spans for the maker in ``(product, maker, place …)``: the second item of a list
+    in parentheses whose third item the lists know as a place or country (``(edemox®, Chiesi
+    wassermann, Madrid, Spain)``; each such maker of MEDDOCAN train is a gold INSTITUCION, 12 of 12),
+    up to a period inside it (``Dräger Medizintechnik GMBH. Lübeck``), without a trailing ® or ™;
+    never an item read as a place (``places_found``, default :func:`listed_places`)."""
+    lists = load_gazetteer().phrases
+    known = lists.get("place", frozenset()) | lists.get("country", frozenset()) | _US_STATES
+    taken = listed_places(text) if places_found is None else places_found
+    out = []
+    for m in _PARENS.finditer(text):
+        items = list(_ITEM.finditer(m.group(1)))
+        if len(items) < 3:
+            continue
+        third = _item_value(items[2])
+        if not (is_country(third) or phrase_key(third) in known):
+            continue
+        raw = items[1].group()
+        value = re.split(r"\.[ \t]", raw.strip(), maxsplit=1)[0].strip().rstrip("®™ \t.")
+        if not value[:1].isupper() or is_country(value) or phrase_key(value) in known or _SUFFIX.fullmatch(value):
+            continue
+        start = m.start(1) + items[1].start() + raw.index(value)
+        end = start + len(value)
+        if not any(p.start < end and start < p.end for p in taken):
+            out.append(Span(start, end, "INSTITUCION", value, "rule"))
     return out

@@ -19,7 +19,13 @@ from __future__ import annotations
 import re
 
 from clinsum.deid.demographics import demographic_spans
-from clinsum.deid.places import country_names, listed_places, postal_codes, towns_after_codes
+from clinsum.deid.places import (
+    country_names,
+    listed_makers,
+    listed_places,
+    postal_codes,
+    towns_after_codes,
+)
 from clinsum.deid.spans import Span
 
 # ---------------------------------------------------------------- words and numbers
@@ -313,5 +319,8 @@ def spanish_rule_spans(text: str) -> list[Span]:
     for m in PROFESSION.finditer(text):
         group = "v" if m.group("v") else "w"
         out.append(_span(m, "PROFESION", "fill", group))
-    return (out + demographic_spans(text) + listed_places(text) + country_names(text) + postal_codes(text)
+    places = listed_places(text)
+    # a listed maker that holds a known one ("Chiesi" of "Chiesi wassermann") is that maker's whole name
+    makers = [m._replace(source="form") if COMPANIES.search(m.text) else m for m in listed_makers(text, places)]
+    return (out + demographic_spans(text) + places + makers + country_names(text) + postal_codes(text)
             + towns_after_codes(text))

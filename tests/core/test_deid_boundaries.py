@@ -367,6 +367,30 @@ def test_an_organisation_does_not_run_into_another_span() -> None:
     assert organisation_ends(text, [rule]) == [rule]
 
 
+@pytest.mark.parametrize("text, maker", [
+    ("Se pautó acetazolamida oral (edemox®, Chiesi wassermann, Madrid, Spain) cada 6 horas.", "Chiesi wassermann"),
+    ("Ventilación (Babylog 8000 plus, Dräger Medizintechnik GMBH. Lübeck, Alemania) sin incidencias.",
+     "Dräger Medizintechnik GMBH"),
+    ("Óxido nítrico (NOxPUMP plus, Bedfont Scientific Ltd, Upchurch Kent, England) inhalado.", "Bedfont Scientific Ltd"),
+])
+def test_the_maker_between_a_product_and_its_place_is_an_institution(text: str, maker: str) -> None:
+    from clinsum.deid.places import listed_makers
+
+    assert [s.text for s in listed_makers(text)] == [maker]
+    assert {s.text: s.type for s in find_phi(text, language="es")}.get(maker) == "INSTITUCION"
+
+
+@pytest.mark.parametrize("text", [
+    "Cabezal de Mayfield (Ohio Medical Instrument Co, Inc., Cincinnati, Oh, USA) colocado.",  # a legal form alone
+    "Lentes de contacto (Allergan®, Irvine, California, EE.UU.) bien toleradas.",  # a town before its state
+    "Tratamiento (dos ciclos, con buena respuesta, sin toxicidad) completado.",  # no place after it
+])
+def test_what_is_not_a_listed_maker(text: str) -> None:
+    from clinsum.deid.places import listed_makers
+
+    assert listed_makers(text) == []
+
+
 def test_a_brand_is_not_its_maker() -> None:
     text = ("Inicia tratamiento con Sintrom®, Acuprel®, Nitroplast® y Trangorex®. Se fija con un clavo T2 "
             "(Stryker®). Lentes de contacto (Allergan®, Irvine, California, EE.UU.) bien toleradas.")
