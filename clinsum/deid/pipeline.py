@@ -19,7 +19,13 @@ from clinsum.deid.boundaries import (
 )
 from clinsum.deid.places import is_country
 from clinsum.deid.rules import rule_spans, trim_titles
-from clinsum.deid.rules_es import HEALTH_SERVICES, NOT_RELATIVE_BEFORE, NUMBER_WORDS, is_brand
+from clinsum.deid.rules_es import (
+    HEALTH_SERVICES,
+    KIN_WORDS,
+    NOT_RELATIVE_BEFORE,
+    NUMBER_WORDS,
+    is_brand,
+)
 from clinsum.deid.spans import Span, remove_overlaps
 from clinsum.deid.tagger import default_tagger
 from clinsum.text import detect_language, whole_word_starts
@@ -121,7 +127,6 @@ def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation:
         found += [f for f in fields if f.type.startswith("NOMBRE_")]
         # a name the tagger reads elsewhere as something else is what its label says it is
         labelled = {f.text: f.type for f in fields if f.type.startswith("NOMBRE_")}
-        spans = [x._replace(type=labelled[x.text]) if x.source == "model" and x.text in labelled else x for x in spans]
         spans = [piece for x in spans for piece in (_labelled_inside(x, labelled) if x.source == "model" else [x])]
         if use_propagation:
             spans += name_words(text, rules)
@@ -144,8 +149,7 @@ _PATIENT_OPENING = re.compile(r"(?i)(?:\bpaciente:|\bse[ \t]+trata(?:ba)?[ \t]+d
 # marks the relative, the relative's name and the age as separate spans
 _RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
                             r"(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*)(?:\s+de\s+(?P<age>\d+\s+\w+))?")
-_RELATIVE = (r"(?:madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|"
-             r"pareja|marido|espos[oa]|niet[oa]s?)")
+_RELATIVE = rf"(?:{KIN_WORDS}|pareja)"
 _RELATIVE_WORD = re.compile(rf"(?i:\b{_RELATIVE}\b|\bfamili)")
 _RELATIVE_ONLY = re.compile(rf"(?i:\b{_RELATIVE}\b)")
 _AT_AGE = re.compile(r"(?i:\ba[ \t]+los)[ \t]+$")
@@ -228,11 +232,14 @@ def _lower_lead(span: Span) -> Span:
 
 
 def _labelled_inside(span: Span, labelled: dict[str, str]) -> list[Span]:
-    """A tagger span that holds a labelled full name: a name of the other person's type is that
-    person's (``Teresa`` + the patient's ``Puertas Rondon``), and one that runs the name into other
-    words (``Ignacio Navarro Cuéllar desde Madrid`` read as one place) is cut: the name takes its
-    label's type, each side of it left with a capitalized word keeps the tagger's, from that word on
-    (``Madrid``). A relative's span keeps the family name it shares with the patient."""
+    """A tagger span read as something else than what a label says: a labelled name itself takes
+    the label's type; a span that holds a labelled full name, as a name of the other person's type,
+    is that person's (``Teresa`` + the patient's ``Puertas Rondon``), and one that runs the name into
+    other words (``Ignacio Navarro Cuéllar desde Madrid`` read as one place) is cut: the name takes
+    its label's type, each side of it left with a capitalized word keeps the tagger's, from that word
+    on (``Madrid``). A relative's span keeps the family name it shares with the patient."""
+    if span.text in labelled:
+        return [span._replace(type=labelled[span.text])]
     if span.type == "FAMILIARES_SUJETO_ASISTENCIA":
         return [span]
     for surface, kind in labelled.items():

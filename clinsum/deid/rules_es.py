@@ -203,6 +203,9 @@ RELATIVES_COUNTED = re.compile(
     rf"(?i)\b(?!un\b|una\b|uno\b)(?:\d{{1,2}}|{NUMBER_WORDS})[ \t]+(?:hij[oa]s|herman[oa]s|prim[oa]s|sobrin[oa]s|"
     r"t[ií][oa]s|abuel[oa]s|niet[oa]s|familiares|progenitores)"
     r"(?:[ \t]+(?:matern[oa]s|patern[oa]s|mayores|menores|gemel[oa]s|varones|herman[oa]s))?\b")
+#: the relatives' words (lower case) that say who a relative is wherever they stand
+KIN_WORDS = (r"madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|marido|"
+             r"espos[oa]|niet[oa]s?")
 #: what makes the relative word after it something else ("médico de familia", "células madre",
 #: "vesículas hijas", "solución madre", "materia prima")
 NOT_RELATIVE_BEFORE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de|vesículas?|"
@@ -210,9 +213,7 @@ NOT_RELATIVE_BEFORE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|plan
 # "madre e hijo negativos", "tiene un bisabuelo diabético", "(padre, tío y tía paterna)": a relative
 # word in lower case with nothing before it that says who (each such word the tagger missed in
 # cross-validated MEDDOCAN train is a gold relative: 7 of 7 whole, and one inside a longer one)
-RELATIVE_BARE = re.compile(r"\b(?:madre|padre|padres|hij[oa]s?|herman[oa]s?|abuel[oa]s?|bisabuel[oa]s?|t[íi][oa]s?|"
-                           r"prim[oa]s?|sobrin[oa]s?|niet[oa]s?|cuñad[oa]s?|suegr[oa]s?|progenitor(?:a|es)?|marido|"
-                           r"espos[oa])\b")
+RELATIVE_BARE = re.compile(rf"\b(?:{KIN_WORDS}|bisabuel[oa]s?|cuñad[oa]s?|suegr[oa]s?|progenitor(?:a|es)?)\b")
 RELATIVE = re.compile(rf"(?i)\b(?:su|sus|el|la|los|las)[ \t]+(?P<v>{_RELATIVES})\b(?![ \t]+(?:de[ \t]+)?(?:familia|cabecera))")
 
 _PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|polic[ií]a|guardia\s+civil|bombero|"
