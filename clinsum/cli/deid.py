@@ -1,4 +1,5 @@
-"""``clinsum deid``: eval (strict span P/R/F1 on a BRAT folder), text (de-identify a file), train."""
+"""``clinsum deid``: eval (strict span P/R/F1 on a BRAT folder), text (de-identify a file), train
+(and score the new model on a dev folder)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("folder")
     q.add_argument("--no-rules", action="store_true", help="the tagger alone")
     q.add_argument("--no-propagation", action="store_true")
+    q.add_argument("--model", default=None, help="a folder `deid train --out` wrote (default: the shipped model)")
     q.set_defaults(func=_eval)
 
     q = dsub.add_parser("text", help="print a text file de-identified")
@@ -34,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--iterations", type=int, default=None, help="training passes (default: the shipped model's)")
     q.add_argument("--c1", type=float, default=None, help="L1 regularization (default: the shipped model's)")
     q.add_argument("--c2", type=float, default=None, help="L2 regularization (default: the shipped model's)")
+    q.add_argument("--dev", default=None, help="a BRAT folder to score the new model on, as `deid eval` does")
     q.set_defaults(func=_train)
 
 
@@ -41,11 +44,13 @@ def _eval(args: argparse.Namespace) -> int:
     from clinsum.deid.brat import read_folder
     from clinsum.deid.evaluate import MISS_KINDS, evaluate_both, format_table, worst_type
     from clinsum.deid.pipeline import find_phi
+    from clinsum.deid.tagger import model_from
 
     docs = read_folder(args.folder)
     misses: Counter = Counter()
-    strict, span_only = evaluate_both(docs, lambda text: find_phi(
-        text, use_rules=not args.no_rules, use_propagation=not args.no_propagation), misses)
+    with model_from(args.model):
+        strict, span_only = evaluate_both(docs, lambda text: find_phi(
+            text, use_rules=not args.no_rules, use_propagation=not args.no_propagation), misses)
     print(f"{len(docs)} documents; P/R/F1: strict span match (type, start, end); "
           "span P/R/F1: any overlap, any type (span R per gold type, span P per predicted type)")
     print(format_table(strict, span_only))
@@ -82,9 +87,18 @@ def _text(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from clinsum.deid.brat import read_folder
     from clinsum.deid.gazetteer import DATA
+    from clinsum.deid.pipeline import clear_cache
     from clinsum.deid.tagger import train
 
+    for folder in filter(None, (args.folder, args.dev)):
+        if Path(folder).resolve().name.lower().startswith("test"):
+            raise InputError(f"{folder} looks like a test split: it is never trained on or used to choose settings.",
+                             hint="Train on the train split; score settings on dev.")
     given = {"max_iterations": args.iterations, "c1": args.c1, "c2": args.c2}
-    stats = train(read_folder(args.folder), args.out or DATA, **{k: v for k, v in given.items() if v is not None})
+    out = args.out or DATA
+    stats = train(read_folder(args.folder), out, **{k: v for k, v in given.items() if v is not None})
+    clear_cache()
     print(f"trained: {stats}")
+    if args.dev:
+        return _eval(argparse.Namespace(folder=args.dev, model=out, no_rules=False, no_propagation=False))
     return 0

@@ -89,10 +89,10 @@ def find_phi(text: str, *, language: str | None = None, use_rules: bool = True,
 
 def clear_cache() -> None:
     """Forget cached results and the loaded tagger (after retraining the shipped model)."""
-    from clinsum.deid.tagger import default_tagger as tagger
+    from clinsum.deid.tagger import shipped_tagger
 
     _find_phi.cache_clear()
-    tagger.cache_clear()
+    shipped_tagger.cache_clear()
 
 
 @lru_cache(maxsize=512)

@@ -12,7 +12,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -103,10 +104,37 @@ def load_tagger(folder: str | Path) -> CrfTagger:
     return CrfTagger(gzip.decompress(path.read_bytes()), load_gazetteer(str(folder)), version)
 
 
-@cache
+_chosen: list[CrfTagger] = []  # the model of an open ``model_from`` block, innermost last
+
+
 def default_tagger() -> CrfTagger:
-    """The shipped model (ConfigError when the installation lacks it)."""
+    """The model in use: the shipped one (ConfigError when the installation lacks it), or the one
+    a :func:`model_from` block has opened."""
+    return _chosen[-1] if _chosen else shipped_tagger()
+
+
+@cache
+def shipped_tagger() -> CrfTagger:
     return load_tagger(DATA)
+
+
+@contextmanager
+def model_from(folder: str | Path | None) -> Iterator[None]:
+    """Tag with the model :func:`train` wrote into ``folder`` inside the block (``None``: the
+    shipped one), e.g. to score a model trained elsewhere; cached results are dropped on entry and exit."""
+    from clinsum.deid.pipeline import clear_cache
+
+    if folder is None:
+        yield
+        return
+    tagger = load_tagger(folder)
+    clear_cache()
+    _chosen.append(tagger)
+    try:
+        yield
+    finally:
+        _chosen.remove(tagger)
+        clear_cache()
 
 
 def _doc_items(doc: BratDocument) -> tuple[dict[str, set[str]], dict[str, set[tuple[str, ...]]]]:
@@ -190,7 +218,7 @@ def train(docs: list[BratDocument], out_dir: str | Path = DATA, *, c1: float = 0
     (out_dir / MODEL_NAME).write_bytes(gzip.compress(raw, 9))
     (out_dir / VERSION_NAME).write_text(f"{version}\n")
     gazetteer.write(out_dir)
-    default_tagger.cache_clear()
+    shipped_tagger.cache_clear()
     load_gazetteer.cache_clear()
     return {"documents": len(docs), "lines": n_seq, "model_bytes": len(raw),
             "seconds": round(time.perf_counter() - started, 1)}

@@ -201,6 +201,53 @@ def test_the_train_command_uses_the_shipped_settings_unless_told(meddocan_dir, t
     assert (tmp_path / "b" / "crf_model.crfsuite.gz").exists() and "trained:" in capsys.readouterr().out
 
 
+def test_a_trained_model_is_scored_on_dev_and_evaluated_by_folder(meddocan_dir, tmp_path, monkeypatch, capsys) -> None:
+    import clinsum.deid.tagger as tagger_module
+
+    sub = tmp_path / "brat"
+    sub.mkdir()
+    for txt in sorted((meddocan_dir / "dev").glob("*.txt"))[:3]:
+        shutil.copy(txt, sub / txt.name)
+        shutil.copy(txt.with_suffix(".ann"), sub / (txt.stem + ".ann"))
+    real = tagger_module.train
+    monkeypatch.setattr(tagger_module, "train", lambda docs, out_dir, **kw: real(
+        docs, out_dir, **{**kw, "max_iterations": 3}, log=lambda _m: None))
+    out = tmp_path / "weak"
+    assert cli_main(["deid", "train", str(sub), "--out", str(out), "--dev", str(sub)]) == 0
+    trained_table = capsys.readouterr().out
+    assert "trained:" in trained_table and "3 documents" in trained_table
+    assert cli_main(["deid", "eval", str(sub), "--model", str(out)]) == 0
+    weak = capsys.readouterr().out
+    assert cli_main(["deid", "eval", str(sub)]) == 0
+    shipped = capsys.readouterr().out
+    assert weak in trained_table and weak != shipped  # the 3-pass model, not the shipped one
+    assert tagger_module.default_tagger() is tagger_module.shipped_tagger()  # restored after the block
+
+
+def test_the_train_command_refuses_a_test_split(tmp_path) -> None:
+    (tmp_path / "test").mkdir()
+    (tmp_path / "train").mkdir()
+    assert cli_main(["deid", "train", str(tmp_path / "test"), "--out", str(tmp_path / "m")]) == 3
+    assert cli_main(["deid", "train", str(tmp_path / "train"), "--dev", str(tmp_path / "test"),
+                     "--out", str(tmp_path / "m")]) == 3
+    assert not (tmp_path / "m").exists()
+
+
+def test_model_from_switches_the_tagger_only_inside_the_block(meddocan_dir, tmp_path) -> None:
+    from clinsum.deid.brat import read_folder
+    from clinsum.deid.pipeline import find_phi
+    from clinsum.deid.tagger import default_tagger, model_from, shipped_tagger, train
+
+    docs = read_folder(meddocan_dir / "dev")[:2]
+    train(docs, tmp_path / "m", max_iterations=2, log=lambda _m: None)
+    before = find_phi(docs[0].text)
+    with model_from(tmp_path / "m"):
+        assert default_tagger() is not shipped_tagger()
+        inside = find_phi(docs[0].text)
+    assert default_tagger() is shipped_tagger() and find_phi(docs[0].text) == before
+    assert inside != before
+
+
 def test_tagging_from_several_threads_agrees() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
