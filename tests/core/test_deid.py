@@ -149,12 +149,18 @@ def test_strict_scores_count_boundaries() -> None:
     assert scores["PAIS"].f1 == 0.0 and scores["FECHAS"].f1 == 1.0
 
 
-def test_cli_eval_and_text(meddocan_dir, tmp_path, capsys) -> None:
+def _first_dev_documents(meddocan_dir: Path, tmp_path: Path, n: int = 3) -> Path:
+    """A BRAT folder with the first ``n`` MEDDOCAN dev documents."""
     sub = tmp_path / "brat"
     sub.mkdir()
-    for txt in sorted((meddocan_dir / "dev").glob("*.txt"))[:3]:
+    for txt in sorted((meddocan_dir / "dev").glob("*.txt"))[:n]:
         shutil.copy(txt, sub / txt.name)
         shutil.copy(txt.with_suffix(".ann"), sub / (txt.stem + ".ann"))
+    return sub
+
+
+def test_cli_eval_and_text(meddocan_dir, tmp_path, capsys) -> None:
+    sub = _first_dev_documents(meddocan_dir, tmp_path)
     assert cli_main(["deid", "eval", str(sub)]) == 0
     out = capsys.readouterr().out
     assert "3 documents" in out and "ALL (micro)" in out and "NOMBRE_SUJETO_ASISTENCIA" in out
@@ -183,11 +189,7 @@ def test_training_writes_a_model_that_loads_and_tags(dev_docs, tmp_path, capsys)
 def test_the_train_command_uses_the_shipped_settings_unless_told(meddocan_dir, tmp_path, monkeypatch, capsys) -> None:
     import clinsum.deid.tagger as tagger_module
 
-    sub = tmp_path / "brat"
-    sub.mkdir()
-    for txt in sorted((meddocan_dir / "dev").glob("*.txt"))[:3]:
-        shutil.copy(txt, sub / txt.name)
-        shutil.copy(txt.with_suffix(".ann"), sub / (txt.stem + ".ann"))
+    sub = _first_dev_documents(meddocan_dir, tmp_path)
     calls, real = [], tagger_module.train
 
     def recording(docs, out_dir, **kwargs):
@@ -204,11 +206,7 @@ def test_the_train_command_uses_the_shipped_settings_unless_told(meddocan_dir, t
 def test_a_trained_model_is_scored_on_dev_and_evaluated_by_folder(meddocan_dir, tmp_path, monkeypatch, capsys) -> None:
     import clinsum.deid.tagger as tagger_module
 
-    sub = tmp_path / "brat"
-    sub.mkdir()
-    for txt in sorted((meddocan_dir / "dev").glob("*.txt"))[:3]:
-        shutil.copy(txt, sub / txt.name)
-        shutil.copy(txt.with_suffix(".ann"), sub / (txt.stem + ".ann"))
+    sub = _first_dev_documents(meddocan_dir, tmp_path)
     real = tagger_module.train
     monkeypatch.setattr(tagger_module, "train", lambda docs, out_dir, **kw: real(
         docs, out_dir, **{**kw, "max_iterations": 3}, log=lambda _m: None))
