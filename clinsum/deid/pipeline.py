@@ -27,7 +27,7 @@ from clinsum.deid.rules_es import (
     is_brand,
 )
 from clinsum.deid.spans import Span, remove_overlaps
-from clinsum.deid.tagger import default_tagger
+from clinsum.deid.tagger import CrfTagger, default_tagger, shipped_tagger
 from clinsum.text import detect_language, whole_word_starts
 
 _PROPAGATE = {"NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL", "INSTITUCION", "CALLE",
@@ -84,26 +84,25 @@ _NOT_NAMES = {"Doctor", "Doctora", "Fictional", "Patient", "Paciente", "Hospital
 def find_phi(text: str, *, language: str | None = None, use_rules: bool = True,
              use_propagation: bool = True) -> list[Span]:
     """PHI spans of ``text`` (cached: a preview and the send that follows tag a record once)."""
-    return list(_find_phi(text, language, use_rules, use_propagation))
+    return list(_find_phi(default_tagger(), text, language, use_rules, use_propagation))
 
 
 def clear_cache() -> None:
     """Forget cached results and the loaded tagger (after retraining the shipped model)."""
-    from clinsum.deid.tagger import shipped_tagger
-
     _find_phi.cache_clear()
     shipped_tagger.cache_clear()
 
 
 @lru_cache(maxsize=512)
-def _find_phi(text: str, language: str | None, use_rules: bool, use_propagation: bool) -> tuple[Span, ...]:
+def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: bool,
+              use_propagation: bool) -> tuple[Span, ...]:
     """PHI spans of ``text`` (MEDDOCAN types), sorted, without overlaps.
 
     The tagger learned Spanish; on English text (``language`` or detected) the rules win
     where both found something, and its Spanish-only readings (``tía``, professions) are dropped.
     """
     language = language or detect_language(text)
-    found = trim_titles(default_tagger().spans(text), text)
+    found = trim_titles(tagger.spans(text), text)
     if language == "en":
         found = [s._replace(source="model-en") for s in found if _fits_english(s)]
     else:

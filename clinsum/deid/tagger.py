@@ -121,20 +121,16 @@ def shipped_tagger() -> CrfTagger:
 @contextmanager
 def model_from(folder: str | Path | None) -> Iterator[None]:
     """Tag with the model :func:`train` wrote into ``folder`` inside the block (``None``: the
-    shipped one), e.g. to score a model trained elsewhere; cached results are dropped on entry and exit."""
-    from clinsum.deid.pipeline import clear_cache
-
+    shipped one), e.g. to score a model trained elsewhere (``find_phi`` caches results per model)."""
     if folder is None:
         yield
         return
     tagger = load_tagger(folder)
-    clear_cache()
     _chosen.append(tagger)
     try:
         yield
     finally:
         _chosen.remove(tagger)
-        clear_cache()
 
 
 def _doc_items(doc: BratDocument) -> tuple[dict[str, set[str]], dict[str, set[tuple[str, ...]]]]:
