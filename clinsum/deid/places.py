@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from clinsum.deid.gazetteer import load_gazetteer
 from clinsum.deid.spans import Span
+from clinsum.deid.tagger import active_gazetteer
 from clinsum.deid.tokens import phrase_key
 
 # states of the USA (makers' addresses in case reports), full names and postal codes
@@ -114,7 +114,7 @@ def listed_places(text: str) -> list[Span]:
     """``TERRITORIO`` / ``PAIS`` spans for the later items of each list in parentheses that the lists
     know, and for the capitalized item right before a state or a country (``Irvine, California``: 16 of 17
     such items of MEDDOCAN train are a gold TERRITORIO, so this reading wins over the tagger's)."""
-    lists = load_gazetteer().phrases
+    lists = active_gazetteer().phrases
     places, countries = lists.get("place", frozenset()) | _US_STATES, lists.get("country", frozenset())
     out = []
     for m in _PARENS.finditer(text):
@@ -146,7 +146,7 @@ def listed_makers(text: str, places_found: list[Span] | None = None) -> list[Spa
     wassermann, Madrid, Spain)``; each such maker of MEDDOCAN train is a gold INSTITUCION, 12 of 12),
     up to a period inside it (``Dräger Medizintechnik GMBH. Lübeck``), without a trailing ® or ™;
     never an item read as a place (``places_found``, default :func:`listed_places`)."""
-    lists = load_gazetteer().phrases
+    lists = active_gazetteer().phrases
     known = lists.get("place", frozenset()) | lists.get("country", frozenset()) | _US_STATES
     taken = listed_places(text) if places_found is None else places_found
     out = []

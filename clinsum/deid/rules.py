@@ -94,10 +94,10 @@ _PLACE_PIECE = re.compile(r"(?:[^,;()]*?[^\W\d_]{5}\.(?=[ \t]+\S))|[^,;()]+")
 
 def place_fields(text: str) -> list[Span]:
     """The places of a ``Localidad/ Provincia:`` line, split at commas (a country: ``PAIS``)."""
-    from clinsum.deid.gazetteer import load_gazetteer
+    from clinsum.deid.tagger import active_gazetteer
     from clinsum.deid.tokens import phrase_key
 
-    countries = load_gazetteer().phrases.get("country", frozenset())
+    countries = active_gazetteer().phrases.get("country", frozenset())
     out = []
     for m in _PLACE_FIELD.finditer(text):
         for piece in _PLACE_PIECE.finditer(m.group("v")):

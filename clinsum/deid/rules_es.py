@@ -190,8 +190,11 @@ MONTH_NEAR_EVENT = re.compile(rf"(?i)\b(?P<v>{_MONTHS})\b(?![ \t]+de[ \t]+\d)")
 # two months sharing a year are one date, the fuller reading of the tagger's "abril de 2002"
 MONTH_PAIR = re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+y[ \t]+(?:{_MONTHS})[ \t]+de(?:l)?[ \t]+(?:19|20)\d\d\b")
 
-_RELATIVES = (r"esposa|esposo|marido|mujer|pareja|novi[oa]|madre|padre|padres|hij[oa]s?|herman[oa]s?|abuel[oa]s?|"
-              r"ti[oa]s?|prim[oa]s?|sobrin[oa]s?|niet[oa]s?|cuñad[oa]|suegr[oa]|yerno|nuera|progenitor(?:a|es)?|"
+#: the relatives' words (lower case) that say who a relative is wherever they stand
+KIN_WORDS = (r"madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|marido|"
+             r"espos[oa]|niet[oa]s?")
+# with the words that need "su"/"el" before them to be a relative ("su mujer", "el tutor legal")
+_RELATIVES = (rf"{KIN_WORDS}|mujer|pareja|novi[oa]|cuñad[oa]|suegr[oa]|yerno|nuera|progenitor(?:a|es)?|"
               r"familiar(?:es)?|cuidador(?:a)?|tutor(?:a)?(?:\s+legal)?")
 # "hermana mayor", "primo materno", "padres jóvenes": MEDDOCAN keeps the word that says which relative
 RELATIVE_WITH_MODIFIER = re.compile(
@@ -203,9 +206,6 @@ RELATIVES_COUNTED = re.compile(
     rf"(?i)\b(?!un\b|una\b|uno\b)(?:\d{{1,2}}|{NUMBER_WORDS})[ \t]+(?:hij[oa]s|herman[oa]s|prim[oa]s|sobrin[oa]s|"
     r"t[ií][oa]s|abuel[oa]s|niet[oa]s|familiares|progenitores)"
     r"(?:[ \t]+(?:matern[oa]s|patern[oa]s|mayores|menores|gemel[oa]s|varones|herman[oa]s))?\b")
-#: the relatives' words (lower case) that say who a relative is wherever they stand
-KIN_WORDS = (r"madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|marido|"
-             r"espos[oa]|niet[oa]s?")
 #: what makes the relative word after it something else ("médico de familia", "células madre",
 #: "vesículas hijas", "solución madre", "materia prima")
 NOT_RELATIVE_BEFORE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de|vesículas?|"

@@ -113,6 +113,12 @@ def default_tagger() -> CrfTagger:
     return _chosen[-1] if _chosen else shipped_tagger()
 
 
+def active_gazetteer() -> Gazetteer:
+    """The lists of the model in use, which the rules read too: a :func:`model_from` block's model
+    brings the lists it was trained with (without one, the shipped lists, with no model loaded)."""
+    return _chosen[-1].gazetteer if _chosen else load_gazetteer()
+
+
 @cache
 def shipped_tagger() -> CrfTagger:
     return load_tagger(DATA)

@@ -246,6 +246,22 @@ def test_model_from_switches_the_tagger_only_inside_the_block(meddocan_dir, tmp_
     assert inside != before
 
 
+def test_the_rules_read_the_lists_of_the_model_in_use(tmp_path) -> None:
+    from clinsum.deid.brat import BratDocument
+    from clinsum.deid.places import listed_places
+    from clinsum.deid.tagger import model_from, train
+
+    taught = "Vive en Villarrobledo del Cierzo desde 2001."
+    start = taught.index("Villarrobledo")
+    doc = BratDocument("a", taught, [Span(start, start + 24, "TERRITORIO", "Villarrobledo del Cierzo")])
+    train([doc, BratDocument("b", "Sin antecedentes.", [])], tmp_path / "m", max_iterations=2, log=lambda _m: None)
+    text = "Implante (Lente X, Acme Optics, Villarrobledo del Cierzo)."
+    assert not listed_places(text)
+    with model_from(tmp_path / "m"):
+        assert [(s.type, s.text) for s in listed_places(text)] == [("TERRITORIO", "Villarrobledo del Cierzo")]
+    assert not listed_places(text)
+
+
 def test_tagging_from_several_threads_agrees() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
