@@ -119,14 +119,14 @@ _NOT_IN_NAMES = (r"(?:Servicio|Unidad|Secci[óo]n|Departamento|E-?mail|Correo|Te
                  r"Consultorio|D[íi]a|Estructurada|Facultad|Universidad|Complejo)\b")
 # drug and device makers (MEDDOCAN's INSTITUCION); names that are also surnames are left to the tagger
 COMPANIES = re.compile(
-    r"\b(?:Pfizer|Merck|MSD|Allergan|Eli\s+Lilly|Lilly(?:\s+y\s+Dista)?|Schering-Plough|Roche|Novartis|"
+    r"\b(?:Pfizer|Merck|MSD|Allergan|Eli\s+Lilly|Schering-Plough|Roche|Novartis|"
     r"Sanofi(?:[\s-]Aventis)?|Bayer|Abbott(?:\s+Diagnostics)?|Alcon(?:[\s-]Cus[ií](?:\s+SA)?)?|Bausch\s+(?:&|and)\s+Lomb|"
-    r"Baush\s+and\s+Lomb|Carl\s+Zeiss(?:\s+Meditec)?|Humphrey\s+Zeiss\s+Instruments|Johnson\s+&\s+Johnson|"
+    r"Baush\s+and\s+Lomb|Carl\s+Zeiss|Humphrey\s+Zeiss\s+Instruments|Johnson\s+&\s+Johnson|"
     r"Boston\s+Scientific(?:\s+Corporation)?|Medtronic|Septodont|Chiesi|Biogen|Bristol-Myers\s+Squibb|"
     r"GlaxoSmithKline|Glaxo\s+Smith\s+Kline|AstraZeneca|Boehringer\s+Ingelheim|Janssen(?:-Cilag)?|Almirall|"
     r"Grifols|Cinfa|Normon|Kern\s+Pharma|Angelini(?:\s+Farmacéutica)?|Nestlé(?:\s+Healthcare\s+Nutrition)?|"
     r"Fresenius(?:\s+Kabi)?|Baxter|B\.\s?Braun|Olympus|Stryker|Smith\s+&\s+Nephew|Dräger(?:\s+Medizintechnik)?|"
-    r"Hewlett\s+Packard|McGhan(?:®)?(?:\s+Medical\s+Corporation)?|Medelec(?:®)?(?:\s+Synergy)?|Geistlich|"
+    r"Hewlett\s+Packard|Geistlich|"
     r"Straumann|Nobel\s+Biocare|Dentsply|Ivoclar|Coloplast|ConvaTec|Menarini|Lundbeck|Otsuka|Takeda|Gilead|"
     r"Amgen|Servier|Pierre\s+Fabre|Galderma|Ipsen|Leo\s+Pharma|Galimplant|Medartis|Polytech)\b"
     r"(?:\s+(?:Co|Corp|Inc|Ltd|GmbH|SA)\b)?")
