@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from clinsum.deid.placeholders import PLACEHOLDER_RE
-from clinsum.privacy.vocabulary import fold, is_known
+from clinsum.privacy.vocabulary import english_names, fold, is_known
 from clinsum.text import whole_word_starts
 
 KINDS = ("name", "number", "date", "age", "address", "location", "record_id")
@@ -161,8 +161,9 @@ def _names(text: str) -> list[Residue]:
             after = text[m.start() + len(run):m.start() + len(run) + 1]
             before = text[max(0, m.start() - 6):m.start()].rstrip(" \t-•*")
             opener = not before or before[-1] in "\n.:;!?(\"«"
-            if after == ":" or (opener and fold(run).endswith(tuple(fold(s) for s in _SUFFIXES))):
-                unknown = []
+            if after == ":" or opener and (fold(run).endswith(tuple(fold(s) for s in _SUFFIXES))
+                                           or fold(run) in english_names()):
+                unknown = []  # a heading, or a sentence opening with a common word ("Young", "Frank")
         if unknown or len(words) > 1 and _institution(words):
             out.append(Residue(m.start(), m.start() + len(run), "name", run))
     return out

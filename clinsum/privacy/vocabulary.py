@@ -31,9 +31,8 @@ def _words(text: str, lowercase_only: bool = False) -> set[str]:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> frozenset[str]:
-    words: set[str] = set()
-    listed = (HERE / "data" / "vocabulary.txt").read_text(encoding="utf-8")
-    words |= _words("\n".join(line for line in listed.splitlines() if not line.startswith("#")))
+    listed = _listed("vocabulary.txt")
+    words = set(listed)
     kb = DATA_DIR / "kb" / "seed_kb.jsonl"
     if kb.exists():
         for line in kb.read_text(encoding="utf-8").splitlines():
@@ -45,7 +44,20 @@ def vocabulary() -> frozenset[str]:
             if path.is_file():
                 words |= _words(path.read_text(encoding="utf-8", errors="replace"), lowercase_only=True)
     words |= _wordnet_words()
-    return frozenset(w for w in words if len(w) > 1) - _name_words()
+    return frozenset(w for w in words if len(w) > 1) - _name_words() - (english_names() - listed)
+
+
+def _listed(name: str) -> set[str]:
+    """The words of a hand-written list in ``privacy/data`` (lines starting with ``#`` left out)."""
+    text = (HERE / "data" / name).read_text(encoding="utf-8")
+    return _words("\n".join(line for line in text.splitlines() if not line.startswith("#")))
+
+
+@lru_cache(maxsize=1)
+def english_names() -> frozenset[str]:
+    """English given names and surnames that are also common words (``Grace``, ``Baker``): not
+    trusted by the vocabulary, though a sentence may open with one."""
+    return frozenset(_listed("english_names.txt"))
 
 
 def _wordnet_words() -> set[str]:

@@ -115,6 +115,15 @@ def test_residual_scan_flags_what_deid_left() -> None:
         assert re.fullmatch(r"\[[A-Z_]+_\d+\]", masked.text[start:end])
 
 
+def test_residual_scan_flags_english_names_that_are_also_common_words() -> None:
+    from clinsum.privacy.residues import scan
+
+    text = ("Seen with her daughter Grace Baker. Lives with son Mark in Springfield. Young patient; Frank "
+            "haematuria. Graves disease, Wells score 2.")
+    flagged = [r.text for r in scan(text) if r.kind == "name"]
+    assert flagged == ["Grace Baker", "Mark", "Springfield"]
+
+
 def test_references_are_blocked_until_residues_are_resolved(outside: Store, records: list[str]) -> None:
     with LLMServer() as server:
         config = {"base_url": server.openai_base_url}
