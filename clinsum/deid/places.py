@@ -136,8 +136,10 @@ def listed_places(text: str) -> list[Span]:
     return out
 
 
-# a company's legal form alone ("(Ohio Medical Instrument Co, Inc., Cincinnati, Oh, USA)") names no maker
-_SUFFIX = re.compile(r"(?i)(?:inc|ltd|s\.?a|s\.?l|co|corp|gmbh|ag|llc|plc)\.?")
+#: a company's legal form (``Inc.``, ``GmbH``, ``S.A.``); alone (``(Ohio Medical Instrument Co, Inc.,
+#: Cincinnati, Oh, USA)``) it names no maker
+LEGAL_FORMS = r"Inc|Ltd|S\.?A|S\.?L|Co|Corp|GmbH|AG|LLC|PLC"
+_SUFFIX = re.compile(rf"(?i)(?:{LEGAL_FORMS})\.?")
 
 
 def listed_makers(text: str, places_found: list[Span] | None = None) -> list[Span]:

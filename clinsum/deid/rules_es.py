@@ -20,6 +20,7 @@ import re
 
 from clinsum.deid.demographics import demographic_spans
 from clinsum.deid.places import (
+    LEGAL_FORMS,
     country_names,
     listed_makers,
     listed_places,
@@ -129,7 +130,7 @@ COMPANIES = re.compile(
     r"Hewlett\s+Packard|Geistlich|"
     r"Straumann|Nobel\s+Biocare|Dentsply|Ivoclar|Coloplast|ConvaTec|Menarini|Lundbeck|Otsuka|Takeda|Gilead|"
     r"Amgen|Servier|Pierre\s+Fabre|Galderma|Ipsen|Leo\s+Pharma|Galimplant|Medartis|Polytech)\b"
-    r"(?:\s+(?:Co|Corp|Inc|Ltd|GmbH|SA)\b)?")
+    rf"(?:\s+(?:{LEGAL_FORMS})\b)?")
 ORGANISATION = re.compile(
     rf"\b(?:Universidad|Universitat|Facultad|Instituto|Institut|Fundación|Fundació|Centro\s+Penitenciario|"
     rf"Centro\s+Nacional|Residencia|Juzgado|Asociación|Sociedad|Laboratorios?|Colegio\s+Oficial|Escuela)"
