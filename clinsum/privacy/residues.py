@@ -8,6 +8,7 @@ Placeholders (``[NOMBRE_1]``) are never flagged. A residue is masked, or a perso
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -179,10 +180,13 @@ def scan(text: str, *, forbidden: tuple[str, ...] | list[str] = (), safe: set[st
         if len(word) >= 3:
             found += [Residue(at, at + len(word), "record_id", word) for at in whole_word_starts(blank, word)]
     found.sort(key=lambda r: (r.kind != "record_id", -(r.end - r.start), r.start))
-    kept: list[Residue] = []
+    kept: list[Residue] = []  # by start; kept residues never overlap, so only the neighbours can
+    starts: list[int] = []
     for r in found:
         if r.text in safe or not r.text.strip():
             continue
-        if all(r.end <= k.start or r.start >= k.end for k in kept):
-            kept.append(r)
-    return sorted(kept, key=lambda r: r.start)
+        at = bisect.bisect_left(starts, r.start)
+        if (at == 0 or kept[at - 1].end <= r.start) and (at == len(kept) or r.end <= kept[at].start):
+            kept.insert(at, r)
+            starts.insert(at, r.start)
+    return kept
