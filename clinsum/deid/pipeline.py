@@ -17,7 +17,7 @@ from clinsum.deid.boundaries import (
     street_towns,
     tidy_ends,
 )
-from clinsum.deid.places import is_country
+from clinsum.deid.places import codes_after_towns, is_country
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.rules_es import (
     HEALTH_SERVICES,
@@ -134,7 +134,7 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
     if use_propagation:
         spans += propagate(text, found + named)
     kept = remove_overlaps(spans)
-    return tuple(repair_ages(text, relatives_names(text, kept)) if language != "en" else kept)
+    return tuple(codes_after_towns(text, repair_ages(text, relatives_names(text, kept))) if language != "en" else kept)
 
 
 # an address the tagger runs on into the next words ("x@y.es 1Médico forense"): an address has no space

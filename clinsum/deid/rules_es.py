@@ -75,10 +75,22 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
         rf"(?i)\b(?:{_CARD_LABELS})\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>[A-Z]{{0,4}}[ \t-]?\d[\dA-Z /-]{{4,}}[\dA-Z])")),
     ("ID_SUJETO_ASISTENCIA", re.compile(
         r"(?i)\b(?:pasaporte|passport)\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>[A-Z]{1,3}[ -]?\d{6,9}|\d{6,9}[A-Z]?)\b")),
+    # "NHC 4471209", "Historia clínica nº 123456" written inline, without a field's colon (a field's value is
+    # left to the field rules and the tagger: MEDDOCAN train keeps a check digit in it, "NHC:9764132 3"), and
+    # "DNI 50.123.456-K" with its dots
+    ("ID_SUJETO_ASISTENCIA", re.compile(
+        r"\b(?:NHC|N\.H\.C\.|[Hh]istoria[ \t]+[Cc]l[íi]nica|N[ºo°]\.?[ \t]*(?:de[ \t]+)?[Hh]istoria)(?![ \t]*:)"
+        r"[ \t]*(?:n[ºo°.]*)?[ \t]*(?P<v>\d[\d.-]{3,}\d|[A-Z]{1,3}-?\d{4,})\b(?![/.,-]\d)")),
+    ("ID_SUJETO_ASISTENCIA", re.compile(
+        r"\b(?:DNI|NIE|NIF)\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
+        r"(?P<v>\d{1,2}\.?\d{3}\.?\d{3}[ -]?[A-Za-z]|[XYZ][ -]?\d{7}[ -]?[A-Za-z])\b")),
+    ("ID_CONTACTO_ASISTENCIAL", re.compile(
+        r"(?i)\b(?:n[ºo°.]*[ \t]*(?:de[ \t]+)?)?episodio[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
+        r"(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b)(?P<v>\d[\d/.-]{3,}\d)\b")),
     ("OTROS_SUJETO_ASISTENCIA", re.compile(
-        r"(?i)\b(?:cama|hab\.|habitaci[óo]n|box)[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>\d{1,4}(?:[.-]\d{1,3})?[A-Z]?)\b")),
+        r"(?i)\b(?:cama|hab\.|habitaci[óo]n|box)[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>\d{1,4}(?:[.-]\d{1,3})?(?:-?[A-Z])?)\b")),
     ("IDENTIF_DISPOSITIVOS_NRSERIE", re.compile(
-        r"(?i)\b(?:n[ºo°.]*|n[úu]mero)\s+de\s+serie\b[ \t]*:?[ \t]*(?P<v>[A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])")),
+        r"(?i)\b(?:n[ºo°.]*|n[úu]mero)\s+(?:de\s+)?serie\b[ \t]*:?[ \t]*(?P<v>[A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])")),
     ("IDENTIF_VEHICULOS_NRSERIE_PLACAS", re.compile(
         r"(?i)\bmatr[íi]cula\b[ \t]*:?[ \t]*(?P<v>\d{4}[ -]?[A-Z]{3}|[A-Z]{1,2}[ -]?\d{4}[ -]?[A-Z]{1,2})\b")),
 ]
@@ -227,8 +239,8 @@ _PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|p
                 r"funcionari[oa]|informátic[oa]|periodista|músico|cantante|actor|actriz|modelo|"
                 r"trabajador(?:a)?\s+(?:de|en)\s+(?:la\s+|el\s+|una\s+|un\s+)?[\wáéíóúñ]+")
 PROFESSION = re.compile(
-    rf"(?i)(?:\b(?:de\s+profesión[ \t]*:?|(?:profesión|ocupación|oficio)[ \t]*:|trabaja(?:ba)?\s+(?:como|de)|ejerce\s+(?:como|de)|"
-    rf"jubilad[oa]\s+(?:de|como))[ \t]*:?[ \t]*(?P<v>[\wáéíóúñ]+(?:[ \t]+(?:de|en|del)[ \t]+[\wáéíóúñ]+)?)"
+    rf"(?i)(?:\b(?:de\s+profesión[ \t]*:?|(?:profesión|ocupación|oficio)[ \t]*:|(?:trabaja(?:ba)?|trabajó|ha\s+trabajado)\s+(?:como|de)|ejerce\s+(?:como|de)|"
+    rf"jubilad[oa]\s+(?:de|como))[ \t]*:?[ \t]*(?P<v>[\wáéíóúñ]+(?:[ \t]+(?:de|en|del)[ \t]+(?!(?:el|la|los|las|un|una)\b)[\wáéíóúñ]+)?)"
     rf"|,[ \t]*(?P<w>{_PROFESSIONS})[ \t]*(?=[,.;]))")
 
 

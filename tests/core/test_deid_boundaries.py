@@ -83,6 +83,14 @@ def test_loose_ends_are_tidied() -> None:
      "Artekale Kalea, 7", "CALLE"),
     ("Servicio de Farmacia. C/ Feixa Llarga, s/n. 08907 L’Hospitalet de Llobregat. e-mail: x@y.es",
      "L’Hospitalet de Llobregat", "TERRITORIO"),
+    ("Paciente: Remedios Cifuentes Olmedo, NHC 4471209, DNI 50.123.456-K.", "4471209", "ID_SUJETO_ASISTENCIA"),
+    ("Paciente: Remedios Cifuentes Olmedo, NHC 4471209, DNI 50.123.456-K.", "50.123.456-K", "ID_SUJETO_ASISTENCIA"),
+    ("Ingresada en la cama 312-B de la planta 3ª.", "312-B", "OTROS_SUJETO_ASISTENCIA"),
+    ("Episodio 2023/0045871, alta a domicilio.", "2023/0045871", "ID_CONTACTO_ASISTENCIAL"),
+    ("Primer episodio 12/03/2019 de dolor torácico.", "12/03/2019", "FECHAS"),
+    ("Marcapasos bicameral, nº serie PZX604512H, sin incidencias.", "PZX604512H", "IDENTIF_DISPOSITIVOS_NRSERIE"),
+    ("Trabajó como maestra en el colegio hasta su jubilación.", "maestra", "PROFESION"),
+    ("Vive sola en Alcalá de Henares (28801) desde hace años.", "28801", "TERRITORIO"),
 ])
 def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     found = {s.text: s.type for s in find_phi(text, language="es")}
@@ -100,6 +108,7 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Se infundieron células madre de sangre periférica.", "madre"),
     ("La solución madre se diluyó al 1%.", "madre"),
     ("Lesiones quísticas con vesículas hijas en su interior.", "hijas"),
+    ("Trabajó como maestra en el colegio hasta su jubilación.", "maestra en el"),
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
     assert surface not in {s.text for s in find_phi(text, language="es")}
