@@ -106,7 +106,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                 r"Pediatrics|Dental|Eye Care|Recovery Center|Family Practice|Associates)\b")),
     ("HOSPITAL", re.compile(rf"\b(?:(?:St\.|Saint)[ \t]+)?[A-Z][\w'’-]+[ \t]+(?:(?:[A-Z][\w'’-]+|of|and|the)[ \t]+){{0,5}}"
                             rf"{_INSTITUTION_WORDS}\b")),
-    ("HOSPITAL", re.compile(r"^[ \t]*(?P<v>(?:[A-Z][A-Z.'’&-]*[ \t]+){2,7}(?:HOSPITAL|MEDICAL CENTER|MEDICAL CENTRE|"
+    # a letterhead in capitals, maybe after a heading ("DISCHARGE SUMMARY - ST. BARNABAS MEDICAL CENTER")
+    ("HOSPITAL", re.compile(r"^[ \t]*(?:[A-Z][A-Z ]*[ \t]+[-–—|:][ \t]+)?(?P<v>(?:[A-Z][A-Z.'’&-]*[ \t]+){2,7}(?:HOSPITAL|MEDICAL CENTER|MEDICAL CENTRE|"
                             r"CLINIC|INSTITUTE|INFIRMARY|HEALTH CENTER))\b", re.M)),
     ("INSTITUCION", re.compile(r"\b(?!(?:Employer|Works|The|To|At|For|From)\b)(?:[A-Z][\w'’-]+[ \t]+){1,4}"
                                r"(?:University|College|School|Corporation|Company|Logistics|Insurance|Health|"
