@@ -91,6 +91,9 @@ def test_loose_ends_are_tidied() -> None:
     ("Marcapasos bicameral, nº serie PZX604512H, sin incidencias.", "PZX604512H", "IDENTIF_DISPOSITIVOS_NRSERIE"),
     ("Trabajó como maestra en el colegio hasta su jubilación.", "maestra", "PROFESION"),
     ("Vive sola en Alcalá de Henares (28801) desde hace años.", "28801", "TERRITORIO"),
+    ("Vive con su hija Maite desde la caída.", "Maite", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Nº Hª: 00234561. Ingresa por disnea.", "00234561", "ID_SUJETO_ASISTENCIA"),
+    ("Código de identificación: ZBGO480412.", "ZBGO480412", "ID_ASEGURAMIENTO"),
 ])
 def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     found = {s.text: s.type for s in find_phi(text, language="es")}
