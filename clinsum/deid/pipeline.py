@@ -24,6 +24,7 @@ from clinsum.deid.rules_es import (
     KIN_WORDS,
     NOT_RELATIVE_BEFORE,
     NUMBER_WORDS,
+    TENS_AND,
     is_brand,
 )
 from clinsum.deid.spans import Span, remove_overlaps
@@ -337,17 +338,24 @@ def _organisation(span: Span) -> list[Span]:
     return [span._replace(start=span.start + head.start(), text=span.text[head.start():])]
 
 
+def _whole_number(text: str, span: Span) -> Span:
+    """An age the tagger read without the tens before it (``dos años`` of ``ochenta y dos años``)."""
+    m = TENS_AND.search(text, max(0, span.start - 16), span.start) if span.type in (
+        "EDAD_SUJETO_ASISTENCIA", "FAMILIARES_SUJETO_ASISTENCIA") else None
+    return span._replace(start=m.start(), text=text[m.start():span.end]) if m else span
+
+
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), a sex
     word read as part of a description (``niño varón``), ``familia`` of ``médico de familia`` or the
-    newborn patient the report opens with read as a relative, a relative and their name as one, two
+    newborn patient the report opens with read as a relative, an age in words without its tens, a relative and their name as one, two
     neighbours in a signature line read as one, a hospital's unit read as an organisation (or an
     organisation run over a title or department, or cut before the rest of its name), a brand read
     as its maker (``Acuprel®``), a street run into its town, an e-mail address run into the words
     after it, a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a
     country's name are a ``PAIS``), loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
-    pieces = [p for span in spans for part in _at_parens(_lower_lead(span)) for p in _sex_apart(part)]
+    pieces = [p for span in spans for part in _at_parens(_lower_lead(_whole_number(text, span))) for p in _sex_apart(part)]
     for s in street_towns(organisation_ends(text, tidy_ends(text, name_tails(cut_at_heads(pieces))))):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if m:

@@ -37,6 +37,8 @@ _UNITS = ("un|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce
 _TENS = "treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa"
 #: a number from one to one hundred and nineteen written in Spanish words
 NUMBER_WORDS = rf"(?:(?:cien(?:to)?(?:\s+y)?\s+)?(?:(?:{_TENS})(?:\s+y\s+(?:{_UNITS}))?|{_UNITS})|cien)"
+#: the tens a number in words opens with ("ochenta y " of "ochenta y dos años")
+TENS_AND = re.compile(rf"(?i)\b(?:{_TENS})[ \t]+y[ \t]+$")
 _MONTHS = ("enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|"
            "diciembre")
 _DAY_WORDS = rf"(?:primero|{_UNITS}|treinta(?:\s+y\s+uno)?)"
@@ -67,7 +69,7 @@ _SEGMENT_END = re.compile(r"(?<=[^\W\d_]{2})\.\s")
 _NAME_VALUE = re.compile(r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*(?:[ \t]+(?:(?:de|del|la|las|los|y|i|da|van|von)[ \t]+)*"
                          r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*){0,4}")
 
-_CARD_LABELS = (r"NASS|NSS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
+_CARD_LABELS = (r"NASS|NUSS|NSS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
                 r"n[úu]mero\s+de\s+(?:la\s+)?seguridad\s+social|CIP(?:-SNS)?|TSI|"
                 r"tarjeta\s+sanitaria(?:\s+individual)?|c[óo]digo\s+de\s+identificaci[óo]n(?:\s+personal)?")
 CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
@@ -79,7 +81,7 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     # left to the field rules and the tagger: MEDDOCAN train keeps a check digit in it, "NHC:9764132 3"), and
     # "DNI 50.123.456-K" with its dots
     ("ID_SUJETO_ASISTENCIA", re.compile(
-        r"\b(?:(?:NHC|N\.H\.C\.|[Hh]istoria[ \t]+[Cc]l[íi]nica)(?![ \t]*:)|N[ºo°]\.?[ \t]*(?:de[ \t]+)?(?:[Hh]istoria|H[ª.]+))"
+        r"\b(?:(?:NHC|N\.H\.C\.|[Hh]istoria(?:[ \t]+[Cc]l[íi]nica)?)(?![ \t]*:)|N[ºo°]\.?[ \t]*(?:de[ \t]+)?(?:[Hh]istoria|H[ª.]+))"
         r"[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>\d[\d.-]{3,}\d|[A-Z]{1,3}-?\d{4,})\b(?![/.,-]\d)")),
     ("ID_SUJETO_ASISTENCIA", re.compile(
         r"\b(?:DNI|NIE|NIF)\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"

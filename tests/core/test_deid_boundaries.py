@@ -92,6 +92,9 @@ def test_loose_ends_are_tidied() -> None:
     ("Trabajó como maestra en el colegio hasta su jubilación.", "maestra", "PROFESION"),
     ("Vive sola en Alcalá de Henares (28801) desde hace años.", "28801", "TERRITORIO"),
     ("Vive con su hija Maite desde la caída.", "Maite", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Paciente de ochenta y dos años, natural de Lugo.", "ochenta y dos años", "EDAD_SUJETO_ASISTENCIA"),
+    ("Datos: NUSS 15 1234567890, historia 445566.", "15 1234567890", "ID_ASEGURAMIENTO"),
+    ("Datos: NUSS 15 1234567890, historia 445566.", "445566", "ID_SUJETO_ASISTENCIA"),
     ("Nº Hª: 00234561. Ingresa por disnea.", "00234561", "ID_SUJETO_ASISTENCIA"),
     ("Código de identificación: ZBGO480412.", "ZBGO480412", "ID_ASEGURAMIENTO"),
 ])
