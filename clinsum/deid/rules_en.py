@@ -117,6 +117,11 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"(?i:\b{_RELATIVE})(?:[ \t]*\(|,?:?[ \t]+)(?P<v>{_FULL_NAME})(?=\)|,|\s|\.)")),
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(
         rf"(?P<v>\b{_FULL_NAME}),?[ \t]+(?:MD|DO|RN|NP|PA-C|PA|PharmD|PhD|LCSW|DDS|DPT|PT|CNM|CRNA)\b")),
+    # a nurse's credential before the name ("by RN Jessica Tran")
+    ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"\b(?:RN|LPN|APRN|CNA|NP)[ \t]+(?P<v>{_NAME}[ \t]+{_FULL_NAME})")),
+    # a hospital named by its place and "General" ("seen at Mercy General", "transferred to Mass General")
+    ("HOSPITAL", re.compile(r"(?i:\b(?:at|to|from|in)[ \t]+)(?P<v>(?!(?:Surgeon|Attorney|Inspector|Secretary|The)\b)(?:[A-Z][\w'’-]+[ \t]+){1,3}General)\b"
+                            r"(?![ \t]+(?:Hospital|Medical|Surgery|Medicine|Practice|Practitioner|Pediatrics|Anesthesia)\b)")),
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(
         rf"(?i:\b(?:seen by|read by|signed by|referred by|study coordinator|(?:therapist|pharmacist|nurse|provider|coordinator|"
         rf"social work|referring|prescriber|neurology|interpreting physician|trauma attending|hospice nurse):))"

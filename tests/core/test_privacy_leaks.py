@@ -89,6 +89,8 @@ def test_english_set_recall() -> None:
     ("Home: 1142 Larchmont Avenue, Toledo, OH 43613.", "Larchmont"),
     ("She is 93 years old.", "93 years old"),
     ("DISCHARGE SUMMARY - ST. BARNABAS MEDICAL CENTER\nPatient seen.", "BARNABAS MEDICAL CENTER"),
+    ("An 84 y/o woman seen at Mercy General on 2/3/24.", "Mercy General"),
+    ("Seen at 3:15 pm by RN Jessica Tran.", "Jessica Tran"),
 ])
 def test_english_rules_catch_safe_harbor_forms(text: str, piece: str) -> None:
     assert any(piece in s.text for s in find_phi(text, language="en"))
