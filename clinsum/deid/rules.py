@@ -41,7 +41,8 @@ _CAP = r"[A-ZÁÉÍÓÚÑ][\w'’-]*"
 SPANISH_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("HOSPITAL", re.compile(
         rf"(?<!Entrevista )\b(?!(?:Hospital|HOSPITAL)[ \t]+(?:de|DE)[ \t]+(?:D[íi]a|D[ÍI]A)\b)"
-        rf"(?:Hospital|HOSPITAL|Complejo Hospitalario|COMPLEJO HOSPITALARIO|Clínica|CLÍNICA)"
+        rf"(?:Hospital|HOSPITAL|Complejo Hospitalario|COMPLEJO HOSPITALARIO|Clínica|CLÍNICA|"
+        rf"H\.(?:[ \t]*U\.)?(?![ \t]*(?:[Pp]ylori|[Ii]nfluenzae|[Pp]arainfluenzae|[Dd]ucreyi|[Hh]aemolyticus)\b))"
         rf"(?:[ \t]+{_CONNECT})*(?:[ \t]+{_CAP}(?:[ \t]+{_CONNECT})*)*[ \t]+{_CAP}")),
 ]
 

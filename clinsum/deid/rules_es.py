@@ -69,7 +69,11 @@ _SEGMENT_END = re.compile(r"(?<=[^\W\d_]{2})\.\s")
 _NAME_VALUE = re.compile(r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*(?:[ \t]+(?:(?:de|del|la|las|los|y|i|da|van|von)[ \t]+)*"
                          r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*){0,4}")
 
-_CARD_LABELS = (r"NASS|NUSS|NSS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
+# the given names after surnames in capitals ("PÉREZ GARCÍA, MARÍA LUISA"), up to a wide gap or the line's end
+_GIVEN_AFTER_COMMA = re.compile(r",[ \t]*(?P<v>[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*(?:[ \t](?:DE|DEL|LA|Y)?[ \t]?[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*){0,3})"
+                                r"(?=[ \t]{2,}|[ \t]*(?:\n|$|\.[ \t]))")
+
+_CARD_LABELS = (r"NASS|NUSS|NSS|N[ºo°.]*[ \t]*S\.S\.?|N[ºo°.][ \t]*SS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
                 r"n[úu]mero\s+de\s+(?:la\s+)?seguridad\s+social|CIP(?:-SNS)?|TSI|"
                 r"tarjeta\s+sanitaria(?:\s+individual)?|c[óo]digo\s+de\s+identificaci[óo]n(?:\s+personal)?")
 CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
@@ -89,6 +93,10 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("ID_CONTACTO_ASISTENCIAL", re.compile(
         r"(?i)\b(?:n[ºo°.]*[ \t]*(?:de[ \t]+)?)?episodio[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
         r"(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b)(?P<v>\d[\d/.-]{3,}\d)\b")),
+    # a clinician's registration number after "Col." / "colegiado" (each of MEDDOCAN train's 449 is found so)
+    ("ID_TITULACION_PERSONAL_SANITARIO", re.compile(
+        r"(?i)\b(?:N[ºo°.]*[ \t]*)?(?:Col(?:egiado)?\.?|colegiad[oa])[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
+        r"(?P<v>\d{2}[ \t]\d{2}[ \t]\d{4,6}|\d{6,10})\b(?![ \t]*\d)")),
     ("OTROS_SUJETO_ASISTENCIA", re.compile(
         r"(?i)\b(?:cama|hab\.|habitaci[óo]n|box)[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>\d{1,4}(?:[.-]\d{1,3})?(?:-?[A-Z])?)\b")),
     ("IDENTIF_DISPOSITIVOS_NRSERIE", re.compile(
@@ -264,6 +272,9 @@ def _header_spans(text: str) -> list[Span]:
             value = re.sub(r"\s+[A-Z]$", "", value)  # "Nikolaos Antoniadis P." ends at the surname
             if _NAME_VALUE.fullmatch(value) and not re.match(_NOT_IN_NAMES, value):
                 out.append(Span(start, start + len(value), kind, value, "field"))
+                given = _GIVEN_AFTER_COMMA.match(text, start + len(value)) if value.isupper() else None
+                if given:  # "Nombre: PÉREZ GARCÍA, MARÍA LUISA": the given names after the surnames
+                    out.append(_span(given, kind, "field"))
     for kind, pattern in CARD_FIELDS:
         out += [_span(m, kind, "field") for m in pattern.finditer(text)]
     for m in LETTERHEAD.finditer(text):

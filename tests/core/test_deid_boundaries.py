@@ -93,6 +93,11 @@ def test_loose_ends_are_tidied() -> None:
     ("Vive sola en Alcalá de Henares (28801) desde hace años.", "28801", "TERRITORIO"),
     ("Vive con su hija Maite desde la caída.", "Maite", "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Paciente de ochenta y dos años, natural de Lugo.", "ochenta y dos años", "EDAD_SUJETO_ASISTENCIA"),
+    ("Nombre: PÉREZ GARCÍA, MARÍA LUISA     NHC: 1234567", "MARÍA LUISA", "NOMBRE_SUJETO_ASISTENCIA"),
+    ("Nombre: PÉREZ GARCÍA, MARÍA LUISA     NHC: 1234567", "PÉREZ GARCÍA", "NOMBRE_SUJETO_ASISTENCIA"),
+    ("Nombre: Ana Ruiz     Nº SS: 47/12345678/21", "47/12345678/21", "ID_ASEGURAMIENTO"),
+    ("Médico responsable: Dr. J. L. Fernández (Col. 474712345)", "474712345", "ID_TITULACION_PERSONAL_SANITARIO"),
+    ("Intervenida en el H. Clínico de Valladolid en 2015.", "H. Clínico de Valladolid", "HOSPITAL"),
     ("Datos: NUSS 15 1234567890, historia 445566.", "15 1234567890", "ID_ASEGURAMIENTO"),
     ("Datos: NUSS 15 1234567890, historia 445566.", "445566", "ID_SUJETO_ASISTENCIA"),
     ("Nº Hª: 00234561. Ingresa por disnea.", "00234561", "ID_SUJETO_ASISTENCIA"),
@@ -115,6 +120,7 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("La solución madre se diluyó al 1%.", "madre"),
     ("Lesiones quísticas con vesículas hijas en su interior.", "hijas"),
     ("Trabajó como maestra en el colegio hasta su jubilación.", "maestra en el"),
+    ("Gastritis por H. Pylori tratada.", "H. Pylori"),
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
     assert surface not in {s.text for s in find_phi(text, language="es")}
