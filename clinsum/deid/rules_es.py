@@ -22,6 +22,7 @@ from clinsum.deid.demographics import demographic_spans
 from clinsum.deid.places import (
     LEGAL_FORMS,
     country_names,
+    is_country,
     listed_makers,
     listed_places,
     postal_codes,
@@ -259,6 +260,15 @@ PROFESSION = re.compile(
     rf"|,[ \t]*(?P<w>{_PROFESSIONS})[ \t]*(?=[,.;]))")
 
 
+# "Vive en Laguna de Duero", "natural de Lugo", "procedente de Marruecos": where the patient lives or comes from
+# (each such capitalized run of MEDDOCAN train is a gold place, 8 of 8, but for a hospital's service)
+RESIDENCE = re.compile(
+    r"(?i:\b(?:vive|viv[íi]a|reside|resid[íi]a|residente|vecin[oa]|natural|procedente|originari[oa]|nacid[oa]|"
+    r"domiciliad[oa])[ \t]+(?:en|de|del))[ \t]+"
+    rf"(?P<v>(?!{_NOT_IN_NAMES}|Hospital|Cl[íi]nica|Centro)[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
+    r"(?:[ \t]+(?:(?:de|del|de[ \t]+la)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})\b")
+
+
 def _span(m: re.Match[str], kind: str, source: str, group: str | int = "v") -> Span:
     return Span(m.start(group), m.end(group), kind, m.group(group), source)
 
@@ -345,6 +355,7 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out += [Span(m.start(), m.end(), "FECHAS", m.group(), "rule") for m in MONTH_PAIR.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVES_NAME.finditer(text)]
+    out += [_span(m, "PAIS" if is_country(m.group("v")) else "TERRITORIO", "fill") for m in RESIDENCE.finditer(text)]
     out += [Span(m.start(), m.end(), "FAMILIARES_SUJETO_ASISTENCIA", m.group(), "fill") for m in RELATIVE_BARE.finditer(text)
             if not NOT_RELATIVE_BEFORE.search(text, max(0, m.start() - 30), m.start())]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]
