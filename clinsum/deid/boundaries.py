@@ -197,7 +197,10 @@ _CAP = r"[A-ZÁÉÍÓÚÑ][^\W\d_]+"
 _LINK = r"(?:de|del|de[ \t]+la|de[ \t]+las|de[ \t]+los|y|e|i)"
 # "Facultad de Medicina" + " y Odontología", "Sociedad Japonesa" + " para el Estudio de …": an
 # organisation's name going on after a connector
-_GOES_ON = re.compile(rf"[ \t]+(?:{_LINK}|para(?:[ \t]+(?:el|la|los|las))?)[ \t]+{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)?{_CAP})*")
+_GOES_ON = re.compile(rf"(?:[ \t]+(?:{_LINK}|para(?:[ \t]+(?:el|la|los|las))?)[ \t]+|[ \t]+[dl]['’]){_CAP}"
+                      rf"(?:[ \t]+(?:{_LINK}[ \t]+)?{_CAP})*")
+# "hospital Saint John of God", "Consorcio Hospital General Universitario": a word before the name that is part of it
+_OPENS_BEFORE = re.compile(r"(?:\bhospital|\bConsorcio)[ \t]+$")
 
 
 def _goes_on(text: str, span: Span, spans: list[Span]) -> Span:
@@ -218,11 +221,17 @@ def organisation_ends(text: str, spans: list[Span]) -> list[Span]:
     """Tagger organisations with the end MEDDOCAN gives them: one the tagger ended before a connector
     and capitalized words (``Facultad de Medicina`` + `` y Odontología``) takes them, up to the next
     head word (in MEDDOCAN train a gold organisation is followed by ``de``/``y`` + a capitalized word
-    4 times in 353, each time a town, while 74 end in ``de`` + a town)."""
+    4 times in 353, each time a town, while 74 end in ``de`` + a town), or a Catalan ``d'`` + a
+    capitalized word (``Vall`` + `` d'Hebron``); a hospital takes a lower-case ``hospital`` or a
+    ``Consorcio`` right before it."""
     out = []
     for span in spans:
         if span.type not in ("HOSPITAL", "INSTITUCION") or span.source != "model":
             out.append(span)
             continue
-        out.append(_goes_on(text, span, spans))
+        span = _goes_on(text, span, spans)
+        before = _OPENS_BEFORE.search(text, max(0, span.start - 12), span.start) if span.type == "HOSPITAL" else None
+        if before and (before.group().startswith("C") or not span.text.startswith("Hospital")):
+            span = span._replace(start=before.start(), text=text[before.start():span.end])
+        out.append(span)
     return out

@@ -379,6 +379,20 @@ def test_an_organisation_cut_before_a_connector_goes_on(text: str, surface: str,
     assert [s.text for s in organisation_ends(text, [_model(text, surface, "INSTITUCION")])] == [whole]
 
 
+@pytest.mark.parametrize("text, surface, whole", [
+    ("acudió al Servicio de Cirugía del Hospital Universitari Vall d'Hebron, remitido", "Hospital Universitari Vall",
+     "Hospital Universitari Vall d'Hebron"),
+    ("consultó al hospital Saint John of God en Sierra Leona", "Saint John of God", "hospital Saint John of God"),
+    ("Servicio de Neurocirugía. Consorcio Hospital General Universitario, Valencia", "Hospital General Universitario",
+     "Consorcio Hospital General Universitario"),
+    ("ingresó en el hospital Hospital Clínico por error", "Hospital Clínico", "Hospital Clínico"),
+])
+def test_a_hospital_takes_the_words_of_its_name_around_it(text: str, surface: str, whole: str) -> None:
+    from clinsum.deid.boundaries import organisation_ends
+
+    assert [s.text for s in organisation_ends(text, [_model(text, surface, "HOSPITAL")])] == [whole]
+
+
 def test_an_organisation_does_not_run_into_another_span() -> None:
     from clinsum.deid.boundaries import organisation_ends
 
