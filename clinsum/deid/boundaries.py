@@ -22,7 +22,8 @@ _STREET = r"Avda\.?|Avd\.|Av\.|Av$|Avenida|Calle|C/\.?|Paseo|Plaza|Pza\.|Bouleva
 _HEADS: list[tuple[str, str | None]] = [
     (_STREET, "CALLE"),
     (r"Hospital|Complejo\s+Hospitalario|Complexo\s+Hospitalario|Cl[íi]nica|Sanatorio", "HOSPITAL"),
-    (r"Instituto|Institut|Universidad|Universitat|Facultad|Fundaci[óo]n|Asociaci[óo]n", "INSTITUCION"),
+    (r"Instituto|Institut|Universidad|Universitat|Facultad|Fundaci[óo]n|Asociaci[óo]n|Ciudad\s+de\s+la\s+Justicia",
+     "INSTITUCION"),
     (r"Centro\s+de\s+Salud", "CENTRO_SALUD"),
     (r"Servicio|Servei|Unidad|Departamento|Secci[óo]n|E-?mail|Correo|Tel[eé]fono|Tel\.|Tfno\.?|Fax|"
      r"\d+[ªº]\s+[Pp]lanta|Planta", None),

@@ -23,6 +23,8 @@ def _model(text: str, surface: str, kind: str) -> Span:
      [("Hospital Dr. Luis Sánchez", "HOSPITAL"), ("Asociación para Evitar la Ceguera", "INSTITUCION")]),
     ("Maria Subirana Domènech Institut de Medicina Legal", "NOMBRE_PERSONAL_SANITARIO",
      [("Maria Subirana Domènech", "NOMBRE_PERSONAL_SANITARIO"), ("Institut de Medicina Legal", "INSTITUCION")]),
+    ("Instituto de Medicina Legal Ciudad de la Justicia", "INSTITUCION",
+     [("Instituto de Medicina Legal", "INSTITUCION"), ("Ciudad de la Justicia", "INSTITUCION")]),
 ])
 def test_a_span_ends_where_another_entity_starts(surface: str, kind: str, pieces: list) -> None:
     text = f"Remitido por: {surface}, 32."
