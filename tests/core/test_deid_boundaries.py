@@ -101,6 +101,8 @@ def test_loose_ends_are_tidied() -> None:
     ("Médico responsable: Dr. J. L. Fernández (Col. 474712345)", "474712345", "ID_TITULACION_PERSONAL_SANITARIO"),
     ("Intervenida en el H. Clínico de Valladolid en 2015.", "H. Clínico de Valladolid", "HOSPITAL"),
     ("Vive en Laguna de Duero con su esposo.", "Laguna de Duero", "TERRITORIO"),
+    ("Se habló con los padres Teresa y Juan Carlos para tranquilizarles.", "padres Teresa y Juan Carlos",
+     "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Datos: NUSS 15 1234567890, historia 445566.", "15 1234567890", "ID_ASEGURAMIENTO"),
     ("Datos: NUSS 15 1234567890, historia 445566.", "445566", "ID_SUJETO_ASISTENCIA"),
     ("Nº Hª: 00234561. Ingresa por disnea.", "00234561", "ID_SUJETO_ASISTENCIA"),
