@@ -369,13 +369,17 @@ def _whole_number(text: str, span: Span) -> Span:
     return span._replace(start=m.start(), text=text[m.start():span.end]) if m else span
 
 
+# "HCD \"Gómez Ulla\"", "HULP": an acronym in capitals that starts with H names a hospital (each of MEDDOCAN train's 4)
+_HOSPITAL_ACRONYM = re.compile(r"H[A-Z]{1,6}\b")
+
+
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), a sex
     word read as part of a description (``niño varón``), ``familia`` of ``médico de familia`` or the
-    newborn patient the report opens with read as a relative, an age in words without its tens, a relative and their name as one, two
-    neighbours in a signature line read as one, a hospital's unit read as an organisation (or an
-    organisation run over a title or department, or cut before the rest of its name), a brand read
-    as its maker (``Acuprel®``), a street run into its town, an e-mail address run into the words
+    newborn patient the report opens with read as a relative, an age in words without its tens, a
+    relative and their name as one, two neighbours in a signature line read as one, a hospital's unit
+    read as an organisation (or an organisation run over a title or department, or cut before the rest
+    of its name), a hospital's acronym read as an institution (``HCD``), a brand read as its maker (``Acuprel®``), a street run into its town, an e-mail address run into the words
     after it, a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a
     country's name are a ``PAIS``), loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
@@ -393,6 +397,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA":
             out += _split_relative(s)
         elif s.type in ("HOSPITAL", "INSTITUCION") and s.source == "model":
+            if s.type == "INSTITUCION" and _HOSPITAL_ACRONYM.match(s.text):
+                s = s._replace(type="HOSPITAL")
             out += [] if is_brand(text, s.start, s.end) else _organisation(s)
         elif s.type == "CORREO_ELECTRONICO" and (run_on := _EMAIL_RUN_ON.match(s.text)):
             out.append(s._replace(end=s.start + run_on.end(1), text=run_on.group(1)))

@@ -397,6 +397,15 @@ def test_a_hospital_takes_the_words_of_its_name_around_it(text: str, surface: st
     assert [s.text for s in organisation_ends(text, [_model(text, surface, "HOSPITAL")])] == [whole]
 
 
+def test_a_hospitals_acronym_read_as_an_institution_is_a_hospital() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = 'En la valoración en el HCD "Gómez Ulla", se realizó una TC. Informe de la OMS.'
+    spans = [_model(text, 'HCD "Gómez Ulla"', "INSTITUCION"), _model(text, "OMS", "INSTITUCION")]
+    assert [(s.text, s.type) for s in fix_tagger_spans(text, spans)] == [('HCD "Gómez Ulla"', "HOSPITAL"),
+                                                                         ("OMS", "INSTITUCION")]
+
+
 def test_an_organisation_does_not_run_into_another_span() -> None:
     from clinsum.deid.boundaries import organisation_ends
 
