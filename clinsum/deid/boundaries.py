@@ -168,13 +168,18 @@ def name_tails(spans: list[Span]) -> list[Span]:
 _ADDRESS_PART = (r"(?:Izq|Izda|Dcha|Der|Bajo|Puerta|Planta|Piso|Edifici|Residencia|Esquina|Suite|Col|Portal|Escalera|Esc|"
                  r"Bloque|Local|Sótano|Interior|No|Nº|Numero|Número|Dpto|Apto|Apartado|Urb|Bis|Ático|Entlo|Entresuelo|"
                  r"Principal|Pral|Casa|Oficina|Consultorio|Torre|Módulo|Nave|Km|Letra|Región)")
-_AFTER_NUMBER = re.compile(rf"[^\W\d_],?[ \t]+\d+[A-Za-z]?(?P<sep>\.?[ \t]+)"
-                           rf"(?!{_ADDRESS_PART})(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ])")
+# a floor and door after the house number ("5, 4o B", "43, Ático F", "17, 2º Izda")
+_DOOR = r"(?:Izquierda|Izqda|Izda|Izq|Iz|Derecha|Dcha|Der)\b"
+_FLOOR = (rf"(?:,?[ \t]+(?:\d{{1,2}}[ºoª°]?(?:[ \t]*-?[ \t]*[A-Z])?|(?:Ático|Bajo|Entlo|Pral|{_DOOR})\.?"
+          r"(?:[ \t]+[A-Z])?)(?!\w))*")
+_AFTER_NUMBER = re.compile(rf"[^\W\d_],?[ \t]+\d+[A-Za-z]?{_FLOOR}(?P<sep>\.?[ \t]+)"
+                           rf"(?!{_ADDRESS_PART}|{_DOOR})(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ])")
 
 
 def street_towns(spans: list[Span]) -> list[Span]:
     """A tagger street that runs on past its number into the town (``Urb. El Arco, 16. La Atalaya``,
-    ``C/. La Dreda 167 Villapresente. Reocín``) ends at the number; each place after it (split at
+    ``C/. La Dreda 167 Villapresente. Reocín``) ends at the number, or at the floor and door after it
+    (``Avda. Máximo Aguirre, 5, 4o B Getxo``: no gold street of train holds a town after them); each place after it (split at
     periods and commas, a five-digit postal code on its own) is a TERRITORIO, as MEDDOCAN marks them.
     Only where no other number (a floor, a second street) nor ``s/n`` follows: MEDDOCAN train keeps
     ``Ctra. Nnal. 332 Alicante-Valencia, s/n`` or ``Calle Guerrero 12, Buenavista`` whole."""

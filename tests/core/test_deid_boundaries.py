@@ -345,6 +345,9 @@ def test_a_name_ends_before_the_word_that_starts_the_next_thing() -> None:
 @pytest.mark.parametrize("surface, pieces", [
     ("Urb. El Arco, 16. La Atalaya", ["Urb. El Arco, 16", "La Atalaya"]),
     ("C/. La Dreda 167 Villapresente. Reocín", ["C/. La Dreda 167", "Villapresente", "Reocín"]),
+    ("Avda. Máximo Aguirre, 5, 4o B Getxo", ["Avda. Máximo Aguirre, 5, 4o B", "Getxo"]),
+    ("Avenida Pedro Muñoz Seca 43, Ático F Aguadulce", ["Avenida Pedro Muñoz Seca 43, Ático F", "Aguadulce"]),
+    ("Av. Sto Toribio de Mogrovejo, 70 5º Iz", ["Av. Sto Toribio de Mogrovejo, 70 5º Iz"]),
     # MEDDOCAN train keeps these whole: a second number, s/n, a floor or a door after the number
     ("Ctra. Nnal. 332 Alicante-Valencia, s/n", ["Ctra. Nnal. 332 Alicante-Valencia, s/n"]),
     ("Calle portera del cura 19. 4 Izq", ["Calle portera del cura 19. 4 Izq"]),
