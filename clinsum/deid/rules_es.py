@@ -253,11 +253,19 @@ _PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|p
                 r"estudiante|ama\s+de\s+casa|empleada\s+del\s+hogar|limpiador(?:a)?|veterinari[oa]|"
                 r"futbolista|deportista(?:\s+profesional)?|ciclista(?:\s+profesional)?|granjer[oa]|"
                 r"funcionari[oa]|informátic[oa]|periodista|músico|cantante|actor|actriz|modelo|"
+                r"auxiliar(?:\s+(?:de\s+enfermería|de\s+clínica|administrativ[oa]))?|monitor(?:a)?\s+de\s+[\wáéíóúñ]+|"
+                r"jugador(?:a)?\s+de\s+[\wáéíóúñ]+|operari[oa]|"
                 r"trabajador(?:a)?\s+(?:de|en)\s+(?:la\s+|el\s+|una\s+|un\s+)?[\wáéíóúñ]+")
+# a profession named in full, wherever it stands ("la auxiliar de enfermería reconoce", "Varón de 26 años
+# deportista profesional")
+_WHOLE_PROFESSIONS = (r"auxiliar\s+de\s+enfermería|ama\s+de\s+casa|tareas\s+del\s+hogar|guardia\s+civil|"
+                      r"deportista\s+profesional|jugador(?:a)?\s+de\s+(?:fútbol|baloncesto|balonmano|tenis|rugby)|"
+                      r"empleada\s+del\s+hogar")
 PROFESSION = re.compile(
     rf"(?i)(?:\b(?:de\s+profesión[ \t]*:?|(?:profesión|ocupación|oficio)[ \t]*:|(?:trabaja(?:ba)?|trabajó|ha\s+trabajado)\s+(?:como|de)|ejerce\s+(?:como|de)|"
     rf"jubilad[oa]\s+(?:de|como))[ \t]*:?[ \t]*(?P<v>[\wáéíóúñ]+(?:[ \t]+(?:de|en|del)[ \t]+(?!(?:el|la|los|las|un|una)\b)[\wáéíóúñ]+)?)"
-    rf"|,[ \t]*(?P<w>{_PROFESSIONS})[ \t]*(?=[,.;]))")
+    rf"|(?:,|\bcomo)[ \t]*(?P<w>{_PROFESSIONS})[ \t]*(?=[,.;)])"
+    rf"|\b(?P<x>{_WHOLE_PROFESSIONS})\b)")
 
 
 # "Vive en Laguna de Duero", "natural de Lugo", "procedente de Marruecos": where the patient lives or comes from
@@ -361,7 +369,7 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVES_COUNTED.finditer(text)]
     for m in PROFESSION.finditer(text):
-        group = "v" if m.group("v") else "w"
+        group = next(g for g in ("v", "w", "x") if m.group(g))
         out.append(_span(m, "PROFESION", "fill", group))
     places = listed_places(text)
     # a listed maker that holds a known one ("Chiesi" of "Chiesi wassermann") is that maker's whole name
