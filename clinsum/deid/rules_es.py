@@ -121,7 +121,7 @@ _PHONE_BODY = (r"[6789]\d{8}|[6789]\d{2}[ .-]\d{3}[ .-]\d{3}|[6789]\d{2}[ .-]\d{
 PHONE = re.compile(
     rf"(?<![\w,/+-])(?<!\d\.)(?P<v>(?:(?:00|\+)[ ]?34[ .-]*)?(?:{_PHONE_BODY})(?:[ ,]*(?:ext|extensión|ext\.)[ .:]*\d{{2,5}})?)"
     r"(?!\w|[.,/-]\d)")
-_PHONE_LABEL = re.compile(r"(?i)\b(?:tel[eé]fonos?|tel|telf|tfno|tf|m[oó]vil|fax|llamar|contacto)\b")
+_PHONE_LABEL = re.compile(r"(?i)\b(?:tel[eé]fonos?|tel|telf|tfno|tf|tlf|tlfno|m[oó]vil|fax|llamar|contacto)\b")
 _FAX_LABEL = re.compile(r"(?i)\bfax\b")
 _GROUPED = re.compile(r"[ .-]")
 

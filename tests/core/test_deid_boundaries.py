@@ -93,6 +93,8 @@ def test_loose_ends_are_tidied() -> None:
     ("Marcapasos bicameral, nº serie PZX604512H, sin incidencias.", "PZX604512H", "IDENTIF_DISPOSITIVOS_NRSERIE"),
     ("Trabajó como maestra en el colegio hasta su jubilación.", "maestra", "PROFESION"),
     ("Mujer de 28 años, auxiliar de enfermería, que acude a Urgencias.", "auxiliar de enfermería", "PROFESION"),
+    ("Pº de la Castellana 261 28046 Madrid Tlf. 917277336 - 606409021 E-mail: x@y.es", "606409021",
+     "NUMERO_TELEFONO"),
     ("Desde su matrimonio se dedicaba a las tareas del hogar.", "tareas del hogar", "PROFESION"),
     ("Diversos empleos temporales como azafata, dependienta, etc.", "azafata", "PROFESION"),
     ("Vive sola en Alcalá de Henares (28801) desde hace años.", "28801", "TERRITORIO"),
