@@ -17,7 +17,8 @@ import re
 
 from clinsum.deid.spans import Span
 
-_STREET = r"Avda\.?|Avd\.|Av\.|Av$|Avenida|Calle|C/\.?|Paseo|Plaza|Pza\.|Boulevard|Bulevar|Ctra\.|Carretera|Ronda|Rúa"
+_STREET = (r"Avda\.?|Avd\.|Av\.|Av$|Avenida|Avinguda|Calle|Carrer|C/\.?|Paseo|Passeig|P[º°]\.?|Plaza|Plaça|Pza\.|"
+           r"Boulevard|Bulevar|Ctra\.|Carretera|Ronda|Rúa|Rambla")
 #: head word -> the type of what it starts (None: not PHI, the span just ends)
 _HEADS: list[tuple[str, str | None]] = [
     (_STREET, "CALLE"),

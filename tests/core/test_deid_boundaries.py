@@ -31,6 +31,13 @@ def test_a_span_ends_where_another_entity_starts(surface: str, kind: str, pieces
     assert [(s.text, s.type) for s in cut_at_heads([_model(text, surface, kind)])] == pieces
 
 
+@pytest.mark.parametrize("street", ["Pº de la Castellana 261", "Passeig Sant Joan de Déu, 2"])
+def test_a_street_word_starts_a_street_inside_a_tagger_span(street: str) -> None:
+    text = f"Hospital Sant Joan de Déu {street} 08950 Esplugues."
+    span = _model(text, f"Sant Joan de Déu {street}", "CALLE")
+    assert (street, "CALLE") in [(s.text, s.type) for s in cut_at_heads([span])]
+
+
 @pytest.mark.parametrize("surface, kind", [
     ("Complejo Hospitalario Hospital General de Segovia", "HOSPITAL"),
     ("Fundación Hospital de Calahorra", "HOSPITAL"),
@@ -131,6 +138,7 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Lesiones quísticas con vesículas hijas en su interior.", "hijas"),
     ("Trabajó como maestra en el colegio hasta su jubilación.", "maestra en el"),
     ("Gastritis por H. Pylori tratada.", "H. Pylori"),
+    ("Niega antecedentes de hepatitis B o C. Medicado con verapamilo.", "C. Medicado"),
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
     assert surface not in {s.text for s in find_phi(text, language="es")}
