@@ -157,7 +157,11 @@ _RELATIVE_ONLY = re.compile(rf"(?i:\b{_RELATIVE}\b)")
 _AT_AGE = re.compile(r"(?i:\ba[ \t]+los)[ \t]+$")
 _AGE = re.compile(r"(?i)\d{1,3}[ \t]+(?:años|meses|semanas|días)|" + NUMBER_WORDS + r"[ \t]+(?:años|meses|semanas|días)")
 _SINCE_BEFORE = re.compile(r"(?i:\b(?:a|hasta|desde)[ \t]+los)[ \t]+$")
-_SINCE_AFTER = re.compile(r"[ \t]+(?:del?|de[ \t]+la|de[ \t]+su|tras|después)\b(?![ \t]+(?:edad|vida)\b)")
+# what follows a time since an event: "del trasplante", "de la cirugía", "de seguimiento", "de iniciado el
+# tratamiento" (not "de colitis": "diagnosticada a los 18 años de colitis ulcerosa" is an age)
+_SINCE_AFTER = re.compile(r"[ \t]+(?:del|tras|después|de[ \t]+(?!(?:edad|vida)\b)(?:la|las|los|el|su|sus|este|esta|nuestr[oa]|"
+                          r"ingreso|evolución|seguimiento|tratamiento|postoperatorio|internamiento|controles|control|"
+                          r"incubación|[a-záéíóúñ]+(?:ad[oa]s?|id[oa]s?|ar|er|ir)))\b")
 # "hace más de 30 años", "Ocho años atrás", "en los últimos años": a time ago, never an age on MEDDOCAN train (0 of 46)
 _AGO_BEFORE = re.compile(r"(?i:\bhace(?:[ \t]+(?:más|menos)[ \t]+de|[ \t]+unos|[ \t]+casi)?)[ \t]+$")
 _AGO_AFTER = re.compile(r"[ \t]+(?:atrás|antes)\b")
