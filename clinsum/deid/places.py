@@ -160,7 +160,8 @@ _SUFFIX = re.compile(rf"(?i)(?:{LEGAL_FORMS})\.?")
 
 def listed_makers(text: str, places_found: list[Span] | None = None) -> list[Span]:
     """``INSTITUCION`` spans for the maker in ``(product, maker, place …)``: the second item of a list
-    in parentheses whose third item the lists know as a place or country (``(edemox®, Chiesi
+    in parentheses whose third item the lists know as a place or country, or whose fourth is one (``(NOxPUMP
+    plus, Bedfont Scientific Ltd, Upchurch Kent, England)``) (``(edemox®, Chiesi
     wassermann, Madrid, Spain)``; each such maker of MEDDOCAN train is a gold INSTITUCION, 12 of 12),
     up to a period inside it (``Dräger Medizintechnik GMBH. Lübeck``), without a trailing ® or ™;
     never an item read as a place (``places_found``, default :func:`listed_places`)."""
@@ -172,8 +173,8 @@ def listed_makers(text: str, places_found: list[Span] | None = None) -> list[Spa
         items = list(_ITEM.finditer(m.group(1)))
         if len(items) < 3:
             continue
-        third = _item_value(items[2])
-        if not (is_country(third) or phrase_key(third) in known):
+        later = [_item_value(item) for item in items[2:4]]  # a known town, or a country after a town
+        if not any(is_country(v) or phrase_key(v) in known for v in later):
             continue
         raw = items[1].group()
         value = re.split(r"\.[ \t]", raw.strip(), maxsplit=1)[0].strip().rstrip("®™ \t.")

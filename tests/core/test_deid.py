@@ -260,6 +260,12 @@ def test_the_rules_read_the_lists_of_the_model_in_use(tmp_path) -> None:
     with model_from(tmp_path / "m"):
         assert [(s.type, s.text) for s in listed_places(text)] == [("TERRITORIO", "Villarrobledo del Cierzo")]
     assert not listed_places(text)
+    # a maker is found where the town after it is unknown but a country follows
+    from clinsum.deid.places import listed_makers
+
+    with model_from(tmp_path / "m"):
+        found = listed_makers("Óxido nítrico (NOxPUMP plus, Bedfont Scientific Ltd, Upchurch Kent, England) inhalado.")
+    assert [s.text for s in found] == ["Bedfont Scientific Ltd"]
 
 
 def test_tagging_from_several_threads_agrees() -> None:
