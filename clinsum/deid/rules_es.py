@@ -230,6 +230,13 @@ RELATIVES_COUNTED = re.compile(
     rf"(?i)\b(?!un\b|una\b|uno\b)(?:\d{{1,2}}|{NUMBER_WORDS})[ \t]+(?:hij[oa]s|herman[oa]s|prim[oa]s|sobrin[oa]s|"
     r"t[ií][oa]s|abuel[oa]s|niet[oa]s|familiares|progenitores)"
     r"(?:[ \t]+(?:matern[oa]s|patern[oa]s|mayores|menores|gemel[oa]s|varones|herman[oa]s))?\b")
+# "Hijo de una prima hermana de su pareja", "hija de otro primo", "Primo de rama paterna": a relative named
+# through another is one relative (4 of 4 such chains of MEDDOCAN train), but "hija de padres jóvenes"
+# describes the patient (3 of 3 split)
+_KIN_MOD = r"(?:[ \t]+(?:matern[oa]s?|patern[oa]s?|herman[oa]s?|mayor|menor|mediano))?"
+RELATIVE_CHAIN = re.compile(
+    rf"(?i)\b(?:{KIN_WORDS}){_KIN_MOD}(?:[ \t]+de[ \t]+(?:(?:un|una|otro|otra|su|sus|la|el|los|las)[ \t]+)?"
+    rf"(?!padres\b)(?:{KIN_WORDS}|pareja|rama){_KIN_MOD})+\b")
 #: what makes the relative word after it something else ("médico de familia", "células madre",
 #: "vesículas hijas", "solución madre", "materia prima")
 NOT_RELATIVE_BEFORE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|planificación|unidad)\s+de|vesículas?|"
@@ -368,6 +375,8 @@ def spanish_rule_spans(text: str) -> list[Span]:
             if not NOT_RELATIVE_BEFORE.search(text, max(0, m.start() - 30), m.start())]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVES_COUNTED.finditer(text)]
+    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_CHAIN.finditer(text)
+            if not NOT_RELATIVE_BEFORE.search(text, max(0, m.start() - 30), m.start())]
     for m in PROFESSION.finditer(text):
         group = next(g for g in ("v", "w", "x") if m.group(g))
         out.append(_span(m, "PROFESION", "fill", group))

@@ -116,6 +116,9 @@ def test_loose_ends_are_tidied() -> None:
     ("Vive en Laguna de Duero con su esposo.", "Laguna de Duero", "TERRITORIO"),
     ("Se habló con los padres Teresa y Juan Carlos para tranquilizarles.", "padres Teresa y Juan Carlos",
      "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Antecedentes familiares: hijo de una prima hermana de su pareja con síndrome de Down.",
+     "hijo de una prima hermana de su pareja", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Primo de rama paterna con esquizofrenia.", "Primo de rama paterna", "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Datos: NUSS 15 1234567890, historia 445566.", "15 1234567890", "ID_ASEGURAMIENTO"),
     ("Datos: NUSS 15 1234567890, historia 445566.", "445566", "ID_SUJETO_ASISTENCIA"),
     ("Nº Hª: 00234561. Ingresa por disnea.", "00234561", "ID_SUJETO_ASISTENCIA"),
@@ -141,6 +144,7 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Lesiones quísticas con vesículas hijas en su interior.", "hijas"),
     ("Trabajó como maestra en el colegio hasta su jubilación.", "maestra en el"),
     ("Gastritis por H. Pylori tratada.", "H. Pylori"),
+    ("Lactante de 5 meses, la primera hija de padres jóvenes y sanos.", "hija de padres"),
     ("Niega antecedentes de hepatitis B o C. Medicado con verapamilo.", "C. Medicado"),
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
