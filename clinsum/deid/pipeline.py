@@ -385,7 +385,7 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     read as an organisation (or an organisation run over a title or department, or cut before the rest
     of its name), a hospital's acronym read as an institution (``HCD``), a brand read as its maker (``Acuprel®``), a street run into its town, an e-mail address run into the words
     after it, a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a
-    country's name are a ``PAIS``), loose ends (:mod:`clinsum.deid.boundaries`)."""
+    country's name are a ``PAIS``) or in two pieces (``República`` | ``Argentina``), loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
     pieces = [p for span in spans for part in _at_parens(_lower_lead(_whole_number(text, span))) for p in _sex_apart(part)]
     for s in street_towns(organisation_ends(text, tidy_ends(text, name_tails(cut_at_heads(pieces))))):
@@ -408,6 +408,18 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
             out.append(s._replace(end=s.start + run_on.end(1), text=run_on.group(1)))
         elif s.type == "TERRITORIO" and is_country(s.text):
             out.append(s._replace(type="PAIS"))
+        else:
+            out.append(s)
+    return _countries_joined(text, out)
+
+
+def _countries_joined(text: str, spans: list[Span]) -> list[Span]:
+    """Two neighbouring tagger spans that together name a country (``República`` + ``Argentina``) as one ``PAIS``."""
+    out: list[Span] = []
+    for s in sorted(spans):
+        last = out[-1] if out else None
+        if last and text[last.end:s.start] == " " and is_country(text[last.start:s.end]):
+            out[-1] = Span(last.start, s.end, "PAIS", text[last.start:s.end], s.source)
         else:
             out.append(s)
     return out

@@ -38,6 +38,8 @@ _COUNTRIES = (
     "Líbano|Liberia|Libia|Lituania|Luxemburgo|Madagascar|Malasia|Malí|Mali|Marruecos|Mauritania|México|Moldavia|"
     "Mónaco|Mongolia|Mozambique|Nepal|Nicaragua|Níger|Nigeria|Noruega|Nueva Zelanda|Países Bajos|"
     "Pakistán|Panamá|Paraguay|Perú|Polonia|Portugal|Puerto Rico|Reino Unido|República Checa|República Dominicana|"
+    "República Argentina|República de Chile|República de Cuba|República de Colombia|República Oriental del Uruguay|"
+    "República Bolivariana de Venezuela|"
     "Rumanía|Rumania|Rusia|Senegal|Serbia|Sierra Leona|Singapur|Siria|Somalia|Sri Lanka|Sudáfrica|Sudán|Suecia|"
     "Suiza|Tailandia|Tanzania|Togo|Túnez|Turquía|Ucrania|Uganda|Uruguay|Venezuela|Vietnam|Yemen|Zambia|"
     "Zimbabue|Spain|France|Germany|Italy|England|Switzerland|Sweden|Japan|Denmark|Netherlands|Belgium|Canada|"
@@ -93,7 +95,8 @@ _PROVINCES = (
     "Málaga|Murcia|Navarra|Ourense|Orense|Palencia|Las Palmas|Pontevedra|Salamanca|Tenerife|Segovia|Sevilla|"
     "Soria|Tarragona|Teruel|Toledo|Valencia|Valladolid|Bizkaia|Vizcaya|Zamora|Zaragoza|Ceuta|Melilla|Andalucía|"
     "Aragón|Canarias|Islas Canarias|Islas Baleares|Cataluña|Catalunya|Extremadura|Galicia|Euskadi)")
-_TOWN_PROVINCE = re.compile(rf"(?P<town>.*?\S)(?<![ \t]de)(?<![ \t]del)(?<![ \t]la)[ \t]+(?P<province>{_PROVINCES})")
+# (not "Nuevo León" nor "Baja California": a state of its own)
+TOWN_PROVINCE = re.compile(rf"(?!(?:Nuevo|Nueva|Nvo|Nva|Baja|Bajo|Alta|Alto)\.?[ \t]+\S+$)(?P<town>.*?\S)(?<![ \t]de)(?<![ \t]del)(?<![ \t]la)[ \t]+(?P<province>{_PROVINCES})")
 
 
 def towns_after_codes(text: str) -> list[Span]:
@@ -107,7 +110,7 @@ def towns_after_codes(text: str) -> list[Span]:
         run = _RUN_END.sub("", m.group(1))
         if re.search(r"(?:^|[ \t])[A-Z]$", run):  # an abbreviation cut at its dot (México D.F.)
             continue
-        pair = _TOWN_PROVINCE.fullmatch(run)
+        pair = TOWN_PROVINCE.fullmatch(run)
         for group, value in ((pair.start(g), pair.group(g)) for g in ("town", "province")) if pair else [(0, run)]:
             start = m.start(1) + group
             out.append(Span(start, start + len(value), "TERRITORIO", value, "rule"))

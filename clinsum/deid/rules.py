@@ -94,7 +94,9 @@ _PLACE_PIECE = re.compile(r"(?:[^,;()]*?[^\W\d_]{5}\.(?=[ \t]+\S))|[^,;()]+")
 
 
 def place_fields(text: str) -> list[Span]:
-    """The places of a ``Localidad/ Provincia:`` line, split at commas (a country: ``PAIS``)."""
+    """The places of a ``Localidad/ Provincia:`` line, split at commas and between a town and the province
+    after it (a country: ``PAIS``)."""
+    from clinsum.deid.places import TOWN_PROVINCE
     from clinsum.deid.tagger import active_gazetteer
     from clinsum.deid.tokens import phrase_key
 
@@ -108,8 +110,10 @@ def place_fields(text: str) -> list[Span]:
             if len(value) < 2 or not re.search(r"[^\W\d_]", value):
                 continue
             start = m.start("v") + piece.start() + piece.group().index(value)
-            kind = "PAIS" if phrase_key(value) in countries else "TERRITORIO"
-            out.append(Span(start, start + len(value), kind, value, "field"))
+            pair = TOWN_PROVINCE.fullmatch(value)  # "Mostoles Madrid": the town and its province apart
+            for at, part in ((pair.start(g), pair.group(g)) for g in ("town", "province")) if pair else [(0, value)]:
+                kind = "PAIS" if phrase_key(part) in countries else "TERRITORIO"
+                out.append(Span(start + at, start + at + len(part), kind, part, "field"))
     return out
 
 

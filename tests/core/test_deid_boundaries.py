@@ -420,6 +420,22 @@ def test_a_hospital_takes_the_words_of_its_name_around_it(text: str, surface: st
     assert [s.text for s in organisation_ends(text, [_model(text, surface, "HOSPITAL")])] == [whole]
 
 
+def test_a_country_the_tagger_read_in_two_pieces_is_one() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "Policía Científica de Buenos Aires (República Argentina)."
+    spans = [_model(text, "República", "TERRITORIO"), _model(text, "Argentina", "PAIS")]
+    assert [(s.text, s.type) for s in fix_tagger_spans(text, spans)] == [("República Argentina", "PAIS")]
+
+
+def test_a_place_field_keeps_a_town_and_its_province_apart() -> None:
+    from clinsum.deid.rules import place_fields
+
+    text = "Localidad/ Provincia: Mostoles Madrid.\nLocalidad/ Provincia: Monterrey, Nuevo León.\n"
+    assert [(s.text, s.type) for s in place_fields(text)] == [
+        ("Mostoles", "TERRITORIO"), ("Madrid", "TERRITORIO"), ("Monterrey", "TERRITORIO"), ("Nuevo León", "TERRITORIO")]
+
+
 def test_a_hospitals_acronym_read_as_an_institution_is_a_hospital() -> None:
     from clinsum.deid.pipeline import fix_tagger_spans
 
