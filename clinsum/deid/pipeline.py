@@ -137,7 +137,8 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
     kept = remove_overlaps(spans)
     if language == "en":
         return tuple(kept)
-    return tuple(codes_after_towns(text, repair_ages(text, plural_relatives(text, relatives_names(text, kept)))))
+    named = hospitals_named_after(text, plural_relatives(text, relatives_names(text, kept)))
+    return tuple(codes_after_towns(text, repair_ages(text, named)))
 
 
 # an address the tagger runs on into the next words ("x@y.es 1Médico forense"): an address has no space
@@ -205,6 +206,23 @@ def plural_relatives(text: str, spans: list[Span]) -> list[Span]:
         spans = sorted([s for s in spans if s not in over]
                        + [Span(m.start(), m.end(), "FAMILIARES_SUJETO_ASISTENCIA", m.group(), "rule")])
     return spans
+
+
+_ENDS_IN_TITLE = re.compile(r"(?:\bDr|\bDra|\bDoctor|\bDoctora)\.?$")
+
+
+def hospitals_named_after(text: str, spans: list[Span]) -> list[Span]:
+    """A hospital named after a doctor that the tagger ended at the title, the name read as a clinician's
+    (``Hospital Central Dr`` | ``Ignacio Morones Prieto``), as one ``HOSPITAL`` (``Hospital Dr. Peset``)."""
+    out: list[Span] = []
+    for s in spans:
+        last = out[-1] if out else None
+        if (last and last.type == "HOSPITAL" and s.type.startswith("NOMBRE_") and _ENDS_IN_TITLE.search(last.text)
+                and re.fullmatch(r"\.?[ \t]?", text[last.end:s.start])):
+            out[-1] = Span(last.start, s.end, "HOSPITAL", text[last.start:s.end], last.source)
+        else:
+            out.append(s)
+    return out
 
 
 def repair_ages(text: str, spans: list[Span]) -> list[Span]:
@@ -335,7 +353,8 @@ def extend_spans(found: list[Span], rules: list[Span]) -> list[Span]:
 
 # a hospital's unit or a university's department is not MEDDOCAN's organisation: 1 of 353 HOSPITAL and
 # INSTITUCION spans of MEDDOCAN train starts with one of these words (a regional health service)
-_UNIT = re.compile(r"(?:Unidad|Servicio|Departamento|Department|Secci[óo]n|Servei|Unitat|Departament)\b")
+_UNIT = re.compile(r"(?:Unidad|Servicio|Departamento|Department|Secci[óo]n|Servei|Unitat|Departament|"
+                   r"Hospital[ \t]+de[ \t]+D[íi]a)\b")
 _ORG_HEAD = re.compile(r"\b(?:Hospital|Cl[íi]nica|Instituto?|Universi(?:dad|tat|ty)|College|Facultad|Fundaci[óo]n?|"
                        r"Centro|Complejo|Consorcio|Sanatorio|Policl[íi]nica|Asociaci[óo]n|Sociedad|Laboratorio|School|"
                        r"Institute|Clinic)\b")

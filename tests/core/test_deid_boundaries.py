@@ -420,6 +420,25 @@ def test_a_hospital_takes_the_words_of_its_name_around_it(text: str, surface: st
     assert [s.text for s in organisation_ends(text, [_model(text, surface, "HOSPITAL")])] == [whole]
 
 
+def test_a_hospital_named_after_a_doctor_is_one_hospital() -> None:
+    from clinsum.deid.pipeline import hospitals_named_after
+
+    text = "Servicio de Medicina Interna. Hospital Central Dr. Ignacio Morones Prieto. Av. V. Carranza No. 2395."
+    spans = [_model(text, "Hospital Central Dr", "HOSPITAL"), _model(text, "Ignacio Morones Prieto", "NOMBRE_PERSONAL_SANITARIO")]
+    assert [(s.text, s.type) for s in hospitals_named_after(text, spans)] == [
+        ("Hospital Central Dr. Ignacio Morones Prieto", "HOSPITAL")]
+    apart = [_model(text, "Servicio de Medicina Interna", "HOSPITAL"), spans[1]]
+    assert hospitals_named_after(text, apart) == apart
+
+
+def test_a_day_hospital_is_a_unit_not_a_hospital() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "Jefe de la Unidad de Oncología Médica Hospital de Día de Oncología Médica Hospital Universitario Virgen de las Nieves"
+    day = _model(text, "Hospital de Día de Oncología Médica", "HOSPITAL")
+    assert fix_tagger_spans(text, [day]) == []
+
+
 def test_a_country_the_tagger_read_in_two_pieces_is_one() -> None:
     from clinsum.deid.pipeline import fix_tagger_spans
 
