@@ -161,7 +161,7 @@ ORGANISATION = re.compile(
 PLATE = re.compile(r"\b\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b")
 NASS = re.compile(r"\b\d{2}[ /-]\d{8}[ /-]\d{2}\b")
 
-_STREET_TYPES = (r"C/|c/|Calle|calle|avenida|(?<!°)(?<!hepatitis )(?<!virus )(?<!vitamina )(?<!tipo )(?<!grupo )(?<!clase )(?<! o )(?<! y )C\.(?![ \t]*(?:P\b|El|La|Los|Las|A|En|Se|No|Al|Con|Tras|Un|Una)\b)|Avda\.?|Avd\.|Av\.|Avenida|Avinguda|Ctra\.?|Carretera|Pza\.?|Plaza|Pl\.|P[º°]\.?|P\.[º°]|"
+_STREET_TYPES = (r"C/|c/|Calle|calle|avenida|(?<!°)(?<!\d )(?<!\d[oº] )(?<!hepatitis )(?<!virus )(?<!vitamina )(?<!tipo )(?<!grupo )(?<!clase )(?<! o )(?<! y )C\.(?![ \t]*(?:P\b|El|La|Los|Las|A|En|Se|No|Al|Con|Tras|Un|Una)\b)|Avda\.?|Avd\.|Av\.|Avenida|Avinguda|Ctra\.?|Carretera|Pza\.?|Plaza|Pl\.|P[º°]\.?|P\.[º°]|"
                  r"Paseo|Camino|Ronda|Travesía|Trav\.|Rúa|Urb\.|Urbanización|Glorieta|Callejón|Pasaje|Polígono|"
                  r"Pol\.|Bulevar|Boulevard|Carrer|Rambla|Via|Vía|Passeig|Plaça")
 _HOUSE = (r"(?:,?[ \t]*(?:n[º°o.]*[ \t]*)?\d{1,4}(?!\d)[A-Za-z]?(?:[ \t]*[-–][ \t]*\d{1,3}(?!\d))?|,?[ \t]*s/n)?"

@@ -146,6 +146,7 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Gastritis por H. Pylori tratada.", "H. Pylori"),
     ("Lactante de 5 meses, la primera hija de padres jóvenes y sanos.", "hija de padres"),
     ("Niega antecedentes de hepatitis B o C. Medicado con verapamilo.", "C. Medicado"),
+    ("Frecuencia cardiaca 96 lpm, temperatura 36,3o C. Consciente y orientada.", "C. Consciente"),
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
     assert surface not in {s.text for s in find_phi(text, language="es")}
@@ -429,6 +430,9 @@ def test_a_hospital_named_after_a_doctor_is_one_hospital() -> None:
         ("Hospital Central Dr. Ignacio Morones Prieto", "HOSPITAL")]
     apart = [_model(text, "Servicio de Medicina Interna", "HOSPITAL"), spans[1]]
     assert hospitals_named_after(text, apart) == apart
+    text = "Servicio de Cirugía Plástica. c/ Dr. Joan Soler 1-3 08243 Manresa"
+    street = [_model(text, "c/ Dr", "CALLE"), _model(text, "Joan Soler 1-3", "CALLE")]
+    assert [s.text for s in hospitals_named_after(text, street)] == ["c/ Dr. Joan Soler 1-3"]
 
 
 def test_a_day_hospital_is_a_unit_not_a_hospital() -> None:
