@@ -242,3 +242,21 @@ def organisation_ends(text: str, spans: list[Span]) -> list[Span]:
             span = span._replace(start=before.start(), text=text[before.start():span.end])
         out.append(span)
     return out
+
+
+_ENDS_IN_TITLE = re.compile(r"(?:\bDr|\bDra|\bDoctor|\bDoctora)\.?$")
+
+
+def hospitals_named_after(text: str, spans: list[Span]) -> list[Span]:
+    """A hospital or a street named after a doctor that the tagger ended at the title, the name read as a
+    clinician's or as a street of its own (``Hospital Central Dr`` | ``Ignacio Morones Prieto``, ``c/ Dr`` |
+    ``Joan Soler 1-3``), as one span of the first one's type (``Hospital Dr. Peset``)."""
+    out: list[Span] = []
+    for s in spans:
+        last = out[-1] if out else None
+        if (last and last.type in ("HOSPITAL", "CALLE") and (s.type.startswith("NOMBRE_") or s.type == last.type)
+                and _ENDS_IN_TITLE.search(last.text) and re.fullmatch(r"\.?[ \t]?", text[last.end:s.start])):
+            out[-1] = Span(last.start, s.end, last.type, text[last.start:s.end], last.source)
+        else:
+            out.append(s)
+    return out

@@ -12,18 +12,18 @@ from functools import lru_cache
 
 from clinsum.deid.boundaries import (
     cut_at_heads,
+    hospitals_named_after,
     name_tails,
     organisation_ends,
     street_towns,
     tidy_ends,
 )
 from clinsum.deid.places import codes_after_towns, is_country
+from clinsum.deid.relatives import plural_relatives, relatives_names, repair_ages, split_relative
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.rules_es import (
     HEALTH_SERVICES,
-    KIN_WORDS,
     NOT_RELATIVE_BEFORE,
-    NUMBER_WORDS,
     TENS_AND,
     is_brand,
 )
@@ -148,124 +148,6 @@ _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20
 # herself, not a relative (MEDDOCAN train marks such an opening newborn an age, never a relative)
 _NEWBORN = re.compile(r"(?i)recién[ \t]+nacid[oa]|neonato")
 _PATIENT_OPENING = re.compile(r"(?i)(?:\bpaciente:|\bse[ \t]+trata(?:ba)?[ \t]+de[ \t]+(?:un|una))[ \t]*$")
-# "madre Carmen", "hermano Juan de 2 años", "hija de 50 años de nombre Natalia Ruiz": MEDDOCAN
-# marks the relative, the relative's name and the age as separate spans
-_RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
-                            r"(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*)(?:\s+de\s+(?P<age>\d+\s+\w+))?")
-_RELATIVE = rf"(?:{KIN_WORDS}|pareja)"
-_RELATIVE_WORD = re.compile(rf"(?i:\b{_RELATIVE}\b|\bfamili)")
-_RELATIVE_ONLY = re.compile(rf"(?i:\b{_RELATIVE}\b)")
-_AT_AGE = re.compile(r"(?i:\ba[ \t]+los)[ \t]+$")
-_AGE = re.compile(r"(?i)\d{1,3}[ \t]+(?:años|meses|semanas|días)|" + NUMBER_WORDS + r"[ \t]+(?:años|meses|semanas|días)")
-_SINCE_BEFORE = re.compile(r"(?i:\b(?:a|hasta|desde)[ \t]+los)[ \t]+$")
-# what follows a time since an event: "del trasplante", "de la cirugía", "de seguimiento", "de iniciado el
-# tratamiento" (not "de colitis": "diagnosticada a los 18 años de colitis ulcerosa" is an age)
-_SINCE_AFTER = re.compile(r"[ \t]+(?:del|tras|después|de[ \t]+(?!(?:edad|vida)\b)(?:la|las|los|el|su|sus|este|esta|nuestr[oa]|"
-                          r"ingreso|evolución|seguimiento|tratamiento|postoperatorio|internamiento|controles|control|"
-                          r"incubación|[a-záéíóúñ]+(?:ad[oa]s?|id[oa]s?|ar|er|ir)))\b")
-# "hace más de 30 años", "Ocho años atrás", "en los últimos años": a time ago, never an age on MEDDOCAN train (0 of 46)
-_AGO_BEFORE = re.compile(r"(?i:\bhace(?:[ \t]+(?:más|menos)[ \t]+de|[ \t]+unos|[ \t]+casi)?)[ \t]+$")
-_AGO_AFTER = re.compile(r"[ \t]+(?:atrás|antes)\b")
-_RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+){{0,3}},?[ \t]+de[ \t]+$")
-
-
-# "su madre (María)", "su esposo, Diego Maldonado", "su hermano Juan": a relative written in lower case,
-# then the relative's name
-_BEFORE_RELATIVES_NAME = re.compile(rf"\b{_RELATIVE}(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
-                                    r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)$")
-_NAME_LIKE = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "PAIS", "TERRITORIO")
-_NAME_SHAPE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:y[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*")
-
-
-def relatives_names(text: str, spans: list[Span]) -> list[Span]:
-    """A name right after a relative (``su madre (María)``, ``su esposo, Diego Maldonado Jimenez``) is
-    the relative's: MEDDOCAN types it ``FAMILIARES_SUJETO_ASISTENCIA`` (each such name of train), where
-    the tagger reads a patient, a clinician or even a country."""
-    return [s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
-            if s.type in _NAME_LIKE and _NAME_SHAPE.fullmatch(s.text)
-            and _BEFORE_RELATIVES_NAME.search(text, max(0, s.start - 40), s.start) else s for s in spans]
-
-
-# "los padres Teresa y Juan Carlos", "sus padres Ana Vidal Sotillo y Nicolás Garrido": relatives in the plural and
-# their names, one span (each such run of MEDDOCAN train is one gold relative, 2 of 2)
-_PLURAL_RELATIVES = re.compile(
-    r"\b(?:padres|hermanos|hermanas|hijos|hijas|abuelos|tíos|tios|primos|sobrinos|nietos)[ \t]+"
-    rf"{_NAME_SHAPE.pattern}")
-_NAMED_TYPES = ("FAMILIARES_SUJETO_ASISTENCIA", *_NAME_LIKE, "HOSPITAL", "INSTITUCION", "CALLE")
-
-
-def plural_relatives(text: str, spans: list[Span]) -> list[Span]:
-    """Relatives in the plural followed by their names joined by ``y`` as one ``FAMILIARES_SUJETO_ASISTENCIA``
-    span, where only name-like spans (however typed) lie over them."""
-    for m in _PLURAL_RELATIVES.finditer(text):
-        if not re.search(r"[ \t]y[ \t]", m.group()):
-            continue
-        over = [s for s in spans if s.start < m.end() and m.start() < s.end]
-        if not over or any(s.type not in _NAMED_TYPES or s.start < m.start() or s.end > m.end() for s in over):
-            continue
-        spans = sorted([s for s in spans if s not in over]
-                       + [Span(m.start(), m.end(), "FAMILIARES_SUJETO_ASISTENCIA", m.group(), "rule")])
-    return spans
-
-
-_ENDS_IN_TITLE = re.compile(r"(?:\bDr|\bDra|\bDoctor|\bDoctora)\.?$")
-
-
-def hospitals_named_after(text: str, spans: list[Span]) -> list[Span]:
-    """A hospital or a street named after a doctor that the tagger ended at the title, the name read as a
-    clinician's or as a street of its own (``Hospital Central Dr`` | ``Ignacio Morones Prieto``, ``c/ Dr`` |
-    ``Joan Soler 1-3``), as one span of the first one's type (``Hospital Dr. Peset``)."""
-    out: list[Span] = []
-    for s in spans:
-        last = out[-1] if out else None
-        if (last and last.type in ("HOSPITAL", "CALLE") and (s.type.startswith("NOMBRE_") or s.type == last.type)
-                and _ENDS_IN_TITLE.search(last.text) and re.fullmatch(r"\.?[ \t]?", text[last.end:s.start])):
-            out[-1] = Span(last.start, s.end, last.type, text[last.start:s.end], last.source)
-        else:
-            out.append(s)
-    return out
-
-
-def repair_ages(text: str, spans: list[Span]) -> list[Span]:
-    """An age right after a relative (``madre de 28 años``) is the relative's: MEDDOCAN types it
-    ``FAMILIARES_SUJETO_ASISTENCIA``, never the patient's age, as it does ``a los 65 años`` in a
-    sentence about a relative (``Padre fallecido a los 65 años``: 8 of 9 such ages of MEDDOCAN train,
-    while 0 of 207 ``a los`` ages in other sentences are a relative's); an age read as a relative's with no
-    relative earlier in its sentence (``hasta los dos meses de edad``) is the patient's; and ``a los 2
-    años del trasplante`` is a time since an event, not an age (71 of 74 times in MEDDOCAN train), as are
-    ``hace 22 años``, ``ocho años atrás`` and ``los últimos años`` (never an age in train)."""
-    out = []
-    for s in spans:
-        if s.type == "EDAD_SUJETO_ASISTENCIA" and (
-                (_SINCE_AFTER.match(text, s.end) and _SINCE_BEFORE.search(text, max(0, s.start - 12), s.start))
-                or _AGO_BEFORE.search(text, max(0, s.start - 16), s.start) or _AGO_AFTER.match(text, s.end)
-                or s.text.lower().startswith("últimos")):
-            continue
-        if s.type == "EDAD_SUJETO_ASISTENCIA" and (
-                _RELATIVE_BEFORE.search(text, max(0, s.start - 40), s.start)
-                or _AT_AGE.search(text, max(0, s.start - 8), s.start)
-                and _RELATIVE_ONLY.search(_sentence_before(text, s.start))):
-            s = s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
-        elif (s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _AGE.fullmatch(s.text)
-              and not _RELATIVE_WORD.search(_sentence_before(text, s.start))):
-            s = s._replace(type="EDAD_SUJETO_ASISTENCIA")
-        out.append(s)
-    return out
-
-
-def _sentence_before(text: str, at: int) -> str:
-    """The words of ``at``'s sentence before it (at most 200 characters back)."""
-    return re.split(r"[.\n;]\s", text[max(0, at - 200):at])[-1]
-
-
-def _split_relative(span: Span) -> list[Span]:
-    m = _RELATIVE_NAME.fullmatch(span.text)
-    if not m or not m.group("head")[:1].islower():
-        return [span]
-    return [Span(span.start + m.start(g), span.start + m.end(g), span.type, m.group(g), span.source)
-            for g in ("head", "name", "age") if m.group(g)]
-
-
 _LOWER_LEAD = re.compile(r"(?:[a-záéíóúñü]+[ \t]+)+(?=[A-ZÁÉÍÓÚÑ])")
 _PROPER_TYPES = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL", "INSTITUCION", "CENTRO_SALUD",
                  "TERRITORIO")
@@ -419,7 +301,7 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
                 and _PATIENT_OPENING.search(text, max(0, s.start - 40), s.start):
             out.append(s._replace(type="EDAD_SUJETO_ASISTENCIA"))
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA":
-            out += _split_relative(s)
+            out += split_relative(s)
         elif s.type in ("HOSPITAL", "INSTITUCION") and s.source == "model":
             if s.type == "INSTITUCION" and _HOSPITAL_ACRONYM.match(s.text):
                 s = s._replace(type="HOSPITAL")

@@ -165,7 +165,7 @@ def test_a_relatives_age_is_the_relatives() -> None:
     found = {s.text: s.type for s in find_phi(text, language="es")}
     assert found.get("28 años") == "FAMILIARES_SUJETO_ASISTENCIA", found
     assert found.get("5 meses") == "EDAD_SUJETO_ASISTENCIA", found
-    from clinsum.deid.pipeline import repair_ages
+    from clinsum.deid.relatives import repair_ages
 
     text = "Desarrollo adecuado hasta los dos meses de edad, cuando comenzó con fiebre."
     start = text.index("dos meses")
@@ -250,7 +250,7 @@ def test_a_sex_word_is_not_part_of_a_description() -> None:
 
 
 def test_a_name_right_after_a_relative_is_the_relatives() -> None:
-    from clinsum.deid.pipeline import relatives_names
+    from clinsum.deid.relatives import relatives_names
 
     text = ("Viene con su madre (María) y su padre (Juan). Según su esposo, Diego Maldonado, y su hermano Luis, "
             "no hay antecedentes. Atendida por Dra. Ana Ruiz. Vive en Dos Hermanas, Sevilla.")
@@ -422,7 +422,7 @@ def test_a_hospital_takes_the_words_of_its_name_around_it(text: str, surface: st
 
 
 def test_a_hospital_named_after_a_doctor_is_one_hospital() -> None:
-    from clinsum.deid.pipeline import hospitals_named_after
+    from clinsum.deid.boundaries import hospitals_named_after
 
     text = "Servicio de Medicina Interna. Hospital Central Dr. Ignacio Morones Prieto. Av. V. Carranza No. 2395."
     spans = [_model(text, "Hospital Central Dr", "HOSPITAL"), _model(text, "Ignacio Morones Prieto", "NOMBRE_PERSONAL_SANITARIO")]
