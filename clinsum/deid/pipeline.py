@@ -27,7 +27,7 @@ from clinsum.deid.rules_es import (
     TENS_AND,
     is_brand,
 )
-from clinsum.deid.spans import Span, remove_overlaps
+from clinsum.deid.spans import LABELS, Span, remove_overlaps
 from clinsum.deid.tagger import CrfTagger, default_tagger, shipped_tagger
 from clinsum.text import detect_language, whole_word_starts
 
@@ -279,6 +279,22 @@ def _whole_number(text: str, span: Span) -> Span:
 _HOSPITAL_ACRONYM = re.compile(r"H[A-Z]{1,6}\b")
 
 
+# a field's label read as PHI ("(NHC 334455)" with NHC as a place), a description that ends in a function word
+# ("consulta acompañado de su"): no gold span of MEDDOCAN train or dev is either
+_FUNCTION_WORD_END = re.compile(r"[ \t](?:de|del|su|sus|la|las|el|los|con|en|y|por|para|que)$")
+# "su mujer": the patient's wife, never the sex of the patient (6 of 6 in train and dev)
+_SPOUSE = re.compile(r"(?i)mujer|marido|esposa|esposo")
+_HIS_HER = re.compile(r"(?i)\bsu[ \t]+$")
+
+
+def _misread(text: str, span: Span) -> bool:
+    """A tagger span that is no PHI: a relative's word after what makes it something else (``médico de
+    familia``), a label, a description ending in a function word."""
+    if span.type == "FAMILIARES_SUJETO_ASISTENCIA" and NOT_RELATIVE_BEFORE.search(text[max(0, span.start - 30):span.start]):
+        return True
+    return span.text in LABELS or span.type in _DESCRIPTIONS and bool(_FUNCTION_WORD_END.search(span.text))
+
+
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), a sex
     word read as part of a description (``niño varón``), ``familia`` of ``médico de familia`` or the
@@ -295,8 +311,11 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
         if m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
             out.append(Span(s.end - 4, s.end, "FECHAS", m.group(3), s.source))
-        elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and NOT_RELATIVE_BEFORE.search(text[max(0, s.start - 30):s.start]):
+        elif _misread(text, s):
             continue
+        elif (s.type == "SEXO_SUJETO_ASISTENCIA" and _SPOUSE.fullmatch(s.text)
+              and _HIS_HER.search(text, max(0, s.start - 4), s.start)):
+            out.append(s._replace(type="FAMILIARES_SUJETO_ASISTENCIA"))
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NEWBORN.fullmatch(s.text) \
                 and _PATIENT_OPENING.search(text, max(0, s.start - 40), s.start):
             out.append(s._replace(type="EDAD_SUJETO_ASISTENCIA"))

@@ -52,8 +52,11 @@ ENGLISH_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("CENTRO_SALUD", re.compile(r"\b(?:[A-Z][\w'’-]+[ \t]+){1,4}(?:Clinic|Health Center|Health Centre)\b")),
 ]
 
-# a title and up to three capitalized words: staff after Dr./Prof., patients after Mr./Mrs./Ms.
-_TITLED = re.compile(r"\b(?P<t>Dr|Dra|Prof|Mr|Mrs|Ms)\.?[ \t]+(?P<v>[A-ZÁÉÍÓÚÑ][\w'’-]+(?:[ \t]+[A-ZÁÉÍÓÚÑ][\w'’-]+){0,2})")
+# a title and up to three capitalized words: staff after Dr./Prof., patients after Mr./Mrs./Ms. and the
+# Spanish Sr./Sra./Srta./Dña. (a courtesy title is never a clinician's: "El Sr. Tomás Aguirre acude …")
+_TITLED = re.compile(r"\b(?P<t>Dr|Dra|Prof|Mr|Mrs|Ms|Sr|Sra|Srta|Dña|Dª|Doña)\.?[ \t]+"
+                     r"(?P<v>[A-ZÁÉÍÓÚÑ][\w'’-]+(?:[ \t]+(?:(?:de|del|la|y)[ \t]+)?[A-ZÁÉÍÓÚÑ][\w'’-]+){0,2})")
+_COURTESY = ("Sr", "Sra", "Srta", "Dña", "Dª", "Doña")
 
 # header fields (Spanish and English): label -> type of the value after the colon
 _FIELDS = {
@@ -146,8 +149,10 @@ def rule_spans(text: str, language: str = "es") -> list[Span]:
                 for kind, pattern in SPANISH_PATTERNS for m in pattern.finditer(text)]
         out += spanish_rule_spans(text) + place_fields(text)
     for m in _TITLED.finditer(text):
-        kind = "NOMBRE_SUJETO_ASISTENCIA" if m.group("t") in ("Mr", "Mrs", "Ms") else "NOMBRE_PERSONAL_SANITARIO"
-        out.append(Span(m.start("v"), m.end("v"), kind, m.group("v"), "rule"))
+        title = m.group("t")
+        kind = "NOMBRE_SUJETO_ASISTENCIA" if title in ("Mr", "Mrs", "Ms", *_COURTESY) else "NOMBRE_PERSONAL_SANITARIO"
+        # what a Spanish courtesy title says wins over the tagger's reading, as a field's label does
+        out.append(Span(m.start("v"), m.end("v"), kind, m.group("v"), "field" if title in _COURTESY else "rule"))
     for m in _FIELD_RE.finditer(text):
         kind, start, value = _FIELDS[m.group(1).lower()], m.start(2), m.group(2)
         value = _NEXT_FIELD.split(value, maxsplit=1)[0].rstrip(" .")  # "70 años Sexo: H" -> "70 años"

@@ -61,7 +61,7 @@ HEADER_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"(?im)^[ \t]*(?:{_STAFF_LABELS}){_FIELD_VALUE}")),
 ]
 # the value of a name field stops before the next label on the same line ("Ana Ruiz NºCol: …")
-_NEXT_LABEL = re.compile(r"\s*(?:N[ºo°]\s*Col|NHC|NASS|DNI|Edad|Sexo|E-?mail|Correo|Tel)\b.*$|"
+_NEXT_LABEL = re.compile(r"\s*(?:(?:N[ºo°]\s*Col|NHC|NASS|DNI|Edad|Sexo|E-?mail|Correo|Tel)\b|(?i:nombre|apellidos)[ \t]*:).*$|"
                          r"\s+(?:Servicio|Unidad|Departamento|Secci[óo]n|Hospital|Cl[íi]nica|Centro|Instituto|"
                          r"Facultad|Universidad|Complejo|Fundaci[óo]n|[ÁA]rea|Av|Avda|Avenida|Calle|C/|Plaza|Paseo)\b.*$")
 
@@ -72,7 +72,7 @@ _NAME_VALUE = re.compile(r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*(?:[ \t]+(?:(?:de|del|l
 
 # the given names after surnames in capitals ("PÉREZ GARCÍA, MARÍA LUISA"), up to a wide gap or the line's end
 _GIVEN_AFTER_COMMA = re.compile(r",[ \t]*(?P<v>[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*(?:[ \t](?:DE|DEL|LA|Y)?[ \t]?[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*){0,3})"
-                                r"(?=[ \t]{2,}|[ \t]*(?:\n|$|\.[ \t]))")
+                                r"(?=[ \t]{2,}|[ \t]*(?:\n|$|\.[ \t]|\())")
 
 _CARD_LABELS = (r"NASS|NUSS|NSS|N[ºo°.]*[ \t]*S\.S\.?|N[ºo°.][ \t]*SS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
                 r"n[úu]mero\s+de\s+(?:la\s+)?seguridad\s+social|CIP(?:-SNS)?|TSI|"

@@ -17,6 +17,8 @@ class Span(NamedTuple):
 
 
 #: lower wins: labelled fields and fixed shapes, then the tagger, then rules, gap fillers, copies
+#: labels of identifiers, never PHI themselves (a tagger span cut by a field may leave one, "NHC" of "NHC 334455")
+LABELS = frozenset({"NHC", "DNI", "NIE", "NIF", "NASS", "NUSS", "CIP", "TSI", "CP", "Tel", "Tfno", "Fax", "Email", "E-mail"})
 PRIORITY = {"field": -1, "form": -1, "gold": 0, "model": 0, "rule": 1, "fill": 1.5, "model-en": 2, "propagated": 3}
 _TRIM = " \t,;:.-–(/"
 
@@ -42,7 +44,7 @@ def _rest(span: Span, kept: list[Span]) -> Span | None:
     piece = span.text[start - span.start:end - span.start]
     left = len(piece) - len(piece.lstrip(_TRIM))
     piece = piece.strip(_TRIM)
-    if len(piece) < 3 or not any(c.isalnum() for c in piece):
+    if len(piece) < 3 or not any(c.isalnum() for c in piece) or piece in LABELS:
         return None
     return span._replace(start=start + left, end=start + left + len(piece), text=piece)
 

@@ -114,6 +114,11 @@ def test_loose_ends_are_tidied() -> None:
     ("Médico responsable: Dr. J. L. Fernández (Col. 474712345)", "474712345", "ID_TITULACION_PERSONAL_SANITARIO"),
     ("Intervenida en el H. Clínico de Valladolid en 2015.", "H. Clínico de Valladolid", "HOSPITAL"),
     ("Vive en Laguna de Duero con su esposo.", "Laguna de Duero", "TERRITORIO"),
+    ("Se explica a Dña. Rosario Blanco la evolución.", "Rosario Blanco", "NOMBRE_SUJETO_ASISTENCIA"),
+    ("El Sr. Tomás Aguirre acude a consulta acompañado de su mujer.", "Tomás Aguirre", "NOMBRE_SUJETO_ASISTENCIA"),
+    ("El Sr. Tomás Aguirre acude a consulta acompañado de su mujer.", "mujer", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("APELLIDOS: GARCÍA LÓPEZ   NOMBRE: JUAN", "GARCÍA LÓPEZ", "NOMBRE_SUJETO_ASISTENCIA"),
+    ("PACIENTE: MARTÍNEZ SOTO, ANA BELÉN (NHC 334455)", "ANA BELÉN", "NOMBRE_SUJETO_ASISTENCIA"),
     ("Se habló con los padres Teresa y Juan Carlos para tranquilizarles.", "padres Teresa y Juan Carlos",
      "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Antecedentes familiares: hijo de una prima hermana de su pareja con síndrome de Down.",
@@ -147,6 +152,8 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Lactante de 5 meses, la primera hija de padres jóvenes y sanos.", "hija de padres"),
     ("Niega antecedentes de hepatitis B o C. Medicado con verapamilo.", "C. Medicado"),
     ("Frecuencia cardiaca 96 lpm, temperatura 36,3o C. Consciente y orientada.", "C. Consciente"),
+    ("PACIENTE: MARTÍNEZ SOTO, ANA BELÉN (NHC 334455)", "NHC"),
+    ("El Sr. Tomás Aguirre acude a consulta acompañado de su mujer.", "consulta acompañado de su"),
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
     assert surface not in {s.text for s in find_phi(text, language="es")}
