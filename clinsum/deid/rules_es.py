@@ -132,7 +132,7 @@ _STREET_WORDS = (r"(?:C|Calle|Avda|Avd|Av|Avenida|Avinguda|Ctra|Carretera|Pza|Pl
 _NAME_WORD = rf"(?!{_STREET_WORDS}\b|P[º°])[A-ZÁÉÍÓÚÑÜ][\w'’ª-]*(?![/\w])"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_CONNECT}[ \t]+)*{_NAME_WORD}){{0,5}}"
 CENTRO_SALUD = re.compile(
-    rf"\b(?:Centro\s+de\s+Salud|Centro\s+de\s+Atenci[óo]n\s+Primaria|C\.\s?S\.|CAP|ABS|EAP|Consultorio\s+Local|"
+    rf"\b(?:Centro\s+de\s+Salud|Centro\s+de\s+Atenci[óo]n\s+Primaria|C\.\s?S\.|CS|CAP|ABS|EAP|Consultorio\s+Local|"
     rf"Ambulatorio)[ \t]+(?:{_CONNECT}[ \t]+)*{_NAME}")
 HEALTH_SERVICES = re.compile(
     r"\b(?:Servicio\s+(?:Madrileño|Andaluz|Canario|Cántabro|Gallego|Murciano|Navarro|Riojano|Aragonés|Extremeño|"
@@ -211,6 +211,9 @@ YEAR_NEAR_EVENT = re.compile(
 # a month on its own ("En junio del mismo año", "de Marzo a Mayo"): 136 of 137 month words of MEDDOCAN
 # train that no other span holds are dates
 MONTH_NEAR_EVENT = re.compile(rf"(?i)\b(?P<v>{_MONTHS})\b(?![ \t]+de[ \t]+\d)")
+# a day and month after "el pasado" / "el día" ("el pasado 3/4", "el día 14/02"), never a fraction
+DAY_MONTH = re.compile(r"(?i)\b(?:el[ \t]+pasado|el[ \t]+d[íi]a|d[íi]a)[ \t]+"
+                       r"(?P<v>(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2]))\b(?![/.,]\d)")
 # two months sharing a year are one date, the fuller reading of the tagger's "abril de 2002"
 MONTH_PAIR = re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+y[ \t]+(?:{_MONTHS})[ \t]+de(?:l)?[ \t]+(?:19|20)\d\d\b")
 
@@ -247,9 +250,13 @@ NOT_RELATIVE_BEFORE = re.compile(r"(?i)(?:(?:médic[oa]s?|medicina|consulta|plan
 RELATIVE_BARE = re.compile(rf"\b(?:{KIN_WORDS}|bisabuel[oa]s?|cuñad[oa]s?|suegr[oa]s?|progenitor(?:a|es)?)\b")
 # "su hija Maite", "su hermano, Juan Pérez", "su madre (María)": the name after a relative is the relative's
 # (each name so placed in MEDDOCAN train is a gold relative, 7 of 7; in dev 3 of 4, the fourth a gold error)
+# and after a relative in lower case that opens a list item ("Contacto: familia (hermano Iñaki, 688 …; cuñada
+# Begoña)")
 RELATIVES_NAME = re.compile(
-    rf"\b(?i:su|sus|el|la|un|una)[ \t]+(?i:{KIN_WORDS})(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
-    r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)(?P<v>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})\b")
+    rf"(?:\b(?i:su|sus|el|la|un|una)[ \t]+(?i:{KIN_WORDS})|(?:^|(?<=[(,;:])[ \t]*)(?:{KIN_WORDS}|cuñad[oa]|suegr[oa]|yerno|nuera))"
+    r"(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
+    r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)(?P<v>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}(?:[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})\b(?![ \t]*\d)",
+    re.M)
 RELATIVE = re.compile(rf"(?i)\b(?:su|sus|el|la|los|las)[ \t]+(?P<v>{_RELATIVES})\b(?![ \t]+(?:de[ \t]+)?(?:familia|cabecera))")
 
 _PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|polic[ií]a|guardia\s+civil|bombero|"
@@ -367,6 +374,7 @@ def spanish_rule_spans(text: str) -> list[Span]:
         out += [Span(m.start(), m.end(), "FECHAS", m.group(), "fill") for m in pattern.finditer(text)]
     out += [_span(m, "FECHAS", "fill") for m in YEAR_NEAR_EVENT.finditer(text)]
     out += [_span(m, "FECHAS", "fill") for m in MONTH_NEAR_EVENT.finditer(text)]
+    out += [_span(m, "FECHAS", "fill") for m in DAY_MONTH.finditer(text)]
     out += [Span(m.start(), m.end(), "FECHAS", m.group(), "rule") for m in MONTH_PAIR.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVES_NAME.finditer(text)]

@@ -115,6 +115,10 @@ def test_loose_ends_are_tidied() -> None:
     ("Intervenida en el H. Clínico de Valladolid en 2015.", "H. Clínico de Valladolid", "HOSPITAL"),
     ("Vive en Laguna de Duero con su esposo.", "Laguna de Duero", "TERRITORIO"),
     ("Se explica a Dña. Rosario Blanco la evolución.", "Rosario Blanco", "NOMBRE_SUJETO_ASISTENCIA"),
+    ("Contacto: familia (hermano Iñaki, 688 12 34 56; cuñada Begoña).", "Iñaki", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Contacto: familia (hermano Iñaki, 688 12 34 56; cuñada Begoña).", "Begoña", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Valorada por el equipo del CS Delicias el pasado 3/4.", "CS Delicias", "CENTRO_SALUD"),
+    ("Valorada por el equipo del CS Delicias el pasado 3/4.", "3/4", "FECHAS"),
     ("El Sr. Tomás Aguirre acude a consulta acompañado de su mujer.", "Tomás Aguirre", "NOMBRE_SUJETO_ASISTENCIA"),
     ("El Sr. Tomás Aguirre acude a consulta acompañado de su mujer.", "mujer", "FAMILIARES_SUJETO_ASISTENCIA"),
     ("APELLIDOS: GARCÍA LÓPEZ   NOMBRE: JUAN", "GARCÍA LÓPEZ", "NOMBRE_SUJETO_ASISTENCIA"),
@@ -153,6 +157,8 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Niega antecedentes de hepatitis B o C. Medicado con verapamilo.", "C. Medicado"),
     ("Frecuencia cardiaca 96 lpm, temperatura 36,3o C. Consciente y orientada.", "C. Consciente"),
     ("PACIENTE: MARTÍNEZ SOTO, ANA BELÉN (NHC 334455)", "NHC"),
+    ("Serologías: niño IgG 59,3 UI/ml, madre IgG 113.", "IgG"),
+    ("Responde en 3/4 de los casos tratados.", "3/4"),
     ("El Sr. Tomás Aguirre acude a consulta acompañado de su mujer.", "consulta acompañado de su"),
 ])
 def test_what_the_gap_fillers_leave(text: str, surface: str) -> None:
