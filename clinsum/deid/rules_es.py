@@ -374,7 +374,7 @@ def spanish_rule_spans(text: str) -> list[Span]:
         out += [Span(m.start(), m.end(), "FECHAS", m.group(), "fill") for m in pattern.finditer(text)]
     out += [_span(m, "FECHAS", "fill") for m in YEAR_NEAR_EVENT.finditer(text)]
     out += [_span(m, "FECHAS", "fill") for m in MONTH_NEAR_EVENT.finditer(text)]
-    out += [_span(m, "FECHAS", "fill") for m in DAY_MONTH.finditer(text)]
+    out += [_span(m, "FECHAS", "form") for m in DAY_MONTH.finditer(text)]
     out += [Span(m.start(), m.end(), "FECHAS", m.group(), "rule") for m in MONTH_PAIR.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVES_NAME.finditer(text)]

@@ -19,6 +19,8 @@ class Span(NamedTuple):
 #: lower wins: labelled fields and fixed shapes, then the tagger, then rules, gap fillers, copies
 #: labels of identifiers, never PHI themselves (a tagger span cut by a field may leave one, "NHC" of "NHC 334455")
 LABELS = frozenset({"NHC", "DNI", "NIE", "NIF", "NASS", "NUSS", "CIP", "TSI", "CP", "Tel", "Tfno", "Fax", "Email", "E-mail"})
+_PROPER = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "CALLE", "HOSPITAL", "INSTITUCION", "CENTRO_SALUD",
+           "TERRITORIO", "PAIS")
 PRIORITY = {"field": -1, "form": -1, "gold": 0, "model": 0, "rule": 1, "fill": 1.5, "model-en": 2, "propagated": 3}
 _TRIM = " \t,;:.-–(/"
 
@@ -46,6 +48,8 @@ def _rest(span: Span, kept: list[Span]) -> Span | None:
     piece = piece.strip(_TRIM)
     if len(piece) < 3 or not any(c.isalnum() for c in piece) or piece in LABELS:
         return None
+    if span.type in _PROPER and not any(c.isupper() or c.isdigit() for c in piece):
+        return None  # "el pasado" of "el pasado 3/4" read as a street: a name or place has a capital or a number
     return span._replace(start=start + left, end=start + left + len(piece), text=piece)
 
 
