@@ -23,7 +23,8 @@ _NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
                 r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?")
 _RELATIVE = (r"(?:wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|niece|nephew|"
              r"grandson|granddaughter|grandmother|grandfather|aunt|uncle|cousin|caregiver|roommate|sponsor|coach|"
-             r"guardian|parent|friend|fiancée?|stepson|stepdaughter)")
+             r"guardian|parent|friend|fiancée?|stepson|stepdaughter|stepmother|stepfather|"
+             r"(?:son|daughter|mother|father|brother|sister)-in-law)")
 _NAME = r"(?!(?:Mr|Mrs|Ms|Miss|Dr|Baby)\b)[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]++|['’][A-Z][a-z]++)+(?:-[A-Z][a-záéíóúñü]+)?"
 _FULL_NAME = rf"{_NAME}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_NAME}){{0,2}}"
 _STREET_TYPE = (r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|"
@@ -59,6 +60,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("FECHAS", re.compile(r"\b(?:0?[1-9]|1[0-2])/(?:19|20)\d\d\b")),
     ("FECHAS", re.compile(r"\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)?\d\d\b")),
     ("FECHAS", re.compile(r"\b(?:two|three|four|five|six|\d)\s+(?:days|weeks)\s+ago\b")),
+    # a month and day without the year after a word that places an event ("admitted on 3/14", "since 11/2")
+    ("FECHAS", re.compile(r"(?i:\b(?:on|since|until|from|by|dated))\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b"
+                          r"(?![/.,]\d)")),
     # phones and faxes: (419) 555-0187, 802-555-0142, 217.555.0166, +1 ..., ext. 4
     ("NUMERO_FAX", re.compile(r"(?i)\bfax(?:\s+(?:number|no\.?))?\s*[:#]?\s*(?P<v>(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?"
                               r"\d{3}[ .-]\d{4})")),
@@ -72,11 +76,13 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"patient id)\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
     ("NUMERO_BENEF_PLAN_SALUD", re.compile(
         rf"(?i)\b(?:medicare(?: id| number| beneficiary id)?|medicaid(?: id| number)?|member(?: id| number)?|"
-        rf"policy(?: number| no\.?)?|subscriber(?: id)?|health plan(?: id| number)?|group(?: number| no\.?))"
+        rf"policy(?: number| no\.?)?|subscriber(?: id)?|health plan(?: beneficiary)?(?: id| number)?|"
+        rf"beneficiary(?: id| number)?|group(?: number| no\.?))"
         rf"\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
     ("OTRO_NUMERO_IDENTIF", re.compile(
         rf"(?i)\b(?:account(?: number| no\.?)?|acct|rx\s?#|rx number|driver'?s licen[cs]e(?: number| no\.?)?|"
-        rf"passport(?: number| no\.?)?|remote monitoring account)\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
+        rf"passport(?: number| no\.?)?|remote monitoring account|certificate(?: number| no\.?)?)"
+        rf"(?:\s+is)?\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
     ("ID_CONTACTO_ASISTENCIAL", re.compile(
         rf"(?i)\b(?:accession(?: number| no\.?)?|encounter(?: id| number)?|visit(?: id| number)|case(?: number| no\.?)?|"
         rf"requisition(?: number| no\.?)?\s*#?|study)\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
@@ -119,6 +125,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"(?P<v>\b{_FULL_NAME}),?[ \t]+(?:MD|DO|RN|NP|PA-C|PA|PharmD|PhD|LCSW|DDS|DPT|PT|CNM|CRNA)\b")),
     # a nurse's credential before the name ("by RN Jessica Tran")
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"\b(?:RN|LPN|APRN|CNA|NP)[ \t]+(?P<v>{_NAME}[ \t]+{_FULL_NAME})")),
+    # a hospital named after a saint, in the possessive ("seen at St. Mary's")
+    ("HOSPITAL", re.compile(r"(?i:\b(?:at|to|from|in)[ \t]+)(?P<v>(?:St\.?|Saint)[ \t]+[A-Z][a-z]+['’]s)(?![ \t]+[A-Z])")),
     # a hospital named by its place and "General" ("seen at Mercy General", "transferred to Mass General")
     ("HOSPITAL", re.compile(r"(?i:\b(?:at|to|from|in)[ \t]+)(?P<v>(?!(?:Surgeon|Attorney|Inspector|Secretary|The)\b)(?:[A-Z][\w'’-]+[ \t]+){1,3}General)\b"
                             r"(?![ \t]+(?:Hospital|Medical|Surgery|Medicine|Practice|Practitioner|Pediatrics|Anesthesia)\b)")),

@@ -91,6 +91,10 @@ def test_english_set_recall() -> None:
     ("DISCHARGE SUMMARY - ST. BARNABAS MEDICAL CENTER\nPatient seen.", "BARNABAS MEDICAL CENTER"),
     ("An 84 y/o woman seen at Mercy General on 2/3/24.", "Mercy General"),
     ("Seen at 3:15 pm by RN Jessica Tran.", "Jessica Tran"),
+    ("She was admitted on 3/14 after a fall.", "3/14"),
+    ("Her son-in-law Raymond Ortiz brought her in.", "Raymond Ortiz"),
+    ("She was last seen at St. Mary's in March 2019.", "St. Mary's"),
+    ("Health plan beneficiary number HPB-4420017 on file.", "HPB-4420017"),
 ])
 def test_english_rules_catch_safe_harbor_forms(text: str, piece: str) -> None:
     assert any(piece in s.text for s in find_phi(text, language="en"))
