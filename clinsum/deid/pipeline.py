@@ -27,7 +27,7 @@ from clinsum.deid.rules_es import (
     TENS_AND,
     is_brand,
 )
-from clinsum.deid.spans import LABELS, Span, remove_overlaps
+from clinsum.deid.spans import Span, names_nothing, remove_overlaps
 from clinsum.deid.tagger import CrfTagger, default_tagger, shipped_tagger
 from clinsum.text import detect_language, whole_word_starts
 
@@ -289,10 +289,10 @@ _HIS_HER = re.compile(r"(?i)\bsu[ \t]+$")
 
 def _misread(text: str, span: Span) -> bool:
     """A tagger span that is no PHI: a relative's word after what makes it something else (``médico de
-    familia``), a label, a description ending in a function word."""
+    familia``), only labels and roles (``Médico Adjunto``), a description ending in a function word."""
     if span.type == "FAMILIARES_SUJETO_ASISTENCIA" and NOT_RELATIVE_BEFORE.search(text[max(0, span.start - 30):span.start]):
         return True
-    return span.text in LABELS or span.type in _DESCRIPTIONS and bool(_FUNCTION_WORD_END.search(span.text))
+    return names_nothing(span.text) or span.type in _DESCRIPTIONS and bool(_FUNCTION_WORD_END.search(span.text))
 
 
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:

@@ -61,7 +61,10 @@ HEADER_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"(?im)^[ \t]*(?:{_STAFF_LABELS}){_FIELD_VALUE}")),
 ]
 # the value of a name field stops before the next label on the same line ("Ana Ruiz NºCol: …")
-_NEXT_LABEL = re.compile(r"\s*(?:(?:N[ºo°]\s*Col|NHC|NASS|DNI|Edad|Sexo|E-?mail|Correo|Tel)\b|(?i:nombre|apellidos)[ \t]*:).*$|"
+# (or before a wide gap, in a header laid out in columns: "PACIENTE: JUAN PÉREZ GÓMEZ     EDAD: 67 AÑOS")
+_NEXT_LABEL = re.compile(r"[ \t]{3,}.*$|"
+                         r"\s*(?:N[ºo°]\s*Col|NHC|NASS|DNI|Edad|Sexo|E-?mail|Correo|Tel)\b.*$|"
+                         r"\s*\b(?:(?i:edad|sexo|e-?mail|correo|tel)\b|(?i:nombre|apellidos|n[ºo°]\s*historia)[ \t]*:).*$|"
                          r"\s+(?:Servicio|Unidad|Departamento|Secci[óo]n|Hospital|Cl[íi]nica|Centro|Instituto|"
                          r"Facultad|Universidad|Complejo|Fundaci[óo]n|[ÁA]rea|Av|Avda|Avenida|Calle|C/|Plaza|Paseo)\b.*$")
 
@@ -86,7 +89,7 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     # left to the field rules and the tagger: MEDDOCAN train keeps a check digit in it, "NHC:9764132 3"), and
     # "DNI 50.123.456-K" with its dots
     ("ID_SUJETO_ASISTENCIA", re.compile(
-        r"\b(?:(?:NHC|N\.H\.C\.|[Hh]istoria(?:[ \t]+[Cc]l[íi]nica)?)(?![ \t]*:)|N[ºo°]\.?[ \t]*(?:de[ \t]+)?(?:[Hh]istoria|H[ª.]+))"
+        r"\b(?:(?:NHC|N\.H\.C\.|[Hh]istoria(?:[ \t]+[Cc]l[íi]nica)?)(?![ \t]*:)|N[ºo°]\.?[ \t]*(?:de[ \t]+)?(?:[Hh]istoria|HISTORIA|H[ª.]+))"
         r"[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>\d[\d.-]{3,}\d|[A-Z]{1,3}-?\d{4,})\b(?![/.,-]\d)")),
     ("ID_SUJETO_ASISTENCIA", re.compile(
         r"\b(?:DNI|NIE|NIF)\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
@@ -255,7 +258,8 @@ RELATIVE_BARE = re.compile(rf"\b(?:{KIN_WORDS}|bisabuel[oa]s?|cuñad[oa]s?|suegr
 RELATIVES_NAME = re.compile(
     rf"(?:\b(?i:su|sus|el|la|un|una)[ \t]+(?i:{KIN_WORDS})|(?:^|(?<=[(,;:])[ \t]*)(?:{KIN_WORDS}|cuñad[oa]|suegr[oa]|yerno|nuera))"
     r"(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
-    r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)(?P<v>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}(?:[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})\b(?![ \t]*\d)",
+    r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)(?P<v>[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]{2,}|[A-ZÁÉÍÓÚÑÜ]{2,})"
+    r"(?:[ \t]+[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]+|[A-ZÁÉÍÓÚÑÜ]+)){0,3})\b(?![ \t]*\d)",
     re.M)
 RELATIVE = re.compile(rf"(?i)\b(?:su|sus|el|la|los|las)[ \t]+(?P<v>{_RELATIVES})\b(?![ \t]+(?:de[ \t]+)?(?:familia|cabecera))")
 
