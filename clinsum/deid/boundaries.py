@@ -100,8 +100,15 @@ _TRAILING_CONNECTOR = re.compile(r"[ \t]+(?:de|del|de[ \t]+la|de[ \t]+las|de[ \t
 _NAME_START = re.compile(r"[ \t]+((?:[A-ZÁÉÍÓÚÑ][^\W\d_]*[ \t]*)+)")
 
 
+_NAMED = ("HOSPITAL", "INSTITUCION", "CENTRO_SALUD", "NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "TERRITORIO")
+# a lower-case preposition and nothing capitalized after it to the span's end (no gold name, place or
+# organisation of MEDDOCAN train or dev ends so)
+_SENTENCE_GOES_ON = re.compile(r"[ \t]+(?:desde|hasta|para|por|con|en|tras|durante|sin|que)[ \t]+[^A-ZÁÉÍÓÚÑ\d]*$")
+
+
 def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
-    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the first of two closing periods, the ``C`` of a following ``C.P.``, a postal code without its ``E-``,
+    """Tagger spans with a loose end: a trailing ``;`` or ``:``, the first of two closing periods, the ``C`` of a
+    following ``C.P.``, a postal code without its ``E-``, the words of the sentence after a name,
     or an organisation cut after its connector (``Hospital General de`` + ``Ciudad Real``), which
     takes the capitalized words that follow it (up to a comma or period) from the next span."""
     out = []
@@ -118,6 +125,9 @@ def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
                 value = value[:-1].rstrip()
             if value != span.text and value:
                 span = span._replace(end=span.start + len(value), text=value)
+            run_on = _SENTENCE_GOES_ON.search(span.text) if span.type in _NAMED else None
+            if run_on:  # "IES Ramiro de Maeztu desde septiembre": the sentence went on after the name
+                span = span._replace(end=span.start + run_on.start(), text=span.text[:run_on.start()])
             postal = _POSTAL_INSIDE.search(span.text) if span.type == "TERRITORIO" else None
             if postal:  # "San Pedro Garza García CP 66260": the place, and the code alone
                 out.append(span._replace(start=span.start + postal.start(1), text=postal.group(1)))

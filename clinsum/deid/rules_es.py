@@ -159,7 +159,8 @@ COMPANIES = re.compile(
     rf"(?:\s+(?:{LEGAL_FORMS})\b)?")
 ORGANISATION = re.compile(
     rf"\b(?:Universidad|Universitat|Facultad|Instituto|Institut|Fundación|Fundació|Centro\s+Penitenciario|"
-    rf"Centro\s+Nacional|Residencia|Juzgado|Asociación|Sociedad|Laboratorios?|Colegio\s+Oficial|Escuela)"
+    rf"Centro\s+Nacional|[Rr]esidencia|Juzgado|Asociación|Sociedad|Laboratorios?|Colegio\s+Oficial|Escuela|[Cc]olegio|"
+    rf"IES|CEIP|[Gg]uardería)"
     rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?!{_NOT_IN_NAMES}){_NAME_WORD}){{1,6}}")
 PLATE = re.compile(r"\b\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b")
 NASS = re.compile(r"\b\d{2}[ /-]\d{8}[ /-]\d{2}\b")
@@ -280,12 +281,16 @@ _WHOLE_PROFESSIONS = (r"auxiliar\s+de\s+enfermería|ama\s+de\s+casa|tareas\s+del
                       r"deportista\s+profesional|jugador(?:a)?\s+de\s+(?:fútbol|baloncesto|balonmano|tenis|rugby)|"
                       r"empleada\s+del\s+hogar")
 PROFESSION = re.compile(
-    rf"(?i)(?:\b(?:de\s+profesión[ \t]*:?|(?:profesión|ocupación|oficio)[ \t]*:|(?:trabaja(?:ba)?|trabajó|ha\s+trabajado)\s+(?:como|de)|ejerce\s+(?:como|de)|"
+    rf"(?i)(?:\b(?:de\s+profesión[ \t]*:?|(?:profesión|ocupación|oficio)[ \t]*:|(?:trabaja(?:ba)?|trabajó|ha\s+trabajado)(?:\s+en\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+(?:\s+[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+)*)?\s+(?:como|de)|ejerce\s+(?:como|de)|"
     rf"jubilad[oa]\s+(?:de|como))[ \t]*:?[ \t]*(?P<v>[\wáéíóúñ]+(?:[ \t]+(?:de|en|del)[ \t]+(?!(?:el|la|los|las|un|una)\b)[\wáéíóúñ]+)?)"
     rf"|(?:,|\bcomo)[ \t]*(?P<w>{_PROFESSIONS})[ \t]*(?=[,.;)])"
     rf"|\b(?P<x>{_WHOLE_PROFESSIONS})\b)")
 
 
+# "trabaja en Mercadona de cajera": where the patient works
+EMPLOYER = re.compile(r"(?i:\b(?:trabaja(?:ba)?|trabajó|ha[ \t]+trabajado|emplead[oa])[ \t]+en)[ \t]+"
+                      rf"(?P<v>(?!{_NOT_IN_NAMES}|Hospital|Cl[íi]nica|Centro)[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+"
+                      r"(?:[ \t]+(?:(?:de|del|la)[ \t]+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+){0,3})\b")
 # "Vive en Laguna de Duero", "natural de Lugo", "procedente de Marruecos": where the patient lives or comes from
 # (each such capitalized run of MEDDOCAN train is a gold place, 8 of 8, but for a hospital's service)
 RESIDENCE = re.compile(
@@ -383,6 +388,7 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVES_NAME.finditer(text)]
     out += [_span(m, "PAIS" if is_country(m.group("v")) else "TERRITORIO", "fill") for m in RESIDENCE.finditer(text)]
+    out += [_span(m, "INSTITUCION", "fill") for m in EMPLOYER.finditer(text)]
     out += [Span(m.start(), m.end(), "FAMILIARES_SUJETO_ASISTENCIA", m.group(), "fill") for m in RELATIVE_BARE.finditer(text)
             if not NOT_RELATIVE_BEFORE.search(text, max(0, m.start() - 30), m.start())]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]

@@ -50,9 +50,11 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("age", re.compile(rf"\b(?:{_NUM_WORDS})(?:[\s-]+\w+)?[\s-]+years?[\s-]+old\b|\b(?:{_NUM_WORDS})\s+años\s+de\s+edad\b",
                        re.I)),
     ("address", re.compile(
-        r"\b(?:C/|(?:[Cc]alle|Avda|Av|[Aa]venida|Ctra|[Cc]arretera|Pza|[Pp]laza|[Pp]aseo|Pº|Camino|Ronda|"
-        r"Travesía|Urb|Urbanización|Barrio|Pol|Polígono Industrial)(?:\.|\b))\s*(?:de\s+(?:la\s+|los\s+)?)?"
-        r"[A-ZÁÉÍÓÚÑ0-9][^\n,;()]{0,40}(?:,\s*(?:n[º°o]\.?\s*)?\d+[^\n,;()]{0,12})?")),
+        # a lower-case street word is one only before a name on the same line ("valorar plaza. La …" is no address)
+        r"\b(?:C/|(?:Calle|Avda|Av|Avenida|Ctra|Carretera|Pza|Plaza|Paseo|Pº|Camino|Ronda|"
+        r"Travesía|Urb|Urbanización|Barrio|Pol|Polígono Industrial)(?:\.|\b)|(?:calle|avenida|carretera|plaza|paseo)\b(?!\.))"
+        r"[ \t]*(?:de[ \t]+(?:la[ \t]+|los[ \t]+)?)?"
+        r"[A-ZÁÉÍÓÚÑ0-9][^\n,;()]{0,40}(?:,[ \t]*(?:n[º°o]\.?[ \t]*)?\d+[^\n,;()]{0,12})?")),
     ("address", re.compile(r"\b\d{1,6}\s+(?:[A-Z][\w'-]*\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|"
                            r"Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy)\b\.?")),
     ("address", re.compile(r"\b(?:Apt|Apartment|Suite|PO Box|P\.O\. Box)\.?\s*#?\s*\d\w*")),

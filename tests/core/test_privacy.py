@@ -124,6 +124,14 @@ def test_residual_scan_flags_english_names_that_are_also_common_words() -> None:
     assert flagged == ["Grace Baker", "Mark", "Springfield"]
 
 
+
+def test_a_lower_case_street_word_that_ends_a_sentence_is_no_address() -> None:
+    from clinsum.privacy.residues import scan
+
+    text = "Se contacta con la residencia para valorar plaza.\nLa paciente trabaja de cajera. Vive en la plaza Mayor 3."
+    assert [r.text for r in scan(text) if r.kind == "address"] == ["plaza Mayor 3"]
+
+
 def test_references_are_blocked_until_residues_are_resolved(outside: Store, records: list[str]) -> None:
     with LLMServer() as server:
         config = {"base_url": server.openai_base_url}
