@@ -26,7 +26,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("FECHAS", re.compile(r"\b(?:0?[1-9]|[12]\d|3[01])([/.-])(?:0?[1-9]|1[0-2])\1(?:19|20)?\d\d\b(?![/.-]\d)"
                           r"|\b(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b")),
     ("FECHAS", re.compile(r"\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)\d\d\b")),
-    ("FECHAS", re.compile(rf"\b\d{{1,2}}\s+de\s+(?:{_MONTHS})(?:\s+(?:de|del)\s+\d{{4}})?\b", re.I)),
+    ("FECHAS", re.compile(rf"\b\d{{1,2}}[º°]?\s+de\s+(?:{_MONTHS})(?:\s+(?:de|del)\s+\d{{4}})?\b", re.I)),
     ("FECHAS", re.compile(rf"\b(?:{_MONTHS})(?:\s+(?:de|del))?\s+(?:19|20)\d\d\b", re.I)),
     ("FECHAS", re.compile(rf"\b(?:{_MONTHS})-\d\d\b", re.I)),
     ("FECHAS", re.compile(rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I)),

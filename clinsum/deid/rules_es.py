@@ -97,6 +97,9 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("ID_CONTACTO_ASISTENCIAL", re.compile(
         r"(?i)\b(?:n[ºo°.]*[ \t]*(?:de[ \t]+)?)?episodio[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
         r"(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b)(?P<v>\d[\d/.-]{3,}\d)\b")),
+    # a clinician's post code in the health service ("Código CIAS 0802340011A")
+    ("ID_EMPLEO_PERSONAL_SANITARIO", re.compile(
+        r"\b(?:(?i:c[óo]digo)[ \t]+)?CIAS[ \t]*:?[ \t]*(?P<v>\d{6,12}[A-Z]?)\b")),
     # a clinician's registration number after "Col." / "colegiado" (each of MEDDOCAN train's 449 is found so)
     ("ID_TITULACION_PERSONAL_SANITARIO", re.compile(
         r"(?i)\b(?:N[ºo°.]*[ \t]*)?(?:Col(?:egiado)?\.?|colegiad[oa])[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"

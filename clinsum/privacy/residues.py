@@ -46,7 +46,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("age", re.compile(r"\b(?:aged?|edad(?:\s+de)?)\s+\d{1,3}\b", re.I)),
     ("age", re.compile(rf"(?<!m[aá]s )(?<!menos )(?<!hace )(?<!durante )(?<!tras )(?<!desde )(?<!los )(?<!hasta )"
                        rf"\bde\s+(?:\d{{1,3}}|(?:{_NUM_WORDS})(?:\s+y\s+\w+)?)\s+(?:años|meses|semanas|días)"
-                       r"(?!\s+de\s+(?:evolución|duración|tratamiento|seguimiento|antigüedad|edad gestacional))", re.I)),
+                       r"(?!\s+(?:y\s+medio\s+)?de\s+(?:evolución|duración|tratamiento|seguimiento|antigüedad|"
+                       r"edad gestacional))", re.I)),
     ("age", re.compile(rf"\b(?:{_NUM_WORDS})(?:[\s-]+\w+)?[\s-]+years?[\s-]+old\b|\b(?:{_NUM_WORDS})\s+años\s+de\s+edad\b",
                        re.I)),
     ("address", re.compile(

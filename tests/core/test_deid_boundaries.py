@@ -128,6 +128,8 @@ def test_loose_ends_are_tidied() -> None:
      "ID_SUJETO_ASISTENCIA"),
     ("Paciente varón con EPOC. Lo acompaña su esposa CARMEN.", "CARMEN", "FAMILIARES_SUJETO_ASISTENCIA"),
     ("La paciente trabaja en Mercadona de cajera y vive sola.", "Mercadona", "INSTITUCION"),
+    ("El 1º de mayo presentó fiebre.", "1º de mayo", "FECHAS"),
+    ("Médico de familia con código CIAS 0802340011A.", "0802340011A", "ID_EMPLEO_PERSONAL_SANITARIO"),
     ("La paciente trabaja en Mercadona de cajera y vive sola.", "cajera", "PROFESION"),
     ("Su hijo estudia en el IES Ramiro de Maeztu desde septiembre.", "IES Ramiro de Maeztu", "INSTITUCION"),
     ("PACIENTE: MARTÍNEZ SOTO, ANA BELÉN (NHC 334455)", "ANA BELÉN", "NOMBRE_SUJETO_ASISTENCIA"),
