@@ -24,7 +24,8 @@ _NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
 _RELATIVE = (r"(?:wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|sister|brother|niece|nephew|"
              r"grandson|granddaughter|grandmother|grandfather|aunt|uncle|cousin|caregiver|roommate|sponsor|coach|"
              r"guardian|parent|friend|fiancée?|stepson|stepdaughter|stepmother|stepfather|"
-             r"(?:son|daughter|mother|father|brother|sister)-in-law)")
+             r"(?:son|daughter|mother|father|brother|sister)-in-law|neighbou?r|boyfriend|girlfriend|landlord|"
+             r"co-?worker|colleague)")
 _NAME = r"(?!(?:Mr|Mrs|Ms|Miss|Dr|Baby)\b)[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]++|['’][A-Z][a-z]++)+(?:-[A-Z][a-záéíóúñü]+)?"
 _FULL_NAME = rf"{_NAME}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_NAME}){{0,2}}"
 _STREET_TYPE = (r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|"
@@ -117,18 +118,22 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                             r"CLINIC|INSTITUTE|INFIRMARY|HEALTH CENTER))\b", re.M)),
     ("INSTITUCION", re.compile(r"\b(?!(?:Employer|Works|The|To|At|For|From)\b)(?:[A-Z][\w'’-]+[ \t]+){1,4}"
                                r"(?:University|College|School|Corporation|Company|Logistics|Insurance|Health|"
-                               r"Senior Living|Auto Parts|Inc\.|LLC)\b")),
+                               r"Senior Living|Assisted Living|Nursing Home|Nursing Facility|Care Center|Care Home|"
+                               r"Rehabilitation Center|Rehab Center|Hospice|Auto Parts|Inc\.|LLC)\b")),
+    # an employer ("worked for 30 years at Publix", "works at Home Depot")
+    ("INSTITUCION", re.compile(r"(?i:\b(?:works?|worked|working|employed)(?:[ \t]+for[ \t]+\d+[ \t]+years)?[ \t]+(?:at|for))[ \t]+"
+                               rf"(?P<v>(?!(?:the|a|an|home|least|night|nights|times)\b){_NAME}(?:[ \t]+{_NAME}){{0,2}})")),
     # names: relatives after a kinship word, staff with credentials, Baby Boy/Girl <Surname>
     ("FAMILIARES_SUJETO_ASISTENCIA", re.compile(
         rf"(?i:\b{_RELATIVE})(?:[ \t]*\(|,?:?[ \t]+)(?P<v>{_FULL_NAME})(?=\)|,|\s|\.)")),
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(
         rf"(?P<v>\b{_FULL_NAME}),?[ \t]+(?:MD|DO|RN|NP|PA-C|PA|PharmD|PhD|LCSW|DDS|DPT|PT|CNM|CRNA)\b")),
     # a nurse's credential before the name ("by RN Jessica Tran")
-    ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"\b(?:RN|LPN|APRN|CNA|NP)[ \t]+(?P<v>{_NAME}[ \t]+{_FULL_NAME})")),
+    ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"\b(?:RN|LPN|APRN|CNA|NP)[ \t]+(?P<v>{_FULL_NAME})")),
     # a hospital named after a saint, in the possessive ("seen at St. Mary's")
     ("HOSPITAL", re.compile(r"(?i:\b(?:at|to|from|in)[ \t]+)(?P<v>(?:St\.?|Saint)[ \t]+[A-Z][a-z]+['’]s)(?![ \t]+[A-Z])")),
     # a hospital named by its place and "General" ("seen at Mercy General", "transferred to Mass General")
-    ("HOSPITAL", re.compile(r"(?i:\b(?:at|to|from|in)[ \t]+)(?P<v>(?!(?:Surgeon|Attorney|Inspector|Secretary|The)\b)(?:[A-Z][\w'’-]+[ \t]+){1,3}General)\b"
+    ("HOSPITAL", re.compile(r"(?i:\b(?:at|to|from|in)[ \t]+)(?P<v>(?!(?:Surgeon|Attorney|Inspector|Secretary|The)\b)(?:[A-Z][\w'’-]+[ \t]+){1,3}(?:General|Memorial))\b"
                             r"(?![ \t]+(?:Hospital|Medical|Surgery|Medicine|Practice|Practitioner|Pediatrics|Anesthesia)\b)")),
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(
         rf"(?i:\b(?:seen by|read by|signed by|referred by|study coordinator|(?:therapist|pharmacist|nurse|provider|coordinator|"

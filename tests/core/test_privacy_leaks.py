@@ -95,6 +95,11 @@ def test_english_set_recall() -> None:
     ("Her son-in-law Raymond Ortiz brought her in.", "Raymond Ortiz"),
     ("She was last seen at St. Mary's in March 2019.", "St. Mary's"),
     ("Health plan beneficiary number HPB-4420017 on file.", "HPB-4420017"),
+    ("Accompanied by her neighbor Alice Greene.", "Alice Greene"),
+    ("Seen by Dr. O'Malley and NP Kowalski.", "Kowalski"),
+    ("Discharged to Sunrise Assisted Living, 800 Palm Ave.", "Sunrise Assisted Living"),
+    ("She worked for 30 years at Publix as a cashier.", "Publix"),
+    ("Prior records from Jackson Memorial were reviewed.", "Jackson Memorial"),
 ])
 def test_english_rules_catch_safe_harbor_forms(text: str, piece: str) -> None:
     assert any(piece in s.text for s in find_phi(text, language="en"))
