@@ -128,6 +128,11 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
         # a name the tagger reads elsewhere as something else is what its label says it is
         labelled = {f.text: f.type for f in fields if f.type.startswith("NOMBRE_")}
         spans = [piece for x in spans for piece in (_labelled_inside(x, labelled) if x.source == "model" else [x])]
+        # a name right after "Dr." that the tagger read as an organisation or a place is a clinician's
+        titled = {(r.start, r.end) for r in rules if r.type == "NOMBRE_PERSONAL_SANITARIO" and r.source == "rule"
+                  and _AFTER_DR.search(text, max(0, r.start - 5), r.start)}
+        spans = [x._replace(type="NOMBRE_PERSONAL_SANITARIO") if x.source == "model" and (x.start, x.end) in titled
+                 and x.type in ("INSTITUCION", "HOSPITAL", "TERRITORIO", "CALLE", "PAIS") else x for x in spans]
         if use_propagation:
             spans += name_words(text, rules)
     named = acronyms(text, found)
@@ -141,6 +146,7 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
     return tuple(codes_after_towns(text, repair_ages(text, named)))
 
 
+_AFTER_DR = re.compile(r"\bDra?\.?[ \t]+$")
 # an address the tagger runs on into the next words ("x@y.es 1Médico forense"): an address has no space
 _EMAIL_RUN_ON = re.compile(r"(\S+@\S*\w)\s+\S")
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
@@ -284,7 +290,7 @@ _HOSPITAL_ACRONYM = re.compile(r"H[A-Z]{1,6}\b")
 _FUNCTION_WORD_END = re.compile(r"[ \t](?:de|del|su|sus|la|las|el|los|con|en|y|por|para|que)$")
 # "su mujer": the patient's wife, never the sex of the patient (6 of 6 in train and dev)
 _SPOUSE = re.compile(r"(?i)mujer|marido|esposa|esposo")
-_HIS_HER = re.compile(r"(?i)\bsu[ \t]+$")
+_HIS_HER = re.compile(r"(?i)\bsu[ \t]+(?:ex[ \t-]+)?$")
 
 
 def _misread(text: str, span: Span) -> bool:
@@ -314,7 +320,7 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
         elif _misread(text, s):
             continue
         elif (s.type == "SEXO_SUJETO_ASISTENCIA" and _SPOUSE.fullmatch(s.text)
-              and _HIS_HER.search(text, max(0, s.start - 4), s.start)):
+              and _HIS_HER.search(text, max(0, s.start - 8), s.start)):
             out.append(s._replace(type="FAMILIARES_SUJETO_ASISTENCIA"))
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NEWBORN.fullmatch(s.text) \
                 and _PATIENT_OPENING.search(text, max(0, s.start - 40), s.start):

@@ -35,9 +35,12 @@ _RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[
 
 # "su madre (María)", "su esposo, Diego Maldonado", "su hermano Juan": a relative written in lower case,
 # then the relative's name
-_BEFORE_RELATIVES_NAME = re.compile(rf"\b{_RELATIVE}(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
-                                    r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)$")
-_NAME_LIKE = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "PAIS", "TERRITORIO")
+# (and "su ex mujer, Rosa María Pinto", "dos hijas (Andrea y Lucía)": the second name of a pair in parentheses)
+_BEFORE_RELATIVES_NAME = re.compile(rf"(?:\b{_RELATIVE}|\bsu[ \t]+(?:ex[ \t-]+)?(?:mujer|marido|novi[oa]))"
+                                    r"(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
+                                    r"(?:,[ \t]*|[ \t]*\([ \t]*(?:[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+[ \t]+y[ \t]+)?|[ \t]+)$")
+# what the tagger reads a relative's name as: a patient, a clinician, a place, even an institution
+_NAME_LIKE = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "PAIS", "TERRITORIO", "INSTITUCION", "HOSPITAL")
 _NAME_SHAPE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:y[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*")
 
 

@@ -57,6 +57,11 @@ ENGLISH_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _TITLED = re.compile(r"\b(?P<t>Dr|Dra|Prof|Mr|Mrs|Ms|Sr|Sra|Srta|Dña|Dª|Doña)\.?[ \t]+"
                      r"(?P<v>[A-ZÁÉÍÓÚÑ][\w'’-]+(?:[ \t]+(?:(?:de|del|la|y)[ \t]+)?[A-ZÁÉÍÓÚÑ][\w'’-]+){0,2})")
 _COURTESY = ("Sr", "Sra", "Srta", "Dña", "Dª", "Doña")
+# a signature line, where "D." is a clinician's
+_SIGNATURE = re.compile(r"(?i)\b(?:remitido|responsable|correspondencia|fdo|firmado|autor|médico|doctor)")
+# "D. Faustino Gil": "D." names a man when a first name and a surname follow (never "vitamina D. Tras")
+_DON = re.compile(r"(?<![Vv]itamina )(?<![Gg]rupo )(?<![Tt]ipo )(?<!Dr\. )(?<!Dra\. )\bD\.[ \t]+"
+                  r"(?P<v>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:(?:de|del|la|y)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü'’-]+){1,3})")
 
 # header fields (Spanish and English): label -> type of the value after the colon
 _FIELDS = {
@@ -148,6 +153,9 @@ def rule_spans(text: str, language: str = "es") -> list[Span]:
         out += [Span(m.start(), m.end(), kind, m.group(), "fill")
                 for kind, pattern in SPANISH_PATTERNS for m in pattern.finditer(text)]
         out += spanish_rule_spans(text) + place_fields(text)
+    out += [Span(m.start("v"), m.end("v"), "NOMBRE_SUJETO_ASISTENCIA", m.group("v"), "field")
+            for m in _DON.finditer(text) if not _SIGNATURE.search(text, text.rfind("\n", 0, m.start()) + 1, m.start())
+            ] if language != "en" else []
     for m in _TITLED.finditer(text):
         title = m.group("t")
         kind = "NOMBRE_SUJETO_ASISTENCIA" if title in ("Mr", "Mrs", "Ms", *_COURTESY) else "NOMBRE_PERSONAL_SANITARIO"
