@@ -29,6 +29,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("FECHAS", re.compile(rf"\b\d{{1,2}}[º°]?\s+de\s+(?:{_MONTHS})(?:\s+(?:de|del)\s+\d{{4}})?\b", re.I)),
     ("FECHAS", re.compile(rf"\b(?:{_MONTHS})(?:\s+(?:de|del))?\s+(?:19|20)\d\d\b", re.I)),
     ("FECHAS", re.compile(rf"\b(?:{_MONTHS})-\d\d\b", re.I)),
+    # a holiday dates the day ("el día de Nochebuena", "en Nochevieja")
+    ("FECHAS", re.compile(r"\b(?:Nochebuena|Nochevieja|[Dd][íi]a[ \t]+de[ \t]+(?:Navidad|Reyes|Año[ \t]+Nuevo)|Navidad)\b")),
     ("FECHAS", re.compile(rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I)),
     ("NUMERO_TELEFONO", re.compile(
         r"(?i)\b(?:tel|telf|tfno|tel[eé]fono|m[oó]vil|phone)\b\.?:?[ \t]*(?P<v>\+?[\d(][\d ()-]{6,}\d)")),

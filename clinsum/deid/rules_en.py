@@ -94,6 +94,12 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("IDENTIF_DISPOSITIVOS_NRSERIE", re.compile(
         rf"(?i)\b(?:serial(?: number| no\.?)?|S/N|SN|device id|model/serial)\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
     # places: streets, City, ST 12345, ZIP, lives in <City>
+    # a post office box, a numbered road ("PO Box 4471", "off Route 9", "Highway 101")
+    ("CALLE", re.compile(r"\b(?:P\.?[ \t]?O\.?[ \t]+Box|Post Office Box)[ \t]+\d+\b|\b(?:Route|Highway|Interstate|County Road)[ \t]+\d+[A-Z]?\b")),
+    # a holiday dates the day ("Christmas Eve", "Thanksgiving"): HIPAA removes every date element but the year
+    ("FECHAS", re.compile(r"\b(?:Christmas(?:[ \t]+(?:Eve|Day))?|New[ \t]+Year['’]s(?:[ \t]+(?:Eve|Day))?|Thanksgiving(?:[ \t]+Day)?|"
+                          r"Easter(?:[ \t]+Sunday)?|Halloween|Independence[ \t]+Day|Fourth[ \t]+of[ \t]+July|Valentine['’]s[ \t]+Day|"
+                          r"Memorial[ \t]+Day|Labor[ \t]+Day|Veterans[ \t]+Day)\b")),
     ("CALLE", re.compile(rf"\b\d{{1,6}}[ \t]+(?:[NSEW]\.?[ \t]+)?(?:{_NAME}[ \t]+){{1,3}}{_STREET_TYPE}\b\.?"
                          r"(?:,?[ \t]+(?:Apt|Apartment|Suite|Unit)\.?[ \t]*#?[ \t]*\w+)?")),
     ("TERRITORIO", re.compile(rf"(?P<v>\b{_NAME}(?:[ \t]+{_NAME})?)(?=,[ \t]*(?:(?!MD\b|PA\b|DO\b){_STATES}\b|"
@@ -119,10 +125,14 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("INSTITUCION", re.compile(r"\b(?!(?:Employer|Works|The|To|At|For|From)\b)(?:[A-Z][\w'’-]+[ \t]+){1,4}"
                                r"(?:University|College|School|Corporation|Company|Logistics|Insurance|Health|"
                                r"Senior Living|Assisted Living|Nursing Home|Nursing Facility|Care Center|Care Home|"
-                               r"Rehabilitation Center|Rehab Center|Hospice|Auto Parts|Inc\.|LLC)\b")),
+                               r"Rehabilitation Center|Rehab Center|Hospice|Mobile Home Park|Trailer Park|Apartments|Shelter|"
+                               r"Motel|Auto Parts|Inc\.|LLC)\b")),
     # an employer ("worked for 30 years at Publix", "works at Home Depot")
-    ("INSTITUCION", re.compile(r"(?i:\b(?:works?|worked|working|employed)(?:[ \t]+for[ \t]+\d+[ \t]+years)?[ \t]+(?:at|for))[ \t]+"
+    ("INSTITUCION", re.compile(r"(?i:\b(?:works?|worked|working|employed)(?:[ \t]+as[ \t]+an?[ \t]+[a-z]+(?:[ \t]+[a-z]+)?)?"
+                               r"(?:[ \t]+for[ \t]+\d+[ \t]+years)?[ \t]+(?:at|for))[ \t]+"
                                rf"(?P<v>(?!(?:the|a|an|home|least|night|nights|times)\b){_NAME}(?:[ \t]+{_NAME}){{0,2}})")),
+    # a name with its relation after it ("Sam Whitaker (partner)", "Lisa Ortiz, daughter,")
+    ("FAMILIARES_SUJETO_ASISTENCIA", re.compile(rf"(?P<v>\b{_NAME}[ \t]+{_FULL_NAME})[ \t]*(?:\([ \t]*|,[ \t]*)(?i:{_RELATIVE})\b")),
     # names: relatives after a kinship word, staff with credentials, Baby Boy/Girl <Surname>
     ("FAMILIARES_SUJETO_ASISTENCIA", re.compile(
         rf"(?i:\b{_RELATIVE})(?:[ \t]*\(|,?:?[ \t]+)(?P<v>{_FULL_NAME})(?=\)|,|\s|\.)")),

@@ -100,6 +100,11 @@ def test_english_set_recall() -> None:
     ("Discharged to Sunrise Assisted Living, 800 Palm Ave.", "Sunrise Assisted Living"),
     ("She worked for 30 years at Publix as a cashier.", "Publix"),
     ("Prior records from Jackson Memorial were reviewed.", "Jackson Memorial"),
+    ("Lives at Maple Grove Mobile Home Park off Route 9. Mail to PO Box 4471.", "Maple Grove Mobile Home Park"),
+    ("Lives at Maple Grove Mobile Home Park off Route 9. Mail to PO Box 4471.", "PO Box 4471"),
+    ("Emergency contact: Sam Whitaker (partner) 510-555-0129.", "Sam Whitaker"),
+    ("Admitted 12/24/2023 (Christmas Eve).", "Christmas Eve"),
+    ("She works as a nurse at Kaiser Permanente in Oakland.", "Kaiser Permanente"),
 ])
 def test_english_rules_catch_safe_harbor_forms(text: str, piece: str) -> None:
     assert any(piece in s.text for s in find_phi(text, language="en"))
