@@ -56,9 +56,12 @@ _STAFF_LABELS = (r"(?:médic[oa]|facultativ[oa]|doctor[a]?|enfermer[oa]|pediatra
                  r"(?:\s+(?:responsable|de\s+planta|adjunt[oa]|tratante|de\s+guardia|residente|"
                  r"que\s+(?:informa|firma|atiende)))?|responsable\s+clínico|firmado\s+por|fdo\.?")
 _FIELD_VALUE = r"[ \t]*:[ \t]*(?:(?:Dr|Dra|Sr|Sra|D|Dña)\.?[ \t]+)?(?P<v>[^\n(,;]*[^\s\n(,;.])"
+# who comes with the patient or is to be called: a relative or someone close, as MEDDOCAN types them
+_CONTACT_LABELS = r"acompañante|persona[ \t]+de[ \t]+contacto|contacto|familiar[ \t]+de[ \t]+contacto|cuidador(?:a)?(?:[ \t]+principal)?"
 HEADER_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("NOMBRE_SUJETO_ASISTENCIA", re.compile(rf"(?im)^[ \t]*(?:{_PATIENT_LABELS}){_FIELD_VALUE}")),
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"(?im)^[ \t]*(?:{_STAFF_LABELS}){_FIELD_VALUE}")),
+    ("FAMILIARES_SUJETO_ASISTENCIA", re.compile(rf"(?im)(?:^|(?<=\.[ \t]))[ \t]*(?:{_CONTACT_LABELS}){_FIELD_VALUE}")),
 ]
 # the value of a name field stops before the next label on the same line ("Ana Ruiz NºCol: …")
 # (or before a wide gap, in a header laid out in columns: "PACIENTE: JUAN PÉREZ GÓMEZ     EDAD: 67 AÑOS")
@@ -77,7 +80,7 @@ _NAME_VALUE = re.compile(r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*(?:[ \t]+(?:(?:de|del|l
 _GIVEN_AFTER_COMMA = re.compile(r",[ \t]*(?P<v>[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*(?:[ \t](?:DE|DEL|LA|Y)?[ \t]?[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*){0,3})"
                                 r"(?=[ \t]{2,}|[ \t]*(?:\n|$|\.[ \t]|\())")
 
-_CARD_LABELS = (r"NASS|NUSS|NSS|N[ºo°.]*[ \t]*S\.S\.?|N[ºo°.][ \t]*SS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
+_CARD_LABELS = (r"NASS|NUSS|NSS|p[óo]liza|MUFACE|ISFAS|MUGEJU|N[ºo°.]*[ \t]*S\.S\.?|N[ºo°.][ \t]*SS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
                 r"n[úu]mero\s+de\s+(?:la\s+)?seguridad\s+social|CIP(?:-SNS)?|TSI|"
                 r"tarjeta\s+sanitaria(?:\s+individual)?|c[óo]digo\s+de\s+identificaci[óo]n(?:\s+personal)?")
 CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
@@ -158,7 +161,8 @@ COMPANIES = re.compile(
     r"Fresenius(?:\s+Kabi)?|Baxter|B\.\s?Braun|Olympus|Stryker|Smith\s+&\s+Nephew|Dräger(?:\s+Medizintechnik)?|"
     r"Hewlett\s+Packard|Geistlich|"
     r"Straumann|Nobel\s+Biocare|Dentsply|Ivoclar|Coloplast|ConvaTec|Menarini|Lundbeck|Otsuka|Takeda|Gilead|"
-    r"Amgen|Servier|Pierre\s+Fabre|Galderma|Ipsen|Leo\s+Pharma|Galimplant|Medartis|Polytech)\b"
+    r"Amgen|Servier|Pierre\s+Fabre|Galderma|Ipsen|Leo\s+Pharma|Galimplant|Medartis|Polytech|"
+    r"Sanitas|Adeslas|Asisa|DKV|Mapfre|MUFACE|ISFAS|MUGEJU)\b"
     rf"(?:\s+(?:{LEGAL_FORMS})\b)?")
 ORGANISATION = re.compile(
     rf"\b(?:Universidad|Universitat|Facultad|Instituto|Institut|Fundación|Fundació|Centro\s+Penitenciario|"
