@@ -44,13 +44,19 @@ _NAME_LIKE = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "PAIS", "
 _NAME_SHAPE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:y[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*")
 
 
+# "Marisa Llorente (hija)": a name with its relation after it in parentheses
+_RELATION_AFTER = re.compile(rf"[ \t]*\((?:su[ \t]+)?{_RELATIVE}\)")
+
+
 def relatives_names(text: str, spans: list[Span]) -> list[Span]:
-    """A name right after a relative (``su madre (María)``, ``su esposo, Diego Maldonado Jimenez``) is
-    the relative's: MEDDOCAN types it ``FAMILIARES_SUJETO_ASISTENCIA`` (each such name of train), where
-    the tagger reads a patient, a clinician or even a country."""
+    """A name right after a relative (``su madre (María)``, ``su esposo, Diego Maldonado Jimenez``) or with
+    its relation after it (``Marisa Llorente (hija)``) is the relative's: MEDDOCAN types it
+    ``FAMILIARES_SUJETO_ASISTENCIA`` (each such name of train), where the tagger reads a patient, a
+    clinician or even a country."""
     return [s._replace(type="FAMILIARES_SUJETO_ASISTENCIA")
             if s.type in _NAME_LIKE and _NAME_SHAPE.fullmatch(s.text)
-            and _BEFORE_RELATIVES_NAME.search(text, max(0, s.start - 40), s.start) else s for s in spans]
+            and (_BEFORE_RELATIVES_NAME.search(text, max(0, s.start - 40), s.start) or _RELATION_AFTER.match(text, s.end))
+            else s for s in spans]
 
 
 # "los padres Teresa y Juan Carlos", "sus padres Ana Vidal Sotillo y Nicolás Garrido": relatives in the plural and

@@ -138,6 +138,7 @@ def test_loose_ends_are_tidied() -> None:
     ("Acompañante: Marisa Llorente (hija). Persona de contacto: Julián Ortega, 655 43 21 09.", "Julián Ortega",
      "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Alergias: no conocidas. Cuidador principal: su nuera, Esther.", "Esther", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Viene con Marisa Llorente (hija) y refiere dolor.", "Marisa Llorente", "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Seguro: Sanitas, póliza 7788990011. Mutua: MUFACE nº 28/1234567.", "7788990011", "ID_ASEGURAMIENTO"),
     ("Seguro: Sanitas, póliza 7788990011. Mutua: MUFACE nº 28/1234567.", "28/1234567", "ID_ASEGURAMIENTO"),
     ("Pendiente de valoración por el psiquiatra de guardia, Dr. Hernán Cortés Ruiz, y por Trabajo Social.",
