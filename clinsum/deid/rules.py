@@ -77,6 +77,7 @@ _FIELDS = {
     "nif": "ID_SUJETO_ASISTENCIA", "nass": "ID_ASEGURAMIENTO", "cip": "ID_ASEGURAMIENTO",
     "tarjeta sanitaria": "ID_ASEGURAMIENTO", "episodio": "ID_CONTACTO_ASISTENCIAL",
     "domicilio": "CALLE", "dirección": "CALLE", "localidad": "TERRITORIO", "provincia": "TERRITORIO",
+    "adreça": "CALLE", "enderezo": "CALLE", "domicili": "CALLE", "població": "TERRITORIO", "localitat": "TERRITORIO",
     "código postal": "TERRITORIO", "cp": "TERRITORIO", "país": "PAIS", "teléfono": "NUMERO_TELEFONO",
     "fecha de nacimiento": "FECHAS", "fecha de ingreso": "FECHAS", "fecha de alta": "FECHAS",
     "edad": "EDAD_SUJETO_ASISTENCIA", "sexo": "SEXO_SUJETO_ASISTENCIA", "correo": "CORREO_ELECTRONICO",

@@ -50,7 +50,9 @@ _TEEN_UP = (r"(?:[1-9]\d|once|doce|trece|catorce|quince|dieci\w+|veinti\w+|"
             r"(?:veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa)(?:[ \t]+y[ \t]+\w+)?)")
 
 # ---------------------------------------------------------------- header fields
-_PATIENT_LABELS = r"paciente|nombre(?:\s+y\s+apellidos)?|apellidos|nombre\s+del\s+paciente|usuari[oa]"
+# (and the Catalan and Galician labels of bilingual hospitals: "Pacient:", "Nom i cognoms:", "Nome:", "Apelidos:")
+_PATIENT_LABELS = (r"paciente|pacient|nombre(?:\s+y\s+apellidos)?|apellidos|nombre\s+del\s+paciente|usuari[oa]|"
+                   r"nom(?:\s+i\s+cognoms)?|cognoms|nome(?:\s+e\s+apelidos)?|apelidos")
 _STAFF_LABELS = (r"(?:médic[oa]|facultativ[oa]|doctor[a]?|enfermer[oa]|pediatra|cirujan[oa]|matrona|"
                  r"psiquiatra|[a-záéíóúñ]+(?:log[oa]|atra))"
                  r"(?:\s+(?:responsable|de\s+planta|adjunt[oa]|tratante|de\s+guardia|residente|"

@@ -139,6 +139,8 @@ def test_loose_ends_are_tidied() -> None:
      "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Alergias: no conocidas. Cuidador principal: su nuera, Esther.", "Esther", "FAMILIARES_SUJETO_ASISTENCIA"),
     ("Viene con Marisa Llorente (hija) y refiere dolor.", "Marisa Llorente", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Pacient: Jordi Puigdemont i Casals. Adreça: Carrer de Mallorca, 401, 2n 1a, 08013 Barcelona.",
+     "Jordi Puigdemont i Casals", "NOMBRE_SUJETO_ASISTENCIA"),
     ("Seguro: Sanitas, póliza 7788990011. Mutua: MUFACE nº 28/1234567.", "7788990011", "ID_ASEGURAMIENTO"),
     ("Seguro: Sanitas, póliza 7788990011. Mutua: MUFACE nº 28/1234567.", "28/1234567", "ID_ASEGURAMIENTO"),
     ("Pendiente de valoración por el psiquiatra de guardia, Dr. Hernán Cortés Ruiz, y por Trabajo Social.",
