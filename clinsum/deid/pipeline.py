@@ -128,11 +128,12 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
         # a name the tagger reads elsewhere as something else is what its label says it is
         labelled = {f.text: f.type for f in fields if f.type.startswith("NOMBRE_")}
         spans = [piece for x in spans for piece in (_labelled_inside(x, labelled) if x.source == "model" else [x])]
-        # a name right after "Dr." that the tagger read as an organisation or a place is a clinician's
+        # a name right after "Dr." that the tagger read as an organisation, a place or the patient is a clinician's
         titled = {(r.start, r.end) for r in rules if r.type == "NOMBRE_PERSONAL_SANITARIO" and r.source == "rule"
                   and _AFTER_DR.search(text, max(0, r.start - 5), r.start)}
         spans = [x._replace(type="NOMBRE_PERSONAL_SANITARIO") if x.source == "model" and (x.start, x.end) in titled
-                 and x.type in ("INSTITUCION", "HOSPITAL", "TERRITORIO", "CALLE", "PAIS") else x for x in spans]
+                 and x.type in ("INSTITUCION", "HOSPITAL", "TERRITORIO", "CALLE", "PAIS", "NOMBRE_SUJETO_ASISTENCIA")
+                 else x for x in spans]
         if use_propagation:
             spans += name_words(text, rules)
     named = acronyms(text, found)

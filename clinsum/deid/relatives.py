@@ -38,7 +38,8 @@ _RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[
 # (and "su ex mujer, Rosa María Pinto", "dos hijas (Andrea y Lucía)": the second name of a pair in parentheses)
 _BEFORE_RELATIVES_NAME = re.compile(rf"(?:\b{_RELATIVE}|\bsu[ \t]+(?:ex[ \t-]+)?(?:mujer|marido|novi[oa]))"
                                     r"(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
-                                    r"(?:,[ \t]*|[ \t]*\([ \t]*(?:[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+[ \t]+y[ \t]+)?|[ \t]+)$")
+                                    r"(?:,[ \t]*|[ \t]*\([ \t]*(?:[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+[ \t]+y[ \t]+)?|[ \t]+)"
+                                    r"(?:(?:el|la)[ \t]+)?(?:(?:Sr|Sra|Srta|D|Dña|Doña|Don)\.?[ \t]+)?$")
 # what the tagger reads a relative's name as: a patient, a clinician, a place, even an institution
 _NAME_LIKE = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "PAIS", "TERRITORIO", "INSTITUCION", "HOSPITAL")
 _NAME_SHAPE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:y[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*")
