@@ -116,7 +116,14 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                         r"Venezuela|Ukraine|Poland|Russia|Pakistan|Bangladesh|Egypt|Morocco|Thailand|Japan)\b")),
     # institutions named by capitalized words (St. Brigid's Regional Medical Center, Lakeshore General Hospital)
     ("CENTRO_SALUD", re.compile(r"\b(?:[A-Z][\w'’-]+[ \t]+){1,4}(?:Clinic|Health Center|Health Centre|Pharmacy|"
-                                r"Pediatrics|Dental|Eye Care|Recovery Center|Family Practice|Associates)\b")),
+                                r"Pediatrics|Dental|Eye Care|Recovery Center|Family Practice|Family Medicine|Urgent Care|"
+                                r"Primary Care|Medical Group|Associates)\b")),
+    # a pharmacy named after its label, with its store number ("Pharmacy: Walgreens #04412")
+    ("CENTRO_SALUD", re.compile(r"(?i:\bpharmacy)[ \t]*:[ \t]*(?P<v>(?-i:[A-Z][\w'’&-]+(?:[ \t]+[A-Z][\w'’&-]+){0,3})"
+                                r"(?:[ \t]*#[ \t]*\d+)?)")),
+    # a street named without its number ("from his home on Elm Street", ", Main St.")
+    ("CALLE", re.compile(r"(?:(?i:\b(?:on|off|at))[ \t]+|,[ \t]*)(?P<v>(?-i:(?:[A-Z][a-z]+[ \t]+){1,3})"
+                         r"(?:Street|Avenue|Road|Boulevard|Lane|Drive|St\.|Ave\.|Rd\.|Blvd\.|Ln\.|Dr\.)(?![ \t]+[A-Z]))")),
     ("HOSPITAL", re.compile(rf"\b(?:(?:St\.|Saint)[ \t]+)?[A-Z][\w'’-]+[ \t]+(?:(?:[A-Z][\w'’-]+|of|and|the)[ \t]+){{0,5}}"
                             rf"{_INSTITUTION_WORDS}\b")),
     # a letterhead in capitals, maybe after a heading ("DISCHARGE SUMMARY - ST. BARNABAS MEDICAL CENTER")
@@ -126,7 +133,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                                r"(?:University|College|School|Corporation|Company|Logistics|Insurance|Health|"
                                r"Senior Living|Assisted Living|Nursing Home|Nursing Facility|Care Center|Care Home|"
                                r"Rehabilitation Center|Rehab Center|Hospice|Mobile Home Park|Trailer Park|Apartments|Shelter|"
-                               r"Motel|Auto Parts|Inc\.|LLC)\b")),
+                               r"Motel|Ambulance|EMS|Auto Parts|Inc\.|LLC)\b")),
     # an employer ("worked for 30 years at Publix", "works at Home Depot")
     ("INSTITUCION", re.compile(r"(?i:\b(?:works?|worked|working|employed)(?:[ \t]+as[ \t]+an?[ \t]+[a-z]+(?:[ \t]+[a-z]+)?)?"
                                r"(?:[ \t]+for[ \t]+\d+[ \t]+years)?[ \t]+(?:at|for))[ \t]+"

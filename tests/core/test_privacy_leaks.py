@@ -105,6 +105,10 @@ def test_english_set_recall() -> None:
     ("Emergency contact: Sam Whitaker (partner) 510-555-0129.", "Sam Whitaker"),
     ("Admitted 12/24/2023 (Christmas Eve).", "Christmas Eve"),
     ("She works as a nurse at Kaiser Permanente in Oakland.", "Kaiser Permanente"),
+    ("Patient was transported by Acme Ambulance from his home on Elm Street.", "Acme Ambulance"),
+    ("Patient was transported by Acme Ambulance from his home on Elm Street.", "Elm Street"),
+    ("His PCP is Dr. Patel at Northside Family Medicine.", "Northside Family Medicine"),
+    ("Pharmacy: Walgreens #04412, Main St.", "Walgreens #04412"),
 ])
 def test_english_rules_catch_safe_harbor_forms(text: str, piece: str) -> None:
     assert any(piece in s.text for s in find_phi(text, language="en"))
