@@ -30,13 +30,15 @@ _SINCE_AFTER = re.compile(r"[ \t]+(?:del|tras|después|de[ \t]+(?!(?:edad|vida)\
 # "hace más de 30 años", "Ocho años atrás", "en los últimos años": a time ago, never an age on MEDDOCAN train (0 of 46)
 _AGO_BEFORE = re.compile(r"(?i:\bhace(?:[ \t]+(?:más|menos)[ \t]+de|[ \t]+unos|[ \t]+casi)?)[ \t]+$")
 _AGO_AFTER = re.compile(r"[ \t]+(?:atrás|antes)\b")
-_RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+){{0,3}},?[ \t]+de[ \t]+$")
+_RELATIVE_BEFORE = re.compile(rf"(?i:\b{_RELATIVE})(?:[ \t]+[a-záéíóúñ]+|,?[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+,?){{0,3}}[ \t]+de[ \t]+$")
 
 
 # "su madre (María)", "su esposo, Diego Maldonado", "su hermano Juan": a relative written in lower case,
 # then the relative's name
 # (and "su ex mujer, Rosa María Pinto", "dos hijas (Andrea y Lucía)": the second name of a pair in parentheses)
-_BEFORE_RELATIVES_NAME = re.compile(rf"(?:\b{_RELATIVE}|\bsu[ \t]+(?:ex[ \t-]+)?(?:mujer|marido|novi[oa]))"
+# (a relative in capitals only where a sentence starts: "Padre, Luis, de 35 años", never "Dos Hermanas, Sevilla")
+_BEFORE_RELATIVES_NAME = re.compile(rf"(?:\b{_RELATIVE}|(?m:^|(?<=[.;:][ \t]))[ \t]*(?i:{_RELATIVE})|"
+                                    r"\bsu[ \t]+(?:ex[ \t-]+)?(?:mujer|marido|novi[oa]))"
                                     r"(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
                                     r"(?:,[ \t]*|[ \t]*\([ \t]*(?:[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+[ \t]+y[ \t]+)?|[ \t]+)"
                                     r"(?:(?:el|la)[ \t]+)?(?:(?:Sr|Sra|Srta|D|Dña|Doña|Don)\.?[ \t]+)?$")
@@ -63,8 +65,8 @@ def relatives_names(text: str, spans: list[Span]) -> list[Span]:
 # "los padres Teresa y Juan Carlos", "sus padres Ana Vidal Sotillo y Nicolás Garrido": relatives in the plural and
 # their names, one span (each such run of MEDDOCAN train is one gold relative, 2 of 2)
 _PLURAL_RELATIVES = re.compile(
-    r"\b(?:padres|hermanos|hermanas|hijos|hijas|abuelos|tíos|tios|primos|sobrinos|nietos)[ \t]+"
-    rf"{_NAME_SHAPE.pattern}")
+    r"\b(?:padres|hermanos|hermanas|hijos|hijas|abuelos|tíos|tios|primos|sobrinos|nietos)"
+    rf"(?:[ \t]+(?:matern|patern)[oa]s)?,?[ \t]+{_NAME_SHAPE.pattern}")
 _NAMED_TYPES = ("FAMILIARES_SUJETO_ASISTENCIA", *_NAME_LIKE, "HOSPITAL", "INSTITUCION", "CALLE")
 
 
