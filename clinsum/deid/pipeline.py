@@ -296,9 +296,12 @@ _HIS_HER = re.compile(r"(?i)\bsu[ \t]+(?:ex[ \t-]+)?$")
 
 def _misread(text: str, span: Span) -> bool:
     """A tagger span that is no PHI: a relative's word after what makes it something else (``médico de
-    familia``), only labels and roles (``Médico Adjunto``), a description ending in a function word."""
+    familia``), only labels and roles (``Médico Adjunto``), a description ending in a function word, a
+    "place" longer than any place."""
     if span.type == "FAMILIARES_SUJETO_ASISTENCIA" and NOT_RELATIVE_BEFORE.search(text[max(0, span.start - 30):span.start]):
         return True
+    if span.type in ("TERRITORIO", "PAIS") and len(span.text.split()) > 6:
+        return True  # a line in capitals read as a place ("SINTÉTICO DE DEMOSTRACIÓN - TODOS LOS DATOS …"): gold places have 6 words at most
     return names_nothing(span.text) or span.type in _DESCRIPTIONS and bool(_FUNCTION_WORD_END.search(span.text))
 
 

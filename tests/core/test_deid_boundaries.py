@@ -192,6 +192,8 @@ def test_spanish_gap_fillers(text: str, surface: str, kind: str) -> None:
     ("Frecuencia cardiaca 96 lpm, temperatura 36,3o C. Consciente y orientada.", "C. Consciente"),
     ("PACIENTE: MARTÍNEZ SOTO, ANA BELÉN (NHC 334455)", "NHC"),
     ("Fdo.: Dr. Alberto Quiroga Ledesma, Médico Adjunto. Colegiado nº 282812345.", "Médico Adjunto"),
+    ("DOCUMENTO SINTÉTICO DE DEMOSTRACIÓN - TODOS LOS DATOS SON FICTICIOS\n\nServicio de Neumología",
+     "SINTÉTICO DE DEMOSTRACIÓN - TODOS LOS DATOS SON FICTICIOS"),
     ("Fdo.: Dr. Alberto Quiroga Ledesma, Médico Adjunto. Colegiado nº 282812345.", "Colegiado nº"),
     ("Serologías: niño IgG 59,3 UI/ml, madre IgG 113.", "IgG"),
     ("Responde en 3/4 de los casos tratados.", "3/4"),
