@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from clinsum.deid.spans import Span
+from clinsum.deid.spans import PROPER_TYPES, Span, join_neighbours
 
 _STREET = (r"Avda\.?|Avd\.|Av\.|Av$|Avenida|Avinguda|Calle|Carrer|C/\.?|Paseo|Passeig|P[º°]\.?|Plaza|Plaça|Pza\.|"
            r"Boulevard|Bulevar|Ctra\.|Carretera|Ronda|Rúa|Rambla")
@@ -100,7 +100,6 @@ _TRAILING_CONNECTOR = re.compile(r"[ \t]+(?:de|del|de[ \t]+la|de[ \t]+las|de[ \t
 _NAME_START = re.compile(r"[ \t]+((?:[A-ZÁÉÍÓÚÑ][^\W\d_]*[ \t]*)+)")
 
 
-_NAMED = ("HOSPITAL", "INSTITUCION", "CENTRO_SALUD", "NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "TERRITORIO")
 # a lower-case preposition and nothing capitalized after it to the span's end (no gold name, place or
 # organisation of MEDDOCAN train or dev ends so)
 _SENTENCE_GOES_ON = re.compile(r"[ \t]+(?:desde|hasta|para|por|con|en|tras|durante|sin|que)[ \t]+[^A-ZÁÉÍÓÚÑ\d]*$")
@@ -125,7 +124,7 @@ def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
                 value = value[:-1].rstrip()
             if value != span.text and value:
                 span = span._replace(end=span.start + len(value), text=value)
-            run_on = _SENTENCE_GOES_ON.search(span.text) if span.type in _NAMED else None
+            run_on = _SENTENCE_GOES_ON.search(span.text) if span.type in PROPER_TYPES else None
             if run_on:  # "IES Ramiro de Maeztu desde septiembre": the sentence went on after the name
                 span = span._replace(end=span.start + run_on.start(), text=span.text[:run_on.start()])
             postal = _POSTAL_INSIDE.search(span.text) if span.type == "TERRITORIO" else None
@@ -190,8 +189,8 @@ _AFTER_NUMBER = re.compile(rf"[^\W\d_],?[ \t]+\d+[A-Za-z]?{_FLOOR}(?P<sep>\.?[ \
 def street_towns(spans: list[Span]) -> list[Span]:
     """A tagger street that runs on past its number into the town (``Urb. El Arco, 16. La Atalaya``,
     ``C/. La Dreda 167 Villapresente. Reocín``) ends at the number, or at the floor and door after it
-    (``Avda. Máximo Aguirre, 5, 4o B Getxo``: no gold street of train holds a town after them); each place after it (split at
-    periods and commas, a five-digit postal code on its own) is a TERRITORIO, as MEDDOCAN marks them.
+    (``Avda. Máximo Aguirre, 5, 4o B Getxo``: no gold street of train holds a town after them); each
+    place after it (split at periods and commas, a five-digit postal code on its own) is a TERRITORIO, as MEDDOCAN marks them.
     Only where no other number (a floor, a second street) nor ``s/n`` follows: MEDDOCAN train keeps
     ``Ctra. Nnal. 332 Alicante-Valencia, s/n`` or ``Calle Guerrero 12, Buenavista`` whole."""
     out = []
@@ -261,12 +260,10 @@ def hospitals_named_after(text: str, spans: list[Span]) -> list[Span]:
     """A hospital or a street named after a doctor that the tagger ended at the title, the name read as a
     clinician's or as a street of its own (``Hospital Central Dr`` | ``Ignacio Morones Prieto``, ``c/ Dr`` |
     ``Joan Soler 1-3``), as one span of the first one's type (``Hospital Dr. Peset``)."""
-    out: list[Span] = []
-    for s in spans:
-        last = out[-1] if out else None
-        if (last and last.type in ("HOSPITAL", "CALLE") and (s.type.startswith("NOMBRE_") or s.type == last.type)
+    def join(last: Span, s: Span) -> Span | None:
+        if (last.type in ("HOSPITAL", "CALLE") and (s.type.startswith("NOMBRE_") or s.type == last.type)
                 and _ENDS_IN_TITLE.search(last.text) and re.fullmatch(r"\.?[ \t]?", text[last.end:s.start])):
-            out[-1] = Span(last.start, s.end, last.type, text[last.start:s.end], last.source)
-        else:
-            out.append(s)
-    return out
+            return Span(last.start, s.end, last.type, text[last.start:s.end], last.source)
+        return None
+
+    return join_neighbours(spans, join)

@@ -27,7 +27,7 @@ from clinsum.deid.rules_es import (
     TENS_AND,
     is_brand,
 )
-from clinsum.deid.spans import Span, names_nothing, remove_overlaps
+from clinsum.deid.spans import PROPER_TYPES, Span, join_neighbours, names_nothing, remove_overlaps
 from clinsum.deid.tagger import CrfTagger, default_tagger, shipped_tagger
 from clinsum.text import detect_language, whole_word_starts
 
@@ -156,14 +156,12 @@ _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20
 _NEWBORN = re.compile(r"(?i)recién[ \t]+nacid[oa]|neonato")
 _PATIENT_OPENING = re.compile(r"(?i)(?:\bpaciente:|\bse[ \t]+trata(?:ba)?[ \t]+de[ \t]+(?:un|una))[ \t]*$")
 _LOWER_LEAD = re.compile(r"(?:[a-záéíóúñü]+[ \t]+)+(?=[A-ZÁÉÍÓÚÑ])")
-_PROPER_TYPES = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL", "INSTITUCION", "CENTRO_SALUD",
-                 "TERRITORIO")
 
 
 def _lower_lead(span: Span) -> Span:
     """A name or place read with the lower-case words before it (``remitido por Ignacio Navarro``) starts at
     its first capital: 6 of 4,239 such MEDDOCAN train spans start in lower case."""
-    m = _LOWER_LEAD.match(span.text) if span.type in _PROPER_TYPES else None
+    m = _LOWER_LEAD.match(span.text) if span.type in PROPER_TYPES else None
     return span._replace(start=span.start + m.end(), text=span.text[m.end():]) if m else span
 
 
@@ -300,8 +298,10 @@ def _misread(text: str, span: Span) -> bool:
     "place" longer than any place."""
     if span.type == "FAMILIARES_SUJETO_ASISTENCIA" and NOT_RELATIVE_BEFORE.search(text[max(0, span.start - 30):span.start]):
         return True
+    # a line in capitals read as a place ("SINTÉTICO DE DEMOSTRACIÓN - TODOS LOS DATOS …"): MEDDOCAN's longest
+    # gold place has 6 words
     if span.type in ("TERRITORIO", "PAIS") and len(span.text.split()) > 6:
-        return True  # a line in capitals read as a place ("SINTÉTICO DE DEMOSTRACIÓN - TODOS LOS DATOS …"): gold places have 6 words at most
+        return True
     return names_nothing(span.text) or span.type in _DESCRIPTIONS and bool(_FUNCTION_WORD_END.search(span.text))
 
 
@@ -311,9 +311,10 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     newborn patient the report opens with read as a relative, an age in words without its tens, a
     relative and their name as one, two neighbours in a signature line read as one, a hospital's unit
     read as an organisation (or an organisation run over a title or department, or cut before the rest
-    of its name), a hospital's acronym read as an institution (``HCD``), a brand read as its maker (``Acuprel®``), a street run into its town, an e-mail address run into the words
-    after it, a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a
-    country's name are a ``PAIS``) or in two pieces (``República`` | ``Argentina``), loose ends (:mod:`clinsum.deid.boundaries`)."""
+    of its name), a hospital's acronym read as an institution (``HCD``), a brand read as its maker
+    (``Acuprel®``), a street run into its town, an e-mail address run into the words after it, a
+    country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a country's name are a
+    ``PAIS``) or in two pieces (``República`` | ``Argentina``), loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
     pieces = [p for span in spans for part in _at_parens(_lower_lead(_whole_number(text, span))) for p in _sex_apart(part)]
     for s in street_towns(organisation_ends(text, tidy_ends(text, name_tails(cut_at_heads(pieces))))):
@@ -346,11 +347,9 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
 
 def _countries_joined(text: str, spans: list[Span]) -> list[Span]:
     """Two neighbouring tagger spans that together name a country (``República`` + ``Argentina``) as one ``PAIS``."""
-    out: list[Span] = []
-    for s in sorted(spans):
-        last = out[-1] if out else None
-        if last and text[last.end:s.start] == " " and is_country(text[last.start:s.end]):
-            out[-1] = Span(last.start, s.end, "PAIS", text[last.start:s.end], s.source)
-        else:
-            out.append(s)
-    return out
+    def join(last: Span, s: Span) -> Span | None:
+        if text[last.end:s.start] == " " and is_country(text[last.start:s.end]):
+            return Span(last.start, s.end, "PAIS", text[last.start:s.end], s.source)
+        return None
+
+    return join_neighbours(spans, join)

@@ -96,7 +96,8 @@ _PROVINCES = (
     "Soria|Tarragona|Teruel|Toledo|Valencia|Valladolid|Bizkaia|Vizcaya|Zamora|Zaragoza|Ceuta|Melilla|Andalucía|"
     "Aragón|Canarias|Islas Canarias|Islas Baleares|Cataluña|Catalunya|Extremadura|Galicia|Euskadi)")
 # (not "Nuevo León" nor "Baja California": a state of its own)
-TOWN_PROVINCE = re.compile(rf"(?!(?:Nuevo|Nueva|Nvo|Nva|Baja|Bajo|Alta|Alto)\.?[ \t]+\S+$)(?P<town>.*?\S)(?<![ \t]de)(?<![ \t]del)(?<![ \t]la)[ \t]+(?P<province>{_PROVINCES})")
+TOWN_PROVINCE = re.compile(rf"(?!(?:Nuevo|Nueva|Nvo|Nva|Baja|Bajo|Alta|Alto)\.?[ \t]+\S+$)"
+                           rf"(?P<town>.*?\S)(?<![ \t]de)(?<![ \t]del)(?<![ \t]la)[ \t]+(?P<province>{_PROVINCES})")
 
 
 def towns_after_codes(text: str) -> list[Span]:
@@ -163,9 +164,9 @@ _SUFFIX = re.compile(rf"(?i)(?:{LEGAL_FORMS})\.?")
 
 def listed_makers(text: str, places_found: list[Span] | None = None) -> list[Span]:
     """``INSTITUCION`` spans for the maker in ``(product, maker, place …)``: the second item of a list
-    in parentheses whose third item the lists know as a place or country, or whose fourth is one (``(NOxPUMP
-    plus, Bedfont Scientific Ltd, Upchurch Kent, England)``) (``(edemox®, Chiesi
+    in parentheses whose third item the lists know as a place or country (``(edemox®, Chiesi
     wassermann, Madrid, Spain)``; each such maker of MEDDOCAN train is a gold INSTITUCION, 12 of 12),
+    or whose fourth is one (``(NOxPUMP plus, Bedfont Scientific Ltd, Upchurch Kent, England)``),
     up to a period inside it (``Dräger Medizintechnik GMBH. Lübeck``), without a trailing ® or ™;
     never an item read as a place (``places_found``, default :func:`listed_places`)."""
     lists = active_gazetteer().phrases

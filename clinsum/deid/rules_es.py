@@ -233,8 +233,10 @@ MONTH_PAIR = re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+y[ \t]+(?:{_MONTHS})[ \t]+de
 #: the relatives' words (lower case) that say who a relative is wherever they stand
 KIN_WORDS = (r"madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|marido|"
              r"espos[oa]|niet[oa]s?")
+#: relatives by marriage
+IN_LAWS = r"cuñad[oa]|suegr[oa]|yerno|nuera"
 # with the words that need "su"/"el" before them to be a relative ("su mujer", "el tutor legal")
-_RELATIVES = (rf"{KIN_WORDS}|mujer|pareja|novi[oa]|cuñad[oa]|suegr[oa]|yerno|nuera|progenitor(?:a|es)?|"
+_RELATIVES = (rf"{KIN_WORDS}|mujer|pareja|novi[oa]|{IN_LAWS}|progenitor(?:a|es)?|"
               r"familiar(?:es)?|cuidador(?:a)?|tutor(?:a)?(?:\s+legal)?")
 # "hermana mayor", "primo materno", "padres jóvenes": MEDDOCAN keeps the word that says which relative
 RELATIVE_WITH_MODIFIER = re.compile(
@@ -266,7 +268,7 @@ RELATIVE_BARE = re.compile(rf"\b(?:{KIN_WORDS}|bisabuel[oa]s?|cuñad[oa]s?|suegr
 # and after a relative in lower case that opens a list item ("Contacto: familia (hermano Iñaki, 688 …; cuñada
 # Begoña)")
 RELATIVES_NAME = re.compile(
-    rf"(?:\b(?i:su|sus|el|la|un|una)[ \t]+(?i:{KIN_WORDS})|(?:^|(?<=[(,;:])[ \t]*)(?:{KIN_WORDS}|cuñad[oa]|suegr[oa]|yerno|nuera))"
+    rf"(?:\b(?i:su|sus|el|la|un|una)[ \t]+(?i:{KIN_WORDS})|(?:^|(?<=[(,;:])[ \t]*)(?:{KIN_WORDS}|{IN_LAWS}))"
     r"(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
     r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)(?P<v>[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]{2,}|[A-ZÁÉÍÓÚÑÜ]{2,})"
     r"(?:[ \t]+[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]+|[A-ZÁÉÍÓÚÑÜ]+)){0,3})\b(?![ \t]*\d)",
@@ -274,7 +276,7 @@ RELATIVES_NAME = re.compile(
 # "Viene con Marisa Llorente (hija)": a name with its relation after it in parentheses
 NAME_WITH_RELATION = re.compile(
     r"(?P<v>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:(?:de|del)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})"
-    rf"[ \t]*\((?:su[ \t]+)?(?:{KIN_WORDS}|cuñad[oa]|suegr[oa]|yerno|nuera|pareja|mujer)\)")
+    rf"[ \t]*\((?:su[ \t]+)?(?:{KIN_WORDS}|{IN_LAWS}|pareja|mujer)\)")
 RELATIVE = re.compile(rf"(?i)\b(?:su|sus|el|la|los|las)[ \t]+(?P<v>{_RELATIVES})\b(?![ \t]+(?:de[ \t]+)?(?:familia|cabecera))")
 
 _PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|polic[ií]a|guardia\s+civil|bombero|"
@@ -300,16 +302,18 @@ PROFESSION = re.compile(
     rf"|\b(?P<x>{_WHOLE_PROFESSIONS})\b)")
 
 
+# what an employer or a place the patient lives in never starts with
+_NO_UNIT_OR_HOSPITAL = rf"(?!{_NOT_IN_NAMES}|Hospital|Cl[íi]nica|Centro)"
 # "trabaja en Mercadona de cajera": where the patient works
 EMPLOYER = re.compile(r"(?i:\b(?:trabaja(?:ba)?|trabajó|ha[ \t]+trabajado|emplead[oa])[ \t]+en)[ \t]+"
-                      rf"(?P<v>(?!{_NOT_IN_NAMES}|Hospital|Cl[íi]nica|Centro)[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+"
+                      rf"(?P<v>{_NO_UNIT_OR_HOSPITAL}[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+"
                       r"(?:[ \t]+(?:(?:de|del|la)[ \t]+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+){0,3})\b")
 # "Vive en Laguna de Duero", "natural de Lugo", "procedente de Marruecos": where the patient lives or comes from
 # (each such capitalized run of MEDDOCAN train is a gold place, 8 of 8, but for a hospital's service)
 RESIDENCE = re.compile(
     r"(?i:\b(?:vive|viv[íi]a|reside|resid[íi]a|residente|vecin[oa]|natural|procedente|originari[oa]|nacid[oa]|"
     r"domiciliad[oa])[ \t]+(?:en|de|del))[ \t]+"
-    rf"(?P<v>(?!{_NOT_IN_NAMES}|Hospital|Cl[íi]nica|Centro)[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
+    rf"(?P<v>{_NO_UNIT_OR_HOSPITAL}[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
     r"(?:[ \t]+(?:(?:de|del|de[ \t]+la)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})\b")
 
 

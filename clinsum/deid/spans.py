@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from typing import NamedTuple
 
 
@@ -29,14 +30,27 @@ _NOTHING_WORDS = frozenset({
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|º")
 
 
+def join_neighbours(spans: list[Span], join: Callable[[Span, Span], Span | None]) -> list[Span]:
+    """``spans`` in order, each pair of neighbours that ``join(left, right)`` makes one span replaced by it."""
+    out: list[Span] = []
+    for s in sorted(spans):
+        joined = join(out[-1], s) if out else None
+        if joined:
+            out[-1] = joined
+        else:
+            out.append(s)
+    return out
+
+
 def names_nothing(text: str) -> bool:
     """Whether ``text`` is only labels and roles (``Colegiado nº``, ``Médico Adjunto``, ``NHC``)."""
     words = _WORD.findall(text)
     return bool(words) and not re.search(r"\d", text) and all(w.lower() in _NOTHING_WORDS for w in words)
 
 
-_PROPER = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "CALLE", "HOSPITAL", "INSTITUCION", "CENTRO_SALUD",
-           "TERRITORIO", "PAIS")
+#: the types whose spans are proper names (of people, organisations, places)
+PROPER_TYPES = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL", "INSTITUCION", "CENTRO_SALUD",
+                "TERRITORIO")
 #: lower wins: labelled fields and fixed shapes, then the tagger, then rules, gap fillers, copies
 PRIORITY = {"field": -1, "form": -1, "gold": 0, "model": 0, "rule": 1, "fill": 1.5, "model-en": 2, "propagated": 3}
 _TRIM = " \t,;:.-–(/"
@@ -65,7 +79,7 @@ def _rest(span: Span, kept: list[Span]) -> Span | None:
     piece = piece.strip(_TRIM)
     if len(piece) < 3 or not any(c.isalnum() for c in piece) or names_nothing(piece):
         return None
-    if span.type in _PROPER and not any(c.isupper() or c.isdigit() for c in piece):
+    if span.type in (*PROPER_TYPES, "CALLE", "PAIS") and not any(c.isupper() or c.isdigit() for c in piece):
         return None  # "el pasado" of "el pasado 3/4" read as a street: a name or place has a capital or a number
     return span._replace(start=start + left, end=start + left + len(piece), text=piece)
 
