@@ -13,6 +13,7 @@ the request body. What a server cannot honour is listed in ``meta["ignored"]``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections.abc import Iterator
@@ -80,7 +81,6 @@ class _OpenAIBase(Backend):
     # -- helpers ----------------------------------------------------------------------------
     @classmethod
     def _make_client(cls, base_url: str, timeout: float, max_retries: int):
-        import httpx
         import openai
 
         key = get_secret(KEY_NAME)
@@ -91,7 +91,7 @@ class _OpenAIBase(Backend):
             )
         return openai.OpenAI(
             base_url=base_url, api_key=key or "no-key-needed", max_retries=max_retries,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            timeout=openai.Timeout(timeout, connect=min(timeout, 5.0)),
         )
 
     def _client(self, timeout: float):
@@ -256,6 +256,24 @@ class OpenAICompatibleBackend(_OpenAIBase):
         return normalize_base_url(url)
 
 
+def _transport_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """(transport errors, timeouts) of the HTTP libraries ``openai`` may be built on.
+
+    Older ``openai`` releases use ``httpx``, newer ones ``httpx2``; a failure the client does not
+    wrap in its own errors comes from whichever is installed.
+    """
+    transport: list[type[Exception]] = []
+    timeouts: list[type[Exception]] = []
+    for name in ("httpx", "httpx2"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        transport.append(module.TransportError)
+        timeouts.append(module.TimeoutException)
+    return tuple(transport), tuple(timeouts)
+
+
 @contextmanager
 def translate_errors(backend: str, base_url: str, model: str | None, timeout: float,
                      progress: StreamState | None = None) -> Iterator[None]:
@@ -264,19 +282,19 @@ def translate_errors(backend: str, base_url: str, model: str | None, timeout: fl
     ``progress.received`` true means a stream had started: a connection error is then a
     connection lost mid-answer, not a server that is down.
     """
-    import httpx
     import openai
 
+    transport_errors, timeouts = _transport_errors()
     try:
         yield
-    except (openai.APIConnectionError, httpx.TransportError) as exc:
+    except (openai.APIConnectionError, *transport_errors) as exc:
         if progress is not None and progress.received:
             raise BackendUnavailable(
                 f"The connection to {base_url} was lost while receiving the answer "
                 f"({type(exc).__name__}).",
                 hint="The server may have stopped or restarted; try again.",
             ) from None
-        if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+        if isinstance(exc, (openai.APITimeoutError, *timeouts)):
             raise BackendUnavailable(
                 f"The server at {base_url} did not answer within {timeout:g} s.",
                 hint="Raise the timeout, use a smaller model, or check the server is not busy.",
