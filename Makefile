@@ -5,11 +5,11 @@ VENV      ?= .venv
 PY        := $(VENV)/bin/python
 WORKSPACE ?= workspace
 PORT      ?= 8501
-STAMP     := $(VENV)/.installed-$(shell cat pyproject.toml scripts/install.sh | sha1sum | cut -c1-12)
+STAMP     := $(VENV)/.installed-$(shell cat pyproject.toml scripts/install.sh scripts/constraints.txt | sha1sum | cut -c1-12)
 
-.PHONY: install demo test lint bench system-deps clean-venv
+.PHONY: install demo test lint bench system-deps clean-venv constraints
 
-$(STAMP): pyproject.toml scripts/install.sh
+$(STAMP): pyproject.toml scripts/install.sh scripts/constraints.txt
 	bash scripts/install.sh $(VENV)
 	touch $(STAMP)
 
@@ -31,6 +31,12 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# pin what is installed now (after an upgrade that `make test` passed) for every later install
+constraints: install
+	{ sed -n '1,3p' scripts/constraints.txt; $(PY) -m pip freeze --exclude-editable \
+	  | grep -v -i -E '^(torch|nvidia-|triton|clinsum)=='; } > scripts/constraints.txt.new
+	mv scripts/constraints.txt.new scripts/constraints.txt
 
 clean-venv:
 	rm -rf $(VENV)

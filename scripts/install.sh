@@ -14,4 +14,10 @@ if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
     "${pip[@]}" torch==2.13.0
   fi
 fi
-"${pip[@]}" -e ".[dev]"
+# the versions the test suite last passed with (scripts/constraints.txt; `make constraints`)
+constraints="$(dirname "$0")/constraints.txt"
+if [ -f "$constraints" ]; then
+  "${pip[@]}" -c "$constraints" -e ".[dev]"
+else
+  "${pip[@]}" -e ".[dev]"
+fi
