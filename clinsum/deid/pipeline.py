@@ -19,7 +19,13 @@ from clinsum.deid.boundaries import (
     tidy_ends,
 )
 from clinsum.deid.places import codes_after_towns, is_country
-from clinsum.deid.relatives import plural_relatives, relatives_names, repair_ages, split_relative
+from clinsum.deid.relatives import (
+    is_spouse,
+    plural_relatives,
+    relatives_names,
+    repair_ages,
+    split_relative,
+)
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.rules_es import (
     HEALTH_SERVICES,
@@ -125,15 +131,7 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
         # what a label says wins: the tagger's other reading of a field is not copied elsewhere
         found = [s for s in found if not any(s.start < f.end and f.start < s.end for f in fields)]
         found += [f for f in fields if f.type.startswith("NOMBRE_")]
-        # a name the tagger reads elsewhere as something else is what its label says it is
-        labelled = {f.text: f.type for f in fields if f.type.startswith("NOMBRE_")}
-        spans = [piece for x in spans for piece in (_labelled_inside(x, labelled) if x.source == "model" else [x])]
-        # a name right after "Dr." that the tagger read as an organisation, a place or the patient is a clinician's
-        titled = {(r.start, r.end) for r in rules if r.type == "NOMBRE_PERSONAL_SANITARIO" and r.source == "rule"
-                  and _AFTER_DR.search(text, max(0, r.start - 5), r.start)}
-        spans = [x._replace(type="NOMBRE_PERSONAL_SANITARIO") if x.source == "model" and (x.start, x.end) in titled
-                 and x.type in ("INSTITUCION", "HOSPITAL", "TERRITORIO", "CALLE", "PAIS", "NOMBRE_SUJETO_ASISTENCIA")
-                 else x for x in spans]
+        spans = _as_rules_say(text, spans, rules)
         if use_propagation:
             spans += name_words(text, rules)
     named = acronyms(text, found)
@@ -147,7 +145,6 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
     return tuple(codes_after_towns(text, repair_ages(text, named)))
 
 
-_AFTER_DR = re.compile(r"\bDra?\.?[ \t]+$")
 # an address the tagger runs on into the next words ("x@y.es 1Médico forense"): an address has no space
 _EMAIL_RUN_ON = re.compile(r"(\S+@\S*\w)\s+\S")
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
@@ -163,6 +160,27 @@ def _lower_lead(span: Span) -> Span:
     its first capital: 6 of 4,239 such MEDDOCAN train spans start in lower case."""
     m = _LOWER_LEAD.match(span.text) if span.type in PROPER_TYPES else None
     return span._replace(start=span.start + m.end(), text=span.text[m.end():]) if m else span
+
+
+_AFTER_DR = re.compile(r"\bDra?\.?[ \t]+$")
+# what the tagger reads a name after "Dr." as
+_TITLED_MISREADS = ("INSTITUCION", "HOSPITAL", "TERRITORIO", "CALLE", "PAIS", "NOMBRE_SUJETO_ASISTENCIA")
+
+
+def _as_rules_say(text: str, spans: list[Span], rules: list[Span]) -> list[Span]:
+    """The tagger's spans retyped by what the rules know of the same words: a name a label gives
+    elsewhere (``Paciente: …``) is of the label's type (:func:`_labelled_inside`), and a name right
+    after ``Dr.`` that the tagger read as an organisation, a place or the patient is a clinician's."""
+    labelled = {r.text: r.type for r in rules if r.source == "field" and r.type.startswith("NOMBRE_")}
+    titled = {(r.start, r.end) for r in rules if r.type == "NOMBRE_PERSONAL_SANITARIO" and r.source == "rule"
+              and _AFTER_DR.search(text, max(0, r.start - 5), r.start)}
+    out = []
+    for span in spans:
+        for piece in _labelled_inside(span, labelled) if span.source == "model" else [span]:
+            if piece.source == "model" and (piece.start, piece.end) in titled and piece.type in _TITLED_MISREADS:
+                piece = piece._replace(type="NOMBRE_PERSONAL_SANITARIO")
+            out.append(piece)
+    return out
 
 
 def _labelled_inside(span: Span, labelled: dict[str, str]) -> list[Span]:
@@ -287,9 +305,6 @@ _HOSPITAL_ACRONYM = re.compile(r"H[A-Z]{1,6}\b")
 # a field's label read as PHI ("(NHC 334455)" with NHC as a place), a description that ends in a function word
 # ("consulta acompañado de su"): no gold span of MEDDOCAN train or dev is either
 _FUNCTION_WORD_END = re.compile(r"[ \t](?:de|del|su|sus|la|las|el|los|con|en|y|por|para|que)$")
-# "su mujer": the patient's wife, never the sex of the patient (6 of 6 in train and dev)
-_SPOUSE = re.compile(r"(?i)mujer|marido|esposa|esposo")
-_HIS_HER = re.compile(r"(?i)\bsu[ \t]+(?:ex[ \t-]+)?$")
 
 
 def _misread(text: str, span: Span) -> bool:
@@ -324,8 +339,7 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
             out.append(Span(s.end - 4, s.end, "FECHAS", m.group(3), s.source))
         elif _misread(text, s):
             continue
-        elif (s.type == "SEXO_SUJETO_ASISTENCIA" and _SPOUSE.fullmatch(s.text)
-              and _HIS_HER.search(text, max(0, s.start - 8), s.start)):
+        elif is_spouse(text, s):
             out.append(s._replace(type="FAMILIARES_SUJETO_ASISTENCIA"))
         elif s.type == "FAMILIARES_SUJETO_ASISTENCIA" and _NEWBORN.fullmatch(s.text) \
                 and _PATIENT_OPENING.search(text, max(0, s.start - 40), s.start):
