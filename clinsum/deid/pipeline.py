@@ -115,6 +115,7 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
     else:
         found = fix_tagger_spans(text, found)
     spans = list(found)
+    rules: list[Span] = []
     if use_rules:
         rules = rule_spans(text, language)
         if language != "en":
@@ -137,7 +138,7 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
     named = acronyms(text, found)
     spans += named
     if use_propagation:
-        spans += propagate(text, found + named)
+        spans += propagate(text, found + named + _places_filled(found, rules))
     kept = remove_overlaps(spans)
     if language == "en":
         return tuple(kept)
@@ -160,6 +161,13 @@ def _lower_lead(span: Span) -> Span:
     its first capital: 6 of 4,239 such MEDDOCAN train spans start in lower case."""
     m = _LOWER_LEAD.match(span.text) if span.type in PROPER_TYPES else None
     return span._replace(start=span.start + m.end(), text=span.text[m.end():]) if m else span
+
+
+def _places_filled(found: list[Span], rules: list[Span]) -> list[Span]:
+    """The places the rules found where the tagger found nothing (``vive sola en Torrelavega``): a town
+    named once is named again."""
+    return [r for r in rules if r.source == "fill" and r.type in ("TERRITORIO", "PAIS")
+            and not any(f.start < r.end and r.start < f.end for f in found)]
 
 
 _AFTER_DR = re.compile(r"\bDra?\.?[ \t]+$")

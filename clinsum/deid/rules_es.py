@@ -102,6 +102,12 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("ID_CONTACTO_ASISTENCIAL", re.compile(
         r"(?i)\b(?:n[ºo°.]*[ \t]*(?:de[ \t]+)?)?episodio[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
         r"(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b)(?P<v>\d[\d/.-]{3,}\d)\b")),
+    # a study, sample or request number ("nº de estudio 88451237", "Nº muestra: B-24-0731"): a contact's id
+    # (none in MEDDOCAN train, where the label says what the number is)
+    ("ID_CONTACTO_ASISTENCIAL", re.compile(
+        r"(?i)\b(?:n[ºo°.]+|n[úu]m\.|n[úu]mero)[ \t]*(?:de[ \t]+)?(?:estudio|muestra|biopsia|petici[óo]n|solicitud|"
+        r"registro|ingreso|acceso)[ \t]*:?[ \t]*"
+        r"(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b)(?P<v>(?=[\w/.-]*\d)[A-Z0-9][A-Z0-9/.-]{2,}[A-Z0-9])\b")),
     # a clinician's post code in the health service ("Código CIAS 0802340011A")
     ("ID_EMPLEO_PERSONAL_SANITARIO", re.compile(
         r"\b(?:(?i:c[óo]digo)[ \t]+)?CIAS[ \t]*:?[ \t]*(?P<v>\d{6,12}[A-Z]?)\b")),
@@ -309,10 +315,12 @@ EMPLOYER = re.compile(r"(?i:\b(?:trabaja(?:ba)?|trabajó|ha[ \t]+trabajado|emple
                       rf"(?P<v>{_NO_UNIT_OR_HOSPITAL}[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+"
                       r"(?:[ \t]+(?:(?:de|del|la)[ \t]+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+){0,3})\b")
 # "Vive en Laguna de Duero", "natural de Lugo", "procedente de Marruecos": where the patient lives or comes from
+# (and "vive sola en Torrelavega", "reside actualmente en Vigo", "vive con su hija en Lorca")
 # (each such capitalized run of MEDDOCAN train is a gold place, 8 of 8, but for a hospital's service)
 RESIDENCE = re.compile(
     r"(?i:\b(?:vive|viv[íi]a|reside|resid[íi]a|residente|vecin[oa]|natural|procedente|originari[oa]|nacid[oa]|"
-    r"domiciliad[oa])[ \t]+(?:en|de|del))[ \t]+"
+    r"domiciliad[oa])(?:[ \t]+(?:sol[oa]|actualmente|habitualmente|con[ \t]+(?:su|sus)[ \t]+[a-záéíóúñ]+))?"
+    r"[ \t]+(?:en|de|del))[ \t]+"
     rf"(?P<v>{_NO_UNIT_OR_HOSPITAL}[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
     r"(?:[ \t]+(?:(?:de|del|de[ \t]+la)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})\b")
 

@@ -631,3 +631,40 @@ def test_a_name_copied_into_every_visit_is_found_once_per_occurrence() -> None:
     assert sorted((s.start, s.text) for s in found) == sorted(
         [(i * len(visit) + visit.index("Ruiz"), "Ruiz") for i in range(30)]
         + [(i * len(visit) + visit.index("Gómez"), "Gómez") for i in range(30)])
+
+
+@pytest.mark.parametrize("text, town", [
+    ("Viuda, vive sola en Torrelavega desde 2010.", "Torrelavega"),
+    ("Reside actualmente en Ribadeo con su marido.", "Ribadeo"),
+    ("Jubilado, vive con su hija en Villanueva del Arzobispo.", "Villanueva del Arzobispo"),
+])
+def test_where_the_patient_lives_is_a_place_with_a_word_between(text: str, town: str) -> None:
+    from clinsum.deid.rules_es import spanish_rule_spans
+
+    assert (town, "TERRITORIO") in [(s.text, s.type) for s in spanish_rule_spans(text)]
+    assert not [s for s in spanish_rule_spans("Vive sola en su domicilio. Vive con su hija en casa.")
+                if s.type == "TERRITORIO"]
+
+
+def test_a_town_found_by_a_rule_is_masked_wherever_it_recurs() -> None:
+    text = ("Mujer de 75 años, vive sola en Torrelavega. Remitida por su médico de atención primaria "
+            "(C.S. Zapatón, Torrelavega), por pérdida de memoria.")
+    towns = [s for s in find_phi(text, language="es") if s.text == "Torrelavega"]
+    assert len(towns) == 2 and {s.type for s in towns} == {"TERRITORIO"}
+
+
+@pytest.mark.parametrize("text, number", [
+    ("RM craneal (19/03/2024, nº de estudio 88451237): atrofia cortical.", "88451237"),
+    ("Nº muestra: B-24-0731. Remitida a Anatomía Patológica.", "B-24-0731"),
+    ("Número de petición 2024/556677, pendiente.", "2024/556677"),
+    ("núm. de biopsia 19B0045: carcinoma basocelular.", "19B0045"),
+])
+def test_a_study_sample_or_request_number_is_a_contacts_id(text: str, number: str) -> None:
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert found.get(number) == "ID_CONTACTO_ASISTENCIAL"
+
+
+def test_what_is_not_a_study_number() -> None:
+    text = "Nº de estudio insuficiente para el diagnóstico. Nº de registro 12/03/2024."
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert "ID_CONTACTO_ASISTENCIAL" not in found.values() and found.get("12/03/2024") == "FECHAS"
