@@ -28,6 +28,7 @@ from clinsum.deid.relatives import (
 )
 from clinsum.deid.rules import rule_spans, trim_titles
 from clinsum.deid.rules_es import (
+    CARE_ROLE_BEFORE,
     HEALTH_SERVICES,
     NOT_RELATIVE_BEFORE,
     TENS_AND,
@@ -148,6 +149,9 @@ def _find_phi(tagger: CrfTagger, text: str, language: str | None, use_rules: boo
 
 # an address the tagger runs on into the next words ("x@y.es 1Médico forense"): an address has no space
 _EMAIL_RUN_ON = re.compile(r"(\S+@\S*\w)\s+\S")
+# four digits that are no year of a record ("licencia municipal 4521"): a number that names something all the same
+# (each bare four-digit date of MEDDOCAN train is a year of the 1900s or 2000s)
+_NOT_A_YEAR = re.compile(r"(?!1[89]\d\d|20\d\d)\d{4}")
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
 # "Informe clínico del paciente: Recién nacida hembra", "Se trataba de una recién nacida": the patient
 # herself, not a relative (MEDDOCAN train marks such an opening newborn an age, never a relative)
@@ -171,17 +175,19 @@ def _places_filled(found: list[Span], rules: list[Span]) -> list[Span]:
 
 
 _AFTER_DR = re.compile(r"\bDra?\.?[ \t]+$")
-# what the tagger reads a name after "Dr." as
+# what the tagger reads a name after "Dr." or a care role as
 _TITLED_MISREADS = ("INSTITUCION", "HOSPITAL", "TERRITORIO", "CALLE", "PAIS", "NOMBRE_SUJETO_ASISTENCIA")
 
 
 def _as_rules_say(text: str, spans: list[Span], rules: list[Span]) -> list[Span]:
     """The tagger's spans retyped by what the rules know of the same words: a name a label gives
     elsewhere (``Paciente: …``) is of the label's type (:func:`_labelled_inside`), and a name right
-    after ``Dr.`` that the tagger read as an organisation, a place or the patient is a clinician's."""
+    after ``Dr.`` or a care role (``la enfermera``) that the tagger read as an organisation, a place or the
+    patient is a clinician's."""
     labelled = {r.text: r.type for r in rules if r.source == "field" and r.type.startswith("NOMBRE_")}
-    titled = {(r.start, r.end) for r in rules if r.type == "NOMBRE_PERSONAL_SANITARIO" and r.source == "rule"
-              and _AFTER_DR.search(text, max(0, r.start - 5), r.start)}
+    titled = {(r.start, r.end) for r in rules if r.type == "NOMBRE_PERSONAL_SANITARIO" and (
+        r.source == "rule" and _AFTER_DR.search(text, max(0, r.start - 5), r.start)
+        or r.source == "fill" and CARE_ROLE_BEFORE.search(text, max(0, r.start - 40), r.start))}
     out = []
     for span in spans:
         for piece in _labelled_inside(span, labelled) if span.source == "model" else [span]:
@@ -329,7 +335,8 @@ def _misread(text: str, span: Span) -> bool:
 
 
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
-    """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), a sex
+    """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), four digits
+    that are no year read as one (a number all the same: ``OTROS_SUJETO_ASISTENCIA``), a sex
     word read as part of a description (``niño varón``), ``familia`` of ``médico de familia`` or the
     newborn patient the report opens with read as a relative, an age in words without its tens, a
     relative and their name as one, two neighbours in a signature line read as one, a hospital's unit
@@ -342,7 +349,9 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     pieces = [p for span in spans for part in _at_parens(_lower_lead(_whole_number(text, span))) for p in _sex_apart(part)]
     for s in street_towns(organisation_ends(text, tidy_ends(text, name_tails(cut_at_heads(pieces))))):
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
-        if m:
+        if s.type == "FECHAS" and _NOT_A_YEAR.fullmatch(s.text):
+            out.append(s._replace(type="OTROS_SUJETO_ASISTENCIA"))
+        elif m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
             out.append(Span(s.end - 4, s.end, "FECHAS", m.group(3), s.source))
         elif _misread(text, s):

@@ -28,7 +28,7 @@ from clinsum.deid.places import (
     postal_codes,
     towns_after_codes,
 )
-from clinsum.deid.spans import Span
+from clinsum.deid.spans import Span, names_nothing
 
 # ---------------------------------------------------------------- words and numbers
 _UNITS = ("un|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|"
@@ -82,12 +82,16 @@ _NAME_VALUE = re.compile(r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*(?:[ \t]+(?:(?:de|del|l
 _GIVEN_AFTER_COMMA = re.compile(r",[ \t]*(?P<v>[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*(?:[ \t](?:DE|DEL|LA|Y)?[ \t]?[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*){0,3})"
                                 r"(?=[ \t]{2,}|[ \t]*(?:\n|$|\.[ \t]|\())")
 
+# (and the regional health cards: SIP in Valencia, NUHSA in Andalusia, TIS in Catalonia and the Basque Country)
 _CARD_LABELS = (r"NASS|NUSS|NSS|p[óo]liza|MUFACE|ISFAS|MUGEJU|N[ºo°.]*[ \t]*S\.S\.?|N[ºo°.][ \t]*SS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
-                r"n[úu]mero\s+de\s+(?:la\s+)?seguridad\s+social|CIP(?:-SNS)?|TSI|"
+                r"n[úu]mero\s+de\s+(?:la\s+)?seguridad\s+social|CIP(?:-SNS)?|TSI|SIP|NUHSA|TIS|"
                 r"tarjeta\s+sanitaria(?:\s+individual)?|c[óo]digo\s+de\s+identificaci[óo]n(?:\s+personal)?")
+# a space inside a card's number only before more of its digits: it stops before the next label of a header in
+# columns or a word ("Nº SIP: 12345678  NUHSA: …", "póliza 7788990011 Sanitas")
+_CARD_SPACE = r"[ ](?=[\dA-Z/-]*\d)"
 CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("ID_ASEGURAMIENTO", re.compile(
-        rf"(?i)\b(?:{_CARD_LABELS})\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>[A-Z]{{0,4}}[ \t-]?\d[\dA-Z /-]{{4,}}[\dA-Z])")),
+        rf"(?i)\b(?:{_CARD_LABELS})\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>[A-Z]{{0,4}}[ \t-]?\d(?:[\dA-Z/-]|{_CARD_SPACE}){{4,}}[\dA-Z])")),
     ("ID_SUJETO_ASISTENCIA", re.compile(
         r"(?i)\b(?:pasaporte|passport)\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>[A-Z]{1,3}[ -]?\d{6,9}|\d{6,9}[A-Z]?)\b")),
     # "NHC 4471209", "Historia clínica nº 123456" written inline, without a field's colon (a field's value is
@@ -117,6 +121,12 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
         r"(?P<v>\d{2}[ \t]\d{2}[ \t]\d{4,6}|\d{6,10})\b(?![ \t]*\d)")),
     ("OTROS_SUJETO_ASISTENCIA", re.compile(
         r"(?i)\b(?:cama|hab\.|habitaci[óo]n|box)[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>\d{1,4}(?:[.-]\d{1,3})?(?:-?[A-Z])?)\b")),
+    # a licence's number ("licencia municipal 4521", "permiso de conducir nº B-1234567"): HIPAA's certificate and
+    # licence numbers, which MEDDOCAN has no type of (none in its train)
+    ("OTROS_SUJETO_ASISTENCIA", re.compile(
+        r"(?i)\b(?:licencia(?:[ \t]+(?:municipal|de[ \t]+(?:taxi|armas|caza|pesca|conducir|actividad)))?|"
+        r"(?:permiso|carn[eé]t?)[ \t]+de[ \t]+conducir)[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
+        r"(?P<v>(?=[\w/.-]*\d)[A-Z0-9][A-Z0-9/.-]{2,}[A-Z0-9])\b")),
     ("IDENTIF_DISPOSITIVOS_NRSERIE", re.compile(
         r"(?i)\b(?:n[ºo°.]*|n[úu]mero)\s+(?:de\s+)?serie\b[ \t]*:?[ \t]*(?P<v>[A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])")),
     ("IDENTIF_VEHICULOS_NRSERIE_PLACAS", re.compile(
@@ -314,6 +324,16 @@ _NO_UNIT_OR_HOSPITAL = rf"(?!{_NOT_IN_NAMES}|Hospital|Cl[íi]nica|Centro)"
 EMPLOYER = re.compile(r"(?i:\b(?:trabaja(?:ba)?|trabajó|ha[ \t]+trabajado|emplead[oa])[ \t]+en)[ \t]+"
                       rf"(?P<v>{_NO_UNIT_OR_HOSPITAL}[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+"
                       r"(?:[ \t]+(?:(?:de|del|la)[ \t]+)?[A-ZÁÉÍÓÚÑ][\wáéíóúñ]+){0,3})\b")
+# "la enfermera Nerea Zubizarreta", "el fisioterapeuta Iker Sanz Ortiz": a first name and a surname after a care
+# role is a clinician's (none in MEDDOCAN train, where they sign in fields)
+_CARE_ROLES = (r"enfermer[oa]|matrona|fisioterapeuta|auxiliar(?:[ \t]+de[ \t]+enfermería)?|trabajador[a]?[ \t]+social|"
+               r"psicólog[oa]|médic[oa](?:[ \t]+(?:residente|adjunt[oa]))?|doctor[a]?|cirujan[oa]|pediatra|celador[a]?|"
+               r"técnic[oa]|odontólog[oa]|logopeda|terapeuta[ \t]+ocupacional|residente")
+#: a care role right before (``la enfermera ``), where a name is a clinician's
+CARE_ROLE_BEFORE = re.compile(rf"(?i:\b(?:el|la)[ \t]+(?:{_CARE_ROLES}))[ \t]+$")
+STAFF_BY_ROLE = re.compile(
+    rf"(?i:\b(?:el|la)[ \t]+(?:{_CARE_ROLES}))[ \t]+(?P<v>(?!{_NOT_IN_NAMES}|Hospital|Cl[íi]nica|Centro)"
+    r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:(?:de|del|la|y)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü'’-]+){1,3})\b")
 # "Vive en Laguna de Duero", "natural de Lugo", "procedente de Marruecos": where the patient lives or comes from
 # (and "vive sola en Torrelavega", "reside actualmente en Vigo", "vive con su hija en Lorca")
 # (each such capitalized run of MEDDOCAN train is a gold place, 8 of 8, but for a hospital's service)
@@ -415,6 +435,8 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in NAME_WITH_RELATION.finditer(text)]
     out += [_span(m, "PAIS" if is_country(m.group("v")) else "TERRITORIO", "fill") for m in RESIDENCE.finditer(text)]
     out += [_span(m, "INSTITUCION", "fill") for m in EMPLOYER.finditer(text)]
+    out += [_span(m, "NOMBRE_PERSONAL_SANITARIO", "fill") for m in STAFF_BY_ROLE.finditer(text)
+            if not names_nothing(m.group("v"))]
     out += [Span(m.start(), m.end(), "FAMILIARES_SUJETO_ASISTENCIA", m.group(), "fill") for m in RELATIVE_BARE.finditer(text)
             if not NOT_RELATIVE_BEFORE.search(text, max(0, m.start() - 30), m.start())]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]

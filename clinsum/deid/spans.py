@@ -25,7 +25,8 @@ _NOTHING_WORDS = frozenset({
     "nhc", "dni", "nie", "nif", "nass", "nuss", "cip", "tsi", "cp", "tel", "tfno", "fax", "email", "e-mail", "mail",
     "colegiado", "colegiada", "col", "nº", "n", "º", "historia", "episodio", "médico", "médica", "adjunto", "adjunta",
     "jefe", "jefa", "de", "del", "servicio", "sección", "residente", "facultativo", "facultativa", "especialista",
-    "enfermero", "enfermera", "supervisor", "supervisora", "coordinador", "coordinadora",
+    "enfermero", "enfermera", "supervisor", "supervisora", "coordinador", "coordinadora", "planta", "guardia",
+    "gestor", "gestora", "casos", "enlace", "referente", "responsable", "titular",
 })
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|º")
 

@@ -668,3 +668,40 @@ def test_what_is_not_a_study_number() -> None:
     text = "Nº de estudio insuficiente para el diagnóstico. Nº de registro 12/03/2024."
     found = {s.text: s.type for s in find_phi(text, language="es")}
     assert "ID_CONTACTO_ASISTENCIAL" not in found.values() and found.get("12/03/2024") == "FECHAS"
+
+
+def test_regional_health_cards_in_a_header_laid_out_in_columns() -> None:
+    text = "Nº SIP: 12345678  NUHSA: AN0123456789  TIS: GMRZ800315012018\nSeguro: póliza 7788990011 Sanitas Plus.\n"
+    cards = [s.text for s in find_phi(text, language="es") if s.type == "ID_ASEGURAMIENTO"]
+    assert cards == ["12345678", "AN0123456789", "GMRZ800315012018", "7788990011"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Firmado electrónicamente por la enfermera Nerea Zubizarreta (Nº Col. 282812345).", "Nerea Zubizarreta"),
+    ("El fisioterapeuta la moviliza. Avisada la médico residente Laura Gil.", "Laura Gil"),
+])
+def test_a_name_after_a_care_role_is_a_clinicians(text: str, name: str) -> None:
+    assert {s.text: s.type for s in find_phi(text, language="es")}.get(name) == "NOMBRE_PERSONAL_SANITARIO"
+
+
+def test_a_role_after_a_care_role_is_no_name() -> None:
+    text = "Valorada por la enfermera Jefe de Planta. La enfermera Gestora de Casos contacta con la familia."
+    assert not [s for s in find_phi(text, language="es") if s.type.startswith("NOMBRE_")]
+
+
+def test_four_digits_that_are_no_year_are_masked_as_a_number() -> None:
+    from clinsum.deid.pipeline import fix_tagger_spans
+
+    text = "Taxista (licencia municipal 4521) hasta su jubilación en 2005."
+    spans = [_model(text, "4521", "FECHAS"), _model(text, "2005", "FECHAS")]
+    assert [(s.text, s.type) for s in fix_tagger_spans(text, spans)] == [
+        ("4521", "OTROS_SUJETO_ASISTENCIA"), ("2005", "FECHAS")]
+
+
+@pytest.mark.parametrize("text, number", [
+    ("Taxista (licencia municipal 4521) hasta 2005.", "4521"),
+    ("Permiso de conducir nº B-1234567 en vigor.", "B-1234567"),
+])
+def test_a_licence_number_is_masked(text: str, number: str) -> None:
+    assert {s.text: s.type for s in find_phi(text, language="es")}.get(number) == "OTROS_SUJETO_ASISTENCIA"
+    assert not find_phi("Solicita licencia por enfermedad de 15 días.", language="es")

@@ -124,6 +124,14 @@ def test_residual_scan_flags_english_names_that_are_also_common_words() -> None:
     assert flagged == ["Grace Baker", "Mark", "Springfield"]
 
 
+def test_scales_and_roles_are_no_residue_but_a_name_after_them_is() -> None:
+    from clinsum.privacy.residues import scan
+
+    text = ("Triaje Manchester: amarillo. Valorada por la enfermera Jefe de Planta y la Gestora de Casos, "
+            "que avisa a la enfermera Nerea Zubizarreta.")
+    assert [r.text for r in scan(text) if r.kind == "name"] == ["Nerea Zubizarreta"]
+
+
 
 def test_a_lower_case_street_word_that_ends_a_sentence_is_no_address() -> None:
     from clinsum.privacy.residues import scan
