@@ -51,11 +51,11 @@ def propagate(text: str, spans: list[Span], types: set[str] = _PROPAGATE) -> lis
 
 
 def name_words(text: str, spans: list[Span]) -> list[Span]:
-    """Each capitalized word (4+ letters) of names found by the header rules, wherever it recurs
-    (``Patient: Harold Brennan`` … ``Mr. Brennan``)."""
+    """Each capitalized word (3+ letters: ``Ana``, ``Don``) of names found by the header rules, wherever it
+    recurs (``Patient: Harold Brennan`` … ``Mr. Brennan``)."""
     words = {(word, s.type): None for s in spans
              if s.source in ("fill", "field") and s.type.startswith("NOMBRE_") and len(s.text.split()) <= 4
-             for word in re.findall(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{3,}\b", s.text) if word not in _NOT_NAMES}
+             for word in re.findall(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}\b", s.text) if word not in _NOT_NAMES}
     # each word once, however many times its name was found (a header copied into every visit)
     return [Span(at, at + len(word), kind, word, "propagated") for word, kind in words
             for at in whole_word_starts(text, word)]
@@ -220,7 +220,7 @@ def _labelled_inside(span: Span, labelled: dict[str, str]) -> list[Span]:
         for start, end in ((span.start, at), (at + len(surface), span.end)):
             piece = span.text[start - span.start:end - span.start]
             value = piece.strip(" \t,;:.-")
-            if value[:1].isupper() or _LOWER_LEAD.match(value):
+            if (value[:1].isupper() or _LOWER_LEAD.match(value)) and not names_nothing(value):
                 offset = start + piece.index(value)
                 out.append(_lower_lead(span._replace(start=offset, end=offset + len(value), text=value)))
         return sorted(out)

@@ -128,7 +128,7 @@ def place_fields(text: str) -> list[Span]:
     return out
 
 
-_TITLE_RE = re.compile(r"^(?:(?:Dr|Dra|Prof|Sr|Sra)\.?|Doctor|Doctora|Doctores)(?:\.|\s)\s*", re.I)
+_TITLE_RE = re.compile(r"^(?:(?:Dr|Dra|Prof|Sr|Sra|Srta|Dña|Dª)\.?|Doctor|Doctora|Doctores|Doña)(?:\.|\s)\s*", re.I)
 
 
 def trim_titles(spans: list[Span], text: str) -> list[Span]:

@@ -57,7 +57,7 @@ _STAFF_LABELS = (r"(?:médic[oa]|facultativ[oa]|doctor[a]?|enfermer[oa]|pediatra
                  r"psiquiatra|[a-záéíóúñ]+(?:log[oa]|atra))"
                  r"(?:\s+(?:responsable|de\s+planta|adjunt[oa]|tratante|de\s+guardia|residente|"
                  r"que\s+(?:informa|firma|atiende)))?|responsable\s+clínico|firmado\s+por|fdo\.?")
-_FIELD_VALUE = r"[ \t]*:[ \t]*(?:(?:Dr|Dra|Sr|Sra|D|Dña)\.?[ \t]+)?(?P<v>[^\n(,;]*[^\s\n(,;.])"
+_FIELD_VALUE = r"[ \t]*:[ \t]*(?:(?:Dr|Dra|Sr|Sra|Srta|D|Dña|Dª|Doña|Don)\.?[ \t]+)?(?P<v>[^\n(,;]*[^\s\n(,;.])"
 # who comes with the patient or is to be called: a relative or someone close, as MEDDOCAN types them
 _CONTACT_LABELS = r"acompañante|persona[ \t]+de[ \t]+contacto|contacto|familiar[ \t]+de[ \t]+contacto|cuidador(?:a)?(?:[ \t]+principal)?"
 HEADER_FIELDS: list[tuple[str, re.Pattern[str]]] = [
@@ -121,6 +121,10 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
         r"(?P<v>\d{2}[ \t]\d{2}[ \t]\d{4,6}|\d{6,10})\b(?![ \t]*\d)")),
     ("OTROS_SUJETO_ASISTENCIA", re.compile(
         r"(?i)\b(?:cama|hab\.|habitaci[óo]n|box)[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>\d{1,4}(?:[.-]\d{1,3})?(?:-?[A-Z])?)\b")),
+    # a court case's or an administrative file's number ("procedimiento 458/2019", "nº expediente 2020/88776")
+    ("OTROS_SUJETO_ASISTENCIA", re.compile(
+        r"(?i)\b(?:procedimiento|expediente|autos|diligencias)[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
+        r"(?P<v>(?=[\w/.-]*\d)[A-Z0-9][A-Z0-9/.-]{2,}[A-Z0-9])\b")),
     # a licence's number ("licencia municipal 4521", "permiso de conducir nº B-1234567"): HIPAA's certificate and
     # licence numbers, which MEDDOCAN has no type of (none in its train)
     ("OTROS_SUJETO_ASISTENCIA", re.compile(
@@ -185,7 +189,7 @@ COMPANIES = re.compile(
 ORGANISATION = re.compile(
     rf"\b(?:Universidad|Universitat|Facultad|Instituto|Institut|Fundación|Fundació|Centro\s+Penitenciario|"
     rf"Centro\s+Nacional|[Rr]esidencia|Juzgado|Asociación|Sociedad|Laboratorios?|Colegio\s+Oficial|Escuela|[Cc]olegio|"
-    rf"IES|CEIP|[Gg]uardería)"
+    rf"IES|CEIP|[Gg]uardería|[Pp]arroquia(?:[ \t]+de)?)"
     rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?!{_NOT_IN_NAMES}){_NAME_WORD}){{1,6}}")
 PLATE = re.compile(r"\b\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b")
 NASS = re.compile(r"\b\d{2}[ /-]\d{8}[ /-]\d{2}\b")
@@ -289,6 +293,11 @@ RELATIVES_NAME = re.compile(
     r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)(?P<v>[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]{2,}|[A-ZÁÉÍÓÚÑÜ]{2,})"
     r"(?:[ \t]+[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]+|[A-ZÁÉÍÓÚÑÜ]+)){0,3})\b(?![ \t]*\d)",
     re.M)
+# "su amiga Maite", "su vecino, Julián Ortega": someone close to the patient, named; MEDDOCAN types those who
+# come with the patient or are to be called as relatives (none so named in its train)
+CLOSE_ONES_NAME = re.compile(
+    r"\b(?i:su|sus|una|un)[ \t]+(?i:amig[oa]s?|vecin[oa]s?|compañer[oa]s?(?:[ \t]+de[ \t]+piso)?)(?:,[ \t]*|[ \t]+)"
+    r"(?P<v>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]{2,}(?:[ \t]+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})\b")
 # "Viene con Marisa Llorente (hija)": a name with its relation after it in parentheses
 NAME_WITH_RELATION = re.compile(
     r"(?P<v>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:(?:de|del)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})"
@@ -343,6 +352,18 @@ RESIDENCE = re.compile(
     r"[ \t]+(?:en|de|del))[ \t]+"
     rf"(?P<v>{_NO_UNIT_OR_HOSPITAL}[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
     r"(?:[ \t]+(?:(?:de|del|de[ \t]+la)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})\b")
+
+
+# "Mercadona de Tolosa": the employer, then where
+_OF_PLACE = re.compile(r"[ \t]+(?:de|del)[ \t]+[A-ZÁÉÍÓÚÑ][^ \t]*$")
+
+
+def _employer(m: re.Match[str]) -> list[Span]:
+    """The employer after ``trabaja en``, and also its name without the ``de <Town>`` that ends it: where the
+    tagger read the town, the employer is left (both are gap fillers; the longer wins where it found nothing)."""
+    full = _span(m, "INSTITUCION", "fill")
+    head = _OF_PLACE.search(full.text)
+    return [full] + ([full._replace(end=full.start + head.start(), text=full.text[:head.start()])] if head else [])
 
 
 def _span(m: re.Match[str], kind: str, source: str, group: str | int = "v") -> Span:
@@ -433,8 +454,9 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVES_NAME.finditer(text)]
     out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in NAME_WITH_RELATION.finditer(text)]
+    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in CLOSE_ONES_NAME.finditer(text)]
     out += [_span(m, "PAIS" if is_country(m.group("v")) else "TERRITORIO", "fill") for m in RESIDENCE.finditer(text)]
-    out += [_span(m, "INSTITUCION", "fill") for m in EMPLOYER.finditer(text)]
+    out += [span for m in EMPLOYER.finditer(text) for span in _employer(m)]
     out += [_span(m, "NOMBRE_PERSONAL_SANITARIO", "fill") for m in STAFF_BY_ROLE.finditer(text)
             if not names_nothing(m.group("v"))]
     out += [Span(m.start(), m.end(), "FAMILIARES_SUJETO_ASISTENCIA", m.group(), "fill") for m in RELATIVE_BARE.finditer(text)

@@ -18,7 +18,7 @@ class Span(NamedTuple):
     source: str = "model"
 
 
-#: labels of identifiers and clinicians' roles, never PHI themselves (a tagger span cut by a field may leave
+#: labels of identifiers, clinicians' roles and courtesy titles, never PHI themselves (a tagger span cut by a field may leave
 #: one: "NHC" of "NHC 334455", "Colegiado nº" of "Colegiado nº 282812345"; no gold span of MEDDOCAN train or dev
 #: is made of these words only)
 _NOTHING_WORDS = frozenset({
@@ -26,7 +26,8 @@ _NOTHING_WORDS = frozenset({
     "colegiado", "colegiada", "col", "nº", "n", "º", "historia", "episodio", "médico", "médica", "adjunto", "adjunta",
     "jefe", "jefa", "de", "del", "servicio", "sección", "residente", "facultativo", "facultativa", "especialista",
     "enfermero", "enfermera", "supervisor", "supervisora", "coordinador", "coordinadora", "planta", "guardia",
-    "gestor", "gestora", "casos", "enlace", "referente", "responsable", "titular",
+    "gestor", "gestora", "casos", "enlace", "referente", "responsable", "titular", "don", "doña", "dña", "dª", "sr",
+    "sra", "srta",
 })
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|º")
 

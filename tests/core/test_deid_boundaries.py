@@ -705,3 +705,37 @@ def test_four_digits_that_are_no_year_are_masked_as_a_number() -> None:
 def test_a_licence_number_is_masked(text: str, number: str) -> None:
     assert {s.text: s.type for s in find_phi(text, language="es")}.get(number) == "OTROS_SUJETO_ASISTENCIA"
     assert not find_phi("Solicita licencia por enfermedad de 15 días.", language="es")
+
+
+def test_a_courtesy_title_in_a_field_is_not_the_name() -> None:
+    text = "Usuaria: Dª. Concepción Arrieta Lasa, de 91 años.\nPaciente: Doña Rosario Blanco\n"
+    names = [s.text for s in find_phi(text, language="es") if s.type == "NOMBRE_SUJETO_ASISTENCIA"]
+    assert names == ["Concepción Arrieta Lasa", "Rosario Blanco"]
+
+
+def test_a_friend_or_neighbour_named_is_someone_close() -> None:
+    text = "Visitas frecuentes de su amiga Maite. Le ayuda su vecino, Julián Ortega, con la compra."
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert found.get("Maite") == found.get("Julián Ortega") == "FAMILIARES_SUJETO_ASISTENCIA"
+
+
+def test_an_employer_before_its_town_and_a_parish_are_institutions() -> None:
+    text = "Su hija trabaja en Mercadona de Tolosa. Acude a la parroquia de San Sebastián Mártir los domingos."
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert found.get("Mercadona") == "INSTITUCION" and found.get("Tolosa") == "TERRITORIO"
+    assert found.get("parroquia de San Sebastián Mártir") == "INSTITUCION"
+
+
+def test_a_case_or_file_number_is_a_number_not_a_date() -> None:
+    text = "Tutela por sentencia (procedimiento 458/2019). Pensión de viudedad (nº expediente 2020/88776)."
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert found.get("458/2019") == found.get("2020/88776") == "OTROS_SUJETO_ASISTENCIA"
+
+
+@pytest.mark.parametrize("text, language, word", [
+    ("Patient: Don Miller\nMRN: 445566\nDon was seen today with his wife.", "en", "Don"),
+    ("Paciente: Ana Ruiz Gil\nAna acude a consulta con su hijo.", "es", "Ana"),
+])
+def test_a_short_given_name_of_a_field_is_masked_where_it_recurs_alone(text: str, language: str, word: str) -> None:
+    alone = text.rindex(word)
+    assert any(s.start == alone and s.text == word for s in find_phi(text, language=language))
