@@ -105,9 +105,13 @@ _NAME_START = re.compile(r"[ \t]+((?:[A-ZÁÉÍÓÚÑ][^\W\d_]*[ \t]*)+)")
 _SENTENCE_GOES_ON = re.compile(r"[ \t]+(?:desde|hasta|para|por|con|en|tras|durante|sin|que)[ \t]+[^A-ZÁÉÍÓÚÑ\d]*$")
 
 
+_HYPHEN_TAIL = re.compile(r"-[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+")
+
+
 def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
     """Tagger spans with a loose end: a trailing ``;`` or ``:``, the first of two closing periods, the ``C`` of a
-    following ``C.P.``, a postal code without its ``E-``, the words of the sentence after a name,
+    following ``C.P.``, a postal code without its ``E-``, a name without the second half of a double surname
+    (``Sánchez`` + ``-Valverde``), the words of the sentence after a name,
     or an organisation cut after its connector (``Hospital General de`` + ``Ciudad Real``), which
     takes the capitalized words that follow it (up to a comma or period) from the next span."""
     out = []
@@ -131,6 +135,9 @@ def tidy_ends(text: str, spans: list[Span]) -> list[Span]:
             if postal:  # "San Pedro Garza García CP 66260": the place, and the code alone
                 out.append(span._replace(start=span.start + postal.start(1), text=postal.group(1)))
                 span = span._replace(end=span.start + postal.start(), text=span.text[:postal.start()])
+            hyphen = _HYPHEN_TAIL.match(text, span.end) if span.type.startswith("NOMBRE_") else None
+            if hyphen:  # "Jorge Sánchez" + "-Valverde": a double surname cut at its hyphen
+                span = span._replace(end=hyphen.end(), text=text[span.start:hyphen.end()])
             if span.type == "TERRITORIO" and re.fullmatch(r"\d{5}", span.text) and text.endswith("E-", 0, span.start):
                 span = span._replace(start=span.start - 2, text="E-" + span.text)  # "E-23400": 11 of 13 in train
             nxt = ordered[i + 1] if i + 1 < len(ordered) else None

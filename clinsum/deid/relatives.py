@@ -44,11 +44,12 @@ _BEFORE_RELATIVES_NAME = re.compile(rf"(?:\b{_RELATIVE}|(?m:^|(?<=[.;:][ \t]))[ 
                                     r"(?:(?:el|la)[ \t]+)?(?:(?:Sr|Sra|Srta|D|Dña|Doña|Don)\.?[ \t]+)?$")
 # what the tagger reads a relative's name as: a patient, a clinician, a place, even an institution
 _NAME_LIKE = ("NOMBRE_SUJETO_ASISTENCIA", "NOMBRE_PERSONAL_SANITARIO", "PAIS", "TERRITORIO", "INSTITUCION", "HOSPITAL")
-_NAME_SHAPE = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:y[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*")
+_NAME_WORD = r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:-[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)?"  # and a double surname (Sánchez-Valverde)
+_NAME_SHAPE = re.compile(rf"{_NAME_WORD}(?:[ \t]+(?:y[ \t]+)?{_NAME_WORD})*")
 
 
-# "Marisa Llorente (hija)": a name with its relation after it in parentheses
-_RELATION_AFTER = re.compile(rf"[ \t]*\((?:su[ \t]+)?{_RELATIVE}\)")
+# "Marisa Llorente (hija)", "Rocío Ibáñez (madre, 38 a., enfermera)": a name with its relation after it in parentheses
+_RELATION_AFTER = re.compile(rf"[ \t]*\((?:su[ \t]+)?{_RELATIVE}[),]")
 
 
 def relatives_names(text: str, spans: list[Span]) -> list[Span]:

@@ -301,7 +301,7 @@ CLOSE_ONES_NAME = re.compile(
 # "Viene con Marisa Llorente (hija)": a name with its relation after it in parentheses
 NAME_WITH_RELATION = re.compile(
     r"(?P<v>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:(?:de|del)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+){0,3})"
-    rf"[ \t]*\((?:su[ \t]+)?(?:{KIN_WORDS}|{IN_LAWS}|pareja|mujer)\)")
+    rf"[ \t]*\((?:su[ \t]+)?(?:{KIN_WORDS}|{IN_LAWS}|pareja|mujer)[),]")
 RELATIVE = re.compile(rf"(?i)\b(?:su|sus|el|la|los|las)[ \t]+(?P<v>{_RELATIVES})\b(?![ \t]+(?:de[ \t]+)?(?:familia|cabecera))")
 
 _PROFESSIONS = (r"albañil|agricultor(?:a)?|ganader[oa]|pescador(?:a)?|militar|polic[ií]a|guardia\s+civil|bombero|"

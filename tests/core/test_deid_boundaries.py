@@ -739,3 +739,10 @@ def test_a_case_or_file_number_is_a_number_not_a_date() -> None:
 def test_a_short_given_name_of_a_field_is_masked_where_it_recurs_alone(text: str, language: str, word: str) -> None:
     alone = text.rindex(word)
     assert any(s.start == alone and s.text == word for s in find_phi(text, language=language))
+
+
+def test_a_parent_named_before_the_relation_and_more_in_parentheses_is_a_relative() -> None:
+    text = ("Padres: Rocío Ibáñez (madre, 38 a., enfermera) y Jorge Sánchez-Valverde (padre, 41 a., "
+            "ingeniero).")
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert found.get("Rocío Ibáñez") == found.get("Jorge Sánchez-Valverde") == "FAMILIARES_SUJETO_ASISTENCIA"

@@ -128,7 +128,8 @@ def test_scales_and_roles_are_no_residue_but_a_name_after_them_is() -> None:
     from clinsum.privacy.residues import scan
 
     text = ("Triaje Manchester: amarillo. Valorada por la enfermera Jefe de Planta y la Gestora de Casos, "
-            "que avisa a la enfermera Nerea Zubizarreta.\nVisitas por Instagram.")
+            "que avisa a la enfermera Nerea Zubizarreta.\nVisitas por Instagram.\nEPICRISIS PEDIÁTRICA\n"
+            "Nombre del paciente: [NOMBRE_1]")
     assert [r.text for r in scan(text) if r.kind == "name"] == ["Nerea Zubizarreta"]
 
 
