@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from clinsum.deid.places import is_country
 from clinsum.deid.spans import Span
 
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -65,7 +66,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("FECHAS", re.compile(r"(?i:\b(?:on|since|until|from|by|dated))\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b"
                           r"(?![/.,]\d)")),
     # phones and faxes: (419) 555-0187, 802-555-0142, 217.555.0166, +1 ..., ext. 4
-    ("NUMERO_FAX", re.compile(r"(?i)\bfax(?:\s+(?:number|no\.?))?\s*[:#]?\s*(?P<v>(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?"
+    ("NUMERO_FAX", re.compile(r"(?i)\bfax(?:\s+(?:number|no\.?))?\s*#?\s*:?\s*(?P<v>(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?"
                               r"\d{3}[ .-]\d{4})")),
     ("NUMERO_TELEFONO", re.compile(r"(?<![\w-])(?:\+?1[ .-]?)?\(\d{3}\)\s?\d{3}[ .-]\d{4}(?:\s?(?:ext\.?|x)\s?\d{1,5})?"
                                    r"|(?<![\w-])(?:\+?1[ .-])?\d{3}[.-]\d{3}[.-]\d{4}\b(?:\s?(?:ext\.?|x)\s?\d{1,5})?")),
@@ -74,25 +75,25 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("ID_ASEGURAMIENTO", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
     ("ID_SUJETO_ASISTENCIA", re.compile(
         rf"(?i)\b(?:MRN|medical record(?: number| no\.?)?|record (?:number|no\.?|#)|chart\s?#|chart number|"
-        rf"patient id)\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
+        rf"patient id)\s*#?\s*:?\s*(?P<v>(?-i:{_ID}))")),
     ("NUMERO_BENEF_PLAN_SALUD", re.compile(
         rf"(?i)\b(?:medicare(?: id| number| beneficiary id)?|medicaid(?: id| number)?|member(?: id| number)?|"
         rf"policy(?: number| no\.?)?|subscriber(?: id)?|health plan(?: beneficiary)?(?: id| number)?|"
         rf"beneficiary(?: id| number)?|group(?: number| no\.?))"
-        rf"\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
+        rf"\s*#?\s*:?\s*(?P<v>(?-i:{_ID}))")),
     ("OTRO_NUMERO_IDENTIF", re.compile(
         rf"(?i)\b(?:account(?: number| no\.?)?|acct|rx\s?#|rx number|driver'?s licen[cs]e(?: number| no\.?)?|"
         rf"passport(?: number| no\.?)?|remote monitoring account|certificate(?: number| no\.?)?)"
-        rf"(?:\s+is)?\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
+        rf"(?:\s+is)?\s*#?\s*:?\s*(?P<v>(?-i:{_ID}))")),
     ("ID_CONTACTO_ASISTENCIAL", re.compile(
         rf"(?i)\b(?:accession(?: number| no\.?)?|encounter(?: id| number)?|visit(?: id| number)|case(?: number| no\.?)?|"
-        rf"requisition(?: number| no\.?)?\s*#?|study)\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
+        rf"requisition(?: number| no\.?)?\s*#?|study)\s*#?\s*:?\s*(?P<v>(?-i:{_ID}))")),
     ("ID_TITULACION_PERSONAL_SANITARIO", re.compile(
-        rf"(?i)\b(?:DEA(?: number| no\.?)?|NPI|licen[cs]e(?: number| no\.?)?)\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
+        rf"(?i)\b(?:DEA(?: number| no\.?)?|NPI|licen[cs]e(?: number| no\.?)?)\s*#?\s*:?\s*(?P<v>(?-i:{_ID}))")),
     ("IDENTIF_VEHICULOS_NRSERIE_PLACAS", re.compile(
-        rf"(?i)\b(?:licen[cs]e plate|plate(?: number)?|VIN)\s*(?:number|no\.?)?\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
+        rf"(?i)\b(?:licen[cs]e plate|plate(?: number)?|VIN)\s*(?:number|no\.?)?\s*#?\s*:?\s*(?P<v>(?-i:{_ID}))")),
     ("IDENTIF_DISPOSITIVOS_NRSERIE", re.compile(
-        rf"(?i)\b(?:serial(?: number| no\.?)?|S/N|SN|device id|model/serial)\s*[:#]?\s*(?P<v>(?-i:{_ID}))")),
+        rf"(?i)\b(?:serial(?: number| no\.?)?|S/N|SN|device id|model/serial)\s*#?\s*:?\s*(?P<v>(?-i:{_ID}))")),
     # places: streets, City, ST 12345, ZIP, lives in <City>
     # a post office box, a numbered road ("PO Box 4471", "off Route 9", "Highway 101")
     ("CALLE", re.compile(r"\b(?:P\.?[ \t]?O\.?[ \t]+Box|Post Office Box)[ \t]+\d+\b|\b(?:Route|Highway|Interstate|County Road)[ \t]+\d+[A-Z]?\b")),
@@ -107,7 +108,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("TERRITORIO", re.compile(rf"(?i:\b(?:lives|living|resides)\s+(?:at|in)\s+)[^,\n]+,[ \t]+"
                               rf"(?P<v>{_NAME}(?:[ \t]+{_NAME})?)(?=\.)")),
     ("TERRITORIO", re.compile(rf"\b(?:{_STATES}|{_STATE_NAMES})\s+(?P<v>\d{{5}}(?:-\d{{4}})?)\b")),
-    ("TERRITORIO", re.compile(r"(?i)\bzip(?: code)?\s*[:#]?\s*(?P<v>\d{5}(?:-\d{4})?)\b")),
+    ("TERRITORIO", re.compile(r"(?i)\bzip(?: code)?\s*#?\s*:?\s*(?P<v>\d{5}(?:-\d{4})?)\b")),
     ("TERRITORIO", re.compile(
         rf"\b(?:lives|living|resides|residing|moved|resident|from|in)\s+(?:alone\s+)?(?:in|of|to)?\s*"
         rf"(?P<v>(?-i:{_NAME}(?:\s+{_NAME})?))(?=,\s*{_STATE_NAMES}|\.\s)")),
@@ -146,7 +147,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(
         rf"(?P<v>\b{_FULL_NAME}),?[ \t]+(?:MD|DO|RN|NP|PA-C|PA|PharmD|PhD|LCSW|DDS|DPT|PT|CNM|CRNA)\b")),
     # a nurse's credential before the name ("by RN Jessica Tran")
-    ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"\b(?:RN|LPN|APRN|CNA|NP)[ \t]+(?P<v>{_FULL_NAME})")),
+    # (and a therapist's: "PT Marcus Bell", "OT", "SLP", "RT")
+    ("NOMBRE_PERSONAL_SANITARIO", re.compile(rf"\b(?:RN|LPN|APRN|CNA|NP|PA-C|PT|OT|SLP|RT)[ \t]+(?P<v>{_FULL_NAME})")),
     # a hospital named after a saint, in the possessive ("seen at St. Mary's")
     ("HOSPITAL", re.compile(r"(?i:\b(?:at|to|from|in)[ \t]+)(?P<v>(?:St\.?|Saint)[ \t]+[A-Z][a-z]+['’]s)(?![ \t]+[A-Z])")),
     # a hospital named by its place and "General" ("seen at Mercy General", "transferred to Mass General")
@@ -164,6 +166,17 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _WIDE_GAP = re.compile(r"[ \t]{2,}")
+# a town before its country ("lives in Dublin, Ireland"; a state is a pattern above)
+_TOWN_COUNTRY = re.compile(rf"(?P<v>\b{_NAME}(?:[ \t]+{_NAME})?),[ \t]*(?P<c>{_NAME}(?:[ \t]+{_NAME})?)\b")
+
+
+def _towns_before_countries(text: str) -> list[Span]:
+    out = []
+    for m in _TOWN_COUNTRY.finditer(text):
+        if is_country(m.group("c")) and not is_country(m.group("v")):
+            out.append(Span(m.start("v"), m.end("v"), "TERRITORIO", m.group("v"), "rule"))
+            out.append(Span(m.start("c"), m.end("c"), "PAIS", m.group("c"), "rule"))
+    return out
 
 
 def refine(text: str, spans: list[Span]) -> list[Span]:
@@ -187,5 +200,7 @@ def refine(text: str, spans: list[Span]) -> list[Span]:
             value = _WIDE_GAP.split(m.group(g), maxsplit=1)[0].rstrip(" \t,.;")
             if value:
                 out.append(Span(m.start(g), m.start(g) + len(value), kind, value, "rule"))
+    out += _towns_before_countries(text)
+    out = [s._replace(type="PAIS") if s.type == "TERRITORIO" and is_country(s.text) else s for s in out]
     return [s._replace(end=s.end - 2, text=s.text[:-2]) if s.type.startswith("NOMBRE_") and s.text.endswith(("'s", "’s"))
             else s for s in out]

@@ -109,9 +109,17 @@ def test_english_set_recall() -> None:
     ("Patient was transported by Acme Ambulance from his home on Elm Street.", "Elm Street"),
     ("His PCP is Dr. Patel at Northside Family Medicine.", "Northside Family Medicine"),
     ("Pharmacy: Walgreens #04412, Main St.", "Walgreens #04412"),
+    ("MRN: 00493821   Acct #: 7734120098", "7734120098"),
+    ("Seen by NP Karen Liu and PT Marcus Bell.", "Marcus Bell"),
+    ("Daughter Siobhan lives in Dublin, Ireland.", "Dublin"),
 ])
 def test_english_rules_catch_safe_harbor_forms(text: str, piece: str) -> None:
     assert any(piece in s.text for s in find_phi(text, language="en"))
+
+
+def test_a_town_before_its_country_is_a_place_and_the_country_a_country() -> None:
+    found = {s.text: s.type for s in find_phi("Daughter Siobhan lives in Dublin, Ireland.", language="en")}
+    assert found.get("Dublin") == "TERRITORIO" and found.get("Ireland") == "PAIS"
 
 
 def test_references_preview_of_every_demo_record_carries_no_identifier_and_no_record_id(demo_store) -> None:
