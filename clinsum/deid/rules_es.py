@@ -112,6 +112,9 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
         r"(?i)\b(?:n[ºo°.]+|n[úu]m\.|n[úu]mero)[ \t]*(?:de[ \t]+)?(?:estudio|muestra|biopsia|petici[óo]n|solicitud|"
         r"registro|ingreso|acceso)[ \t]*:?[ \t]*"
         r"(?!\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b)(?P<v>(?=[\w/.-]*\d)[A-Z0-9][A-Z0-9/.-]{2,}[A-Z0-9])\b")),
+    # (and a code of a letter and digits right after the word: "biopsia B23-004411", "la petición P-2023-7781")
+    ("ID_CONTACTO_ASISTENCIAL", re.compile(
+        r"(?i:\b(?:estudio|muestra|biopsia|petici[óo]n|solicitud))[ \t]+(?P<v>[A-Z]{1,3}-?\d{2}[\d/-]*\d)\b(?![/.-]\d)")),
     # a clinician's post code in the health service ("Código CIAS 0802340011A")
     ("ID_EMPLEO_PERSONAL_SANITARIO", re.compile(
         r"\b(?:(?i:c[óo]digo)[ \t]+)?CIAS[ \t]*:?[ \t]*(?P<v>\d{6,12}[A-Z]?)\b")),
@@ -188,7 +191,8 @@ COMPANIES = re.compile(
     rf"(?:\s+(?:{LEGAL_FORMS})\b)?")
 ORGANISATION = re.compile(
     rf"\b(?:Universidad|Universitat|Facultad|Instituto|Institut|Fundación|Fundació|Centro\s+Penitenciario|"
-    rf"Centro\s+Nacional|[Rr]esidencia|Juzgado|Asociación|Sociedad|Laboratorios?|Colegio\s+Oficial|Escuela|[Cc]olegio|"
+    rf"Centro\s+Nacional|[Rr]esidencia|Juzgado|Asociación|Sociedad|Laboratorios?|Laboratori|Colegio\s+Oficial|Escuela|[Cc]olegio|"
+    rf"Ayuntamiento|Ajuntament|Concello|"
     rf"IES|CEIP|[Gg]uardería|[Pp]arroquia(?:[ \t]+de)?)"
     rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?!{_NOT_IN_NAMES}){_NAME_WORD}){{1,6}}")
 PLATE = re.compile(r"\b\d{4}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b")
@@ -196,7 +200,9 @@ NASS = re.compile(r"\b\d{2}[ /-]\d{8}[ /-]\d{2}\b")
 
 _STREET_TYPES = (r"C/|c/|Calle|calle|avenida|(?<!°)(?<!\d )(?<!\d[oº] )(?<!hepatitis )(?<!virus )(?<!vitamina )(?<!tipo )(?<!grupo )(?<!clase )(?<! o )(?<! y )C\.(?![ \t]*(?:P\b|El|La|Los|Las|A|En|Se|No|Al|Con|Tras|Un|Una)\b)|Avda\.?|Avd\.|Av\.|Avenida|Avinguda|Ctra\.?|Carretera|Pza\.?|Plaza|Pl\.|P[º°]\.?|P\.[º°]|"
                  r"Paseo|Camino|Ronda|Travesía|Trav\.|Rúa|Urb\.|Urbanización|Glorieta|Callejón|Pasaje|Polígono|"
-                 r"Pol\.|Bulevar|Boulevard|Carrer|Rambla|Via|Vía|Passeig|Plaça")
+                 r"Pol\.|Bulevar|Boulevard|Carrer|Rambla|Via|Vía|Passeig|Plaça|Travessera|"
+                 # the Catalan and Galician words in lower case ("vive en el carrer Major 12")
+                 r"carrer|avinguda|passeig|travessera|rúa")
 _HOUSE = (r"(?:,?[ \t]*(?:n[º°o.]*[ \t]*)?\d{1,4}(?!\d)[A-Za-z]?(?:[ \t]*[-–][ \t]*\d{1,3}(?!\d))?|,?[ \t]*s/n)?"
           r"(?:,?[ \t]*\d+[º°ªo]?[ \t]*(?:[A-H]|izq(?:uierda)?|dcha|der(?:echa)?)\b\.?)?")
 STREET = re.compile(rf"(?<![\w/.])(?:{_STREET_TYPES})[ \t]*(?:{_CONNECT}[ \t]+)*{_NAME}{_HOUSE}")
@@ -235,6 +241,9 @@ DATES: list[re.Pattern[str]] = [
     re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+de(?:l)?[ \t]+{_YEAR_WORDS}\b"),
     # mes de abril
     re.compile(rf"(?i)\bmes[ \t]+de[ \t]+(?:{_MONTHS})\b"),
+    # the month in Roman numerals: 15-III-2023, 3/IV/48, 1.XII.2019
+    re.compile(r"(?<![\w/.-])(?:0?[1-9]|[12]\d|3[01])([-/.])(?:I|II|III|IV|V|VI|VII|VIII|IX|X|XI|XII)\1(?:19|20)?\d\d\b"
+               r"(?![/.-]\d)"),
 ]
 # a year or a lower-case month next to words that place an event in time
 YEAR_NEAR_EVENT = re.compile(

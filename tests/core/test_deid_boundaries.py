@@ -746,3 +746,17 @@ def test_a_parent_named_before_the_relation_and_more_in_parentheses_is_a_relativ
             "ingeniero).")
     found = {s.text: s.type for s in find_phi(text, language="es")}
     assert found.get("Rocío Ibáñez") == found.get("Jorge Sánchez-Valverde") == "FAMILIARES_SUJETO_ASISTENCIA"
+
+
+@pytest.mark.parametrize("text, piece, kind", [
+    ("Fecha de la intervención: 15-III-2023. Hora inicio 9:15.", "15-III-2023", "FECHAS"),
+    ("Nacida el 3/IV/48 en Lleida.", "3/IV/48", "FECHAS"),
+    ("Neoplasia de mama (biopsia B23-004411).", "B23-004411", "ID_CONTACTO_ASISTENCIAL"),
+    ("Pieza remitida con la petición P-2023-7781.", "P-2023-7781", "ID_CONTACTO_ASISTENCIAL"),
+    ("La paciente vive en el carrer Major 12, 08201 Sabadell.", "carrer Major 12", "CALLE"),
+    ("La paciente es funcionaria del Ajuntament de Sabadell y vive en el carrer Major 12.", "Ajuntament de Sabadell",
+     "INSTITUCION"),
+    ("Remitida del Laboratori de Referència de Catalunya.", "Laboratori de Referència de Catalunya", "INSTITUCION"),
+])
+def test_catalan_forms_roman_months_and_codes_after_their_word(text: str, piece: str, kind: str) -> None:
+    assert {s.text: s.type for s in find_phi(text, language="es")}.get(piece) == kind

@@ -129,7 +129,7 @@ def test_scales_and_roles_are_no_residue_but_a_name_after_them_is() -> None:
 
     text = ("Triaje Manchester: amarillo. Valorada por la enfermera Jefe de Planta y la Gestora de Casos, "
             "que avisa a la enfermera Nerea Zubizarreta.\nVisitas por Instagram.\nEPICRISIS PEDIÁTRICA\n"
-            "Nombre del paciente: [NOMBRE_1]")
+            "Nombre del paciente: [NOMBRE_1]\nHOJA OPERATORIA\nUnidad de Cirugía Mayor Ambulatoria. Pieza remitida.")
     assert [r.text for r in scan(text) if r.kind == "name"] == ["Nerea Zubizarreta"]
 
 
