@@ -53,8 +53,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("address", re.compile(
         # a lower-case street word is one only before a name on the same line ("valorar plaza. La …" is no address)
         r"\b(?:C/|(?:Calle|Avda|Av|Avenida|Ctra|Carretera|Pza|Plaza|Paseo|Pº|Camino|Ronda|"
-        r"Travesía|Urb|Urbanización|Barrio|Pol|Polígono Industrial)(?:\.|\b)|(?:calle|avenida|carretera|plaza|paseo)\b(?!\.))"
-        r"[ \t]*(?:de[ \t]+(?:la[ \t]+|los[ \t]+)?)?"
+        r"Travesía|Urb|Urbanización|Barrio|Pol|Polígono Industrial|Carrer|Avinguda|Passeig|Plaça|Rambla|Travessera|Rúa)"
+        r"(?:\.|\b)|(?:calle|avenida|carretera|plaza|paseo|carrer|avinguda|passeig|rambla|rúa)\b(?!\.))"
+        r"[ \t]*(?:(?:de|del|do|da|dos|das)[ \t]+(?:la[ \t]+|los[ \t]+)?|d['’](?:en[ \t]+)?)?"
         r"[A-ZÁÉÍÓÚÑ0-9][^\n,;()]{0,40}(?:,[ \t]*(?:n[º°o]\.?[ \t]*)?\d+[^\n,;()]{0,12})?")),
     ("address", re.compile(r"\b\d{1,6}\s+(?:[A-Z][\w'-]*\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|"
                            r"Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy)\b\.?")),

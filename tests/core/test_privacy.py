@@ -139,6 +139,9 @@ def test_a_lower_case_street_word_that_ends_a_sentence_is_no_address() -> None:
 
     text = "Se contacta con la residencia para valorar plaza.\nLa paciente trabaja de cajera. Vive en la plaza Mayor 3."
     assert [r.text for r in scan(text) if r.kind == "address"] == ["plaza Mayor 3"]
+    # and the Catalan and Galician words, in lower case too
+    assert [r.text for r in scan("Vive en el carrer Major 12\nA súa casa: Rúa do Vilar 7") if r.kind == "address"] == [
+        "carrer Major 12", "Rúa do Vilar 7"]
 
 
 def test_references_are_blocked_until_residues_are_resolved(outside: Store, records: list[str]) -> None:
