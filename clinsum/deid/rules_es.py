@@ -232,6 +232,10 @@ AGES: list[re.Pattern[str]] = [
     re.compile(rf"(?i)\b(?:a|desde|hasta)[ \t]+los[ \t]+(?P<v>{_TEEN_UP}[ \t]+años)\b"
                r"(?![ \t]+(?:de|del|tras|después|desde|postrasplante|posterior)\b)"),
     re.compile(rf"(?i)\bde[ \t]+los[ \t]+(?P<v>{_TEEN_UP})[ \t]+a[ \t]+los[ \t]+{_TEEN_UP}[ \t]+años\b"),
+    # years abbreviated "a." where an age stands ("Paciente: …, 82 a., varón", "Paciente de 45 a. remitida"; not
+    # "10 a. m."; none in MEDDOCAN, which writes "años")
+    re.compile(r"(?:,|\(|\b(?i:de))[ \t]*(?P<v>\d{1,3}[ \t]?a\.)(?![ \t]*m\.)"
+               r"(?=[ \t]*[,;)]|[ \t]+(?:remitid|acude|ingres|que|con|sin|var[oó]n|mujer|hombre))"),
 ]
 DATES: list[re.Pattern[str]] = [
     # 03/2024, 3-2024, 04.2023

@@ -760,3 +760,12 @@ def test_a_parent_named_before_the_relation_and_more_in_parentheses_is_a_relativ
 ])
 def test_catalan_forms_roman_months_and_codes_after_their_word(text: str, piece: str, kind: str) -> None:
     assert {s.text: s.type for s in find_phi(text, language="es")}.get(piece) == kind
+
+
+@pytest.mark.parametrize("text, age", [
+    ("Paciente: Ramón Etxeberria Goikoetxea, 82 a., varón.", "82 a."),
+    ("Paciente de 45 a. remitida desde Sevilla.", "45 a."),
+])
+def test_years_abbreviated_where_an_age_stands_are_an_age(text: str, age: str) -> None:
+    assert {s.text: s.type for s in find_phi(text, language="es")}.get(age) == "EDAD_SUJETO_ASISTENCIA"
+    assert not find_phi("Cita a las 10 a. m., sala 2. Tras 2 a. de evolución.", language="es")
