@@ -115,6 +115,10 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     # (and a code of a letter and digits right after the word: "biopsia B23-004411", "la petición P-2023-7781")
     ("ID_CONTACTO_ASISTENCIAL", re.compile(
         r"(?i:\b(?:estudio|muestra|biopsia|petici[óo]n|solicitud))[ \t]+(?P<v>[A-Z]{1,3}-?\d{2}[\d/-]*\d)\b(?![/.-]\d)")),
+    # a newborn's identity bracelet ("pulsera identificativa nº 004512")
+    ("ID_SUJETO_ASISTENCIA", re.compile(
+        r"(?i)\bpulsera(?:[ \t]+(?:identificativa|de[ \t]+identificación))?[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
+        r"(?P<v>(?=[\w/.-]*\d)[A-Z0-9][A-Z0-9/.-]{2,}[A-Z0-9])\b")),
     # a clinician's post code in the health service ("Código CIAS 0802340011A")
     ("ID_EMPLEO_PERSONAL_SANITARIO", re.compile(
         r"\b(?:(?i:c[óo]digo)[ \t]+)?CIAS[ \t]*:?[ \t]*(?P<v>\d{6,12}[A-Z]?)\b")),
@@ -301,7 +305,7 @@ RELATIVE_BARE = re.compile(rf"\b(?:{KIN_WORDS}|bisabuel[oa]s?|cuñad[oa]s?|suegr
 # and after a relative in lower case that opens a list item ("Contacto: familia (hermano Iñaki, 688 …; cuñada
 # Begoña)")
 RELATIVES_NAME = re.compile(
-    rf"(?:\b(?i:su|sus|el|la|un|una)[ \t]+(?i:{KIN_WORDS})|(?:^|(?<=[(,;:])[ \t]*)(?:{KIN_WORDS}|{IN_LAWS}))"
+    rf"(?:\b(?i:su|sus|el|la|un|una)[ \t]+(?i:otr[oa][ \t]+)?(?i:{KIN_WORDS})|(?:^|(?<=[(,;:])[ \t]*)(?:{KIN_WORDS}|{IN_LAWS}))"
     r"(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
     r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)(?P<v>[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]{2,}|[A-ZÁÉÍÓÚÑÜ]{2,})"
     r"(?:[ \t]+[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]+|[A-ZÁÉÍÓÚÑÜ]+)){0,3})\b(?![ \t]*\d)",
@@ -360,7 +364,8 @@ STAFF_BY_ROLE = re.compile(
 # (and "vive sola en Torrelavega", "reside actualmente en Vigo", "vive con su hija en Lorca")
 # (each such capitalized run of MEDDOCAN train is a gold place, 8 of 8, but for a hospital's service)
 RESIDENCE = re.compile(
-    r"(?i:\b(?:vive|viv[íi]a|reside|resid[íi]a|residente|vecin[oa]|natural|procedente|originari[oa]|nacid[oa]|"
+    r"(?i:\b(?:vive|viven|viv[íi]a|viv[íi]an|reside|residen|resid[íi]a|residente|vecin[oa]|natural|procedente|"
+    r"originari[oa]|nacid[oa]|"
     r"domiciliad[oa])(?:[ \t]+(?:sol[oa]|actualmente|habitualmente|con[ \t]+(?:su|sus)[ \t]+[a-záéíóúñ]+))?"
     r"[ \t]+(?:en|de|del))[ \t]+"
     rf"(?P<v>{_NO_UNIT_OR_HOSPITAL}[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"

@@ -118,12 +118,16 @@ def _numbers(text: str) -> list[Residue]:
             if kind == "number" and (_CODE.match(value) or _digits(value) < 4):
                 continue
             if kind == "date" and re.fullmatch(r"\d{1,2}[/.-]\d{1,2}", value) and (
-                    _UNIT_AFTER.match(text, end) or re.fullmatch(r"\d/\d", value)):
-                continue  # 4/5 strength, 3/5 criteria: a score, not a date
+                    _UNIT_AFTER.match(text, end) or re.fullmatch(r"\d/\d", value)
+                    or _SCORE_BEFORE.search(text, max(0, m.start() - 30), m.start())):
+                continue  # 4/5 strength, 3/5 criteria, Apgar 9/10: a score, not a date
             out.append(Residue(m.start(), end, kind, value))
     return out
 
 
+# a scale's name right before its score ("Apgar 9/10", "Glasgow 14/15", "EVA 7/10")
+_SCORE_BEFORE = re.compile(r"(?i)\b(?:apgar|glasgow|gcs|eva|ena|mmse|barthel|fuerza|score|puntuaci[óo]n)[ \t:]*"
+                           r"(?:\d{1,2}[/-]\d{1,2}[ \t,y]*)?$")
 _SUFFIXES = ("ción", "sión", "ía", "ismo", "itis", "osis", "emia", "oma", "algia", "patía", "logía", "scopia",
              "grafía", "mente", "ante", "ente", "able", "ible", "ivo", "iva", "oso", "osa", "ico", "ica", "ado", "ada",
              "ido", "ida", "ce", "be", "tion", "sion", "ness", "ment", "ing", "ed", "ly", "ous", "ive", "ity")

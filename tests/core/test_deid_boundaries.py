@@ -769,3 +769,11 @@ def test_catalan_forms_roman_months_and_codes_after_their_word(text: str, piece:
 def test_years_abbreviated_where_an_age_stands_are_an_age(text: str, age: str) -> None:
     assert {s.text: s.type for s in find_phi(text, language="es")}.get(age) == "EDAD_SUJETO_ASISTENCIA"
     assert not find_phi("Cita a las 10 a. m., sala 2. Tras 2 a. de evolución.", language="es")
+
+
+def test_where_a_family_lives_their_other_child_and_a_newborns_bracelet() -> None:
+    text = ("Recién nacido varón, 3.450 g, pulsera identificativa nº 004512. Residen en Leganés con su otra hija, "
+            "Naomi, de 4 años.")
+    found = {s.text: s.type for s in find_phi(text, language="es")}
+    assert found.get("004512") == "ID_SUJETO_ASISTENCIA" and found.get("Leganés") == "TERRITORIO"
+    assert found.get("Naomi") == "FAMILIARES_SUJETO_ASISTENCIA"

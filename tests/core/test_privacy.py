@@ -139,6 +139,8 @@ def test_a_lower_case_street_word_that_ends_a_sentence_is_no_address() -> None:
 
     text = "Se contacta con la residencia para valorar plaza.\nLa paciente trabaja de cajera. Vive en la plaza Mayor 3."
     assert [r.text for r in scan(text) if r.kind == "address"] == ["plaza Mayor 3"]
+    # a scale's score is no date, a day and month are
+    assert [r.text for r in scan("Apgar 9/10. Glasgow 14/15. Revisión el 9/10.") if r.kind == "date"] == ["9/10"]
     # and the Catalan and Galician words, in lower case too
     assert [r.text for r in scan("Vive en el carrer Major 12\nA súa casa: Rúa do Vilar 7") if r.kind == "address"] == [
         "carrer Major 12", "Rúa do Vilar 7"]
