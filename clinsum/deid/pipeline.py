@@ -31,6 +31,7 @@ from clinsum.deid.rules_es import (
     CARE_ROLE_BEFORE,
     HEALTH_SERVICES,
     NOT_RELATIVE_BEFORE,
+    PHONE_LABEL,
     TENS_AND,
     is_brand,
 )
@@ -152,6 +153,15 @@ _EMAIL_RUN_ON = re.compile(r"(\S+@\S*\w)\s+\S")
 # four digits that are no year of a record ("licencia municipal 4521"): a number that names something all the same
 # (each bare four-digit date of MEDDOCAN train is a year of the 1900s or 2000s)
 _NOT_A_YEAR = re.compile(r"(?!1[89]\d\d|20\d\d)\d{4}")
+# nine digits or more in groups, after a phone's label ("Tel. celular 55 2345 6789"): no date has as many
+_DIGIT_GROUPS = re.compile(r"\+?\d[\d .-]{7,}\d")
+
+
+def _phone_read_as_date(text: str, span: Span) -> bool:
+    return (bool(_DIGIT_GROUPS.fullmatch(span.text)) and sum(c.isdigit() for c in span.text) >= 9
+            and bool(PHONE_LABEL.search(text, max(0, span.start - 25), span.start)))
+
+
 _TWO_YEARS = re.compile(r"((?:19|20)\d\d)(\s+(?:y|e|o|a)\s+|\s*[-,]\s*)((?:19|20)\d\d)")
 # "Informe clínico del paciente: Recién nacida hembra", "Se trataba de una recién nacida": the patient
 # herself, not a relative (MEDDOCAN train marks such an opening newborn an age, never a relative)
@@ -336,7 +346,8 @@ def _misread(text: str, span: Span) -> bool:
 
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
     """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), four digits
-    that are no year read as one (a number all the same: ``OTROS_SUJETO_ASISTENCIA``), a sex
+    that are no year read as one (a number all the same: ``OTROS_SUJETO_ASISTENCIA``), a phone after its label
+    read as a date, a sex
     word read as part of a description (``niño varón``), ``familia`` of ``médico de familia`` or the
     newborn patient the report opens with read as a relative, an age in words without its tens, a
     relative and their name as one, two neighbours in a signature line read as one, a hospital's unit
@@ -351,6 +362,8 @@ def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
         m = _TWO_YEARS.fullmatch(s.text) if s.type == "FECHAS" else None
         if s.type == "FECHAS" and _NOT_A_YEAR.fullmatch(s.text):
             out.append(s._replace(type="OTROS_SUJETO_ASISTENCIA"))
+        elif s.type == "FECHAS" and _phone_read_as_date(text, s):
+            out.append(s._replace(type="NUMERO_TELEFONO"))
         elif m:
             out.append(Span(s.start, s.start + 4, "FECHAS", m.group(1), s.source))
             out.append(Span(s.end - 4, s.end, "FECHAS", m.group(3), s.source))

@@ -82,9 +82,10 @@ _NAME_VALUE = re.compile(r"[A-ZÁÉÍÓÚÑÜ][\w'’.-]*(?:[ \t]+(?:(?:de|del|l
 _GIVEN_AFTER_COMMA = re.compile(r",[ \t]*(?P<v>[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*(?:[ \t](?:DE|DEL|LA|Y)?[ \t]?[A-ZÁÉÍÓÚÑÜ][A-ZÁÉÍÓÚÑÜ'’.-]*){0,3})"
                                 r"(?=[ \t]{2,}|[ \t]*(?:\n|$|\.[ \t]|\())")
 
-# (and the regional health cards: SIP in Valencia, NUHSA in Andalusia, TIS in Catalonia and the Basque Country)
+# (and the regional health cards: SIP in Valencia, NUHSA in Andalusia, TIS in Catalonia and the Basque Country;
+# Mexico's social security, IMSS and ISSSTE)
 _CARD_LABELS = (r"NASS|NUSS|NSS|p[óo]liza|MUFACE|ISFAS|MUGEJU|N[ºo°.]*[ \t]*S\.S\.?|N[ºo°.][ \t]*SS|N[ºo°.]*\s*(?:de\s+)?(?:afiliación|afiliado)(?:\s+a\s+la\s+seguridad\s+social)?|"
-                r"n[úu]mero\s+de\s+(?:la\s+)?seguridad\s+social|CIP(?:-SNS)?|TSI|SIP|NUHSA|TIS|"
+                r"n[úu]mero\s+de\s+(?:la\s+)?seguridad\s+social|CIP(?:-SNS)?|TSI|SIP|NUHSA|TIS|IMSS|ISSSTE|"
                 r"tarjeta\s+sanitaria(?:\s+individual)?|c[óo]digo\s+de\s+identificaci[óo]n(?:\s+personal)?")
 # a space inside a card's number only before more of its digits: it stops before the next label of a header in
 # columns or a word ("Nº SIP: 12345678  NUHSA: …", "póliza 7788990011 Sanitas")
@@ -92,6 +93,9 @@ _CARD_SPACE = r"[ ](?=[\dA-Z/-]*\d)"
 CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     ("ID_ASEGURAMIENTO", re.compile(
         rf"(?i)\b(?:{_CARD_LABELS})\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>[A-Z]{{0,4}}[ \t-]?\d(?:[\dA-Z/-]|{_CARD_SPACE}){{4,}}[\dA-Z])")),
+    # Mexico's personal and tax ids (CURP: HETG850312MDFRPD09, RFC: QUMR800101AB3), with or without their label
+    ("ID_SUJETO_ASISTENCIA", re.compile(r"\b(?P<v>[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d)\b")),
+    ("ID_SUJETO_ASISTENCIA", re.compile(r"\bRFC\b[^:\n]{0,20}:?[ \t]*(?P<v>[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{3})\b")),
     ("ID_SUJETO_ASISTENCIA", re.compile(
         r"(?i)\b(?:pasaporte|passport)\b[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>[A-Z]{1,3}[ -]?\d{6,9}|\d{6,9}[A-Z]?)\b")),
     # "NHC 4471209", "Historia clínica nº 123456" written inline, without a field's colon (a field's value is
@@ -122,6 +126,9 @@ CARD_FIELDS: list[tuple[str, re.Pattern[str]]] = [
     # a clinician's post code in the health service ("Código CIAS 0802340011A")
     ("ID_EMPLEO_PERSONAL_SANITARIO", re.compile(
         r"\b(?:(?i:c[óo]digo)[ \t]+)?CIAS[ \t]*:?[ \t]*(?P<v>\d{6,12}[A-Z]?)\b")),
+    # a Mexican clinician's professional licence ("céd. prof. 4521887", "cédula profesional: 4521887")
+    ("ID_TITULACION_PERSONAL_SANITARIO", re.compile(
+        r"(?i)\bc[ée]d(?:ula|\.)?[ \t]*prof(?:esional|\.)?[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*(?P<v>\d{6,10})\b")),
     # a clinician's registration number after "Col." / "colegiado" (each of MEDDOCAN train's 449 is found so)
     ("ID_TITULACION_PERSONAL_SANITARIO", re.compile(
         r"(?i)\b(?:N[ºo°.]*[ \t]*)?(?:Col(?:egiado)?\.?|colegiad[oa])[ \t]*(?:n[ºo°.]*)?[ \t]*:?[ \t]*"
@@ -159,7 +166,7 @@ _PHONE_BODY = (r"[6789]\d{8}|[6789]\d{2}[ .-]\d{3}[ .-]\d{3}|[6789]\d{2}[ .-]\d{
 PHONE = re.compile(
     rf"(?<![\w,/+-])(?<!\d\.)(?P<v>(?:(?:00|\+)[ ]?34[ .-]*)?(?:{_PHONE_BODY})(?:[ ,]*(?:ext|extensión|ext\.)[ .:]*\d{{2,5}})?)"
     r"(?!\w|[.,/-]\d)")
-_PHONE_LABEL = re.compile(r"(?i)\b(?:tel[eé]fonos?|tel|telf|tfno|tf|tlf|tlfno|m[oó]vil|fax|llamar|contacto)\b")
+PHONE_LABEL = re.compile(r"(?i)\b(?:tel[eé]fonos?|tel|telf|tfno|tf|tlf|tlfno|m[oó]vil|celular|fax|llamar|contacto)\b")
 _FAX_LABEL = re.compile(r"(?i)\bfax\b")
 _GROUPED = re.compile(r"[ .-]")
 
@@ -417,7 +424,7 @@ def _phone_spans(text: str) -> list[Span]:
         start, end, value = m.start("v"), m.end("v"), m.group("v")
         line_start = text.rfind("\n", 0, start) + 1
         before = text[max(line_start, start - 40):start]
-        labels = list(_PHONE_LABEL.finditer(before))
+        labels = list(PHONE_LABEL.finditer(before))
         if not labels and not _GROUPED.search(value) and not value.startswith(("00", "+")):
             continue  # nine bare digits with no phone label near: could be any identifier
         kind = "NUMERO_FAX" if labels and _FAX_LABEL.fullmatch(labels[-1].group()) else "NUMERO_TELEFONO"

@@ -777,3 +777,14 @@ def test_where_a_family_lives_their_other_child_and_a_newborns_bracelet() -> Non
     found = {s.text: s.type for s in find_phi(text, language="es")}
     assert found.get("004512") == "ID_SUJETO_ASISTENCIA" and found.get("Leganés") == "TERRITORIO"
     assert found.get("Naomi") == "FAMILIARES_SUJETO_ASISTENCIA"
+
+
+@pytest.mark.parametrize("text, piece, kind", [
+    ("Nombre: Guadalupe Hernández Tapia. CURP: HETG850312MDFRPD09.", "HETG850312MDFRPD09", "ID_SUJETO_ASISTENCIA"),
+    ("Originaria de Oaxaca, casada. RFC del esposo: QUMR800101AB3.", "QUMR800101AB3", "ID_SUJETO_ASISTENCIA"),
+    ("Derechohabiente. NSS IMSS: 12-34-85-6789-0.", "12-34-85-6789-0", "ID_ASEGURAMIENTO"),
+    ("Médico tratante: Dr. Fernando Ávila Cruz, céd. prof. 4521887.", "4521887", "ID_TITULACION_PERSONAL_SANITARIO"),
+    ("Su cuñada firma como responsable legal. Tel. celular 55 2345 6789.", "55 2345 6789", "NUMERO_TELEFONO"),
+])
+def test_mexican_ids_licence_and_phone(text: str, piece: str, kind: str) -> None:
+    assert {s.text: s.type for s in find_phi(text, language="es")}.get(piece) == kind
