@@ -158,6 +158,7 @@ _DIGIT_GROUPS = re.compile(r"\+?\d[\d .-]{7,}\d")
 
 
 def _phone_read_as_date(text: str, span: Span) -> bool:
+    """A tagger date that is nine digits or more in groups right after a phone's label."""
     return (bool(_DIGIT_GROUPS.fullmatch(span.text)) and sum(c.isdigit() for c in span.text) >= 9
             and bool(PHONE_LABEL.search(text, max(0, span.start - 25), span.start)))
 
