@@ -26,7 +26,7 @@ _RELATIVE = (r"(?:wife|husband|spouse|partner|son|daughter|mother|father|mom|dad
              r"grandson|granddaughter|grandmother|grandfather|aunt|uncle|cousin|caregiver|roommate|sponsor|coach|"
              r"guardian|parent|friend|fiancée?|stepson|stepdaughter|stepmother|stepfather|"
              r"(?:son|daughter|mother|father|brother|sister)-in-law|neighbou?r|boyfriend|girlfriend|landlord|"
-             r"co-?worker|colleague)")
+             r"co-?worker|colleague|(?:probation|parole)[ \t]+officer|case[ \t]*(?:worker|manager))")
 _NAME = r"(?!(?:Mr|Mrs|Ms|Miss|Dr|Baby)\b)[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]++|['’][A-Z][a-z]++)+(?:-[A-Z][a-záéíóúñü]+)?"
 _FULL_NAME = rf"{_NAME}(?:[ \t]+[A-Z]\.)?(?:[ \t]+{_NAME}){{0,2}}"
 _STREET_TYPE = (r"(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|"
@@ -62,8 +62,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("FECHAS", re.compile(r"\b(?:0?[1-9]|1[0-2])/(?:19|20)\d\d\b")),
     ("FECHAS", re.compile(r"\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/(?:19|20)?\d\d\b")),
     ("FECHAS", re.compile(r"\b(?:two|three|four|five|six|\d)\s+(?:days|weeks)\s+ago\b")),
-    # a month and day without the year after a word that places an event ("admitted on 3/14", "since 11/2")
-    ("FECHAS", re.compile(r"(?i:\b(?:on|since|until|from|by|dated))\s+(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b"
+    # a month and day without the year after a word that places an event ("admitted on 3/14", "since 11/2",
+    # "next session 3/10"; "session 6/12" is a count)
+    ("FECHAS", re.compile(r"(?i:\b(?:on|since|until|from|by|dated|appointment|follow-up|f/u|next[ \t]+(?:session|visit)))\s+"
+                          r"(?P<v>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))\b"
                           r"(?![/.,]\d)")),
     # phones and faxes: (419) 555-0187, 802-555-0142, 217.555.0166, +1 ..., ext. 4
     ("NUMERO_FAX", re.compile(r"(?i)\bfax(?:\s+(?:number|no\.?))?\s*#?\s*:?\s*(?P<v>(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?"
@@ -109,6 +111,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                               rf"(?P<v>{_NAME}(?:[ \t]+{_NAME})?)(?=\.)")),
     ("TERRITORIO", re.compile(rf"\b(?:{_STATES}|{_STATE_NAMES})\s+(?P<v>\d{{5}}(?:-\d{{4}})?)\b")),
     ("TERRITORIO", re.compile(r"(?i)\bzip(?: code)?\s*#?\s*:?\s*(?P<v>\d{5}(?:-\d{4})?)\b")),
+    # a county, smaller than a state ("Cook County Adult Probation", "Orange County")
+    ("TERRITORIO", re.compile(rf"\b(?P<v>{_NAME}(?:[ \t]+{_NAME})?[ \t]+(?:County|Parish|Borough))\b")),
     ("TERRITORIO", re.compile(
         rf"\b(?:lives|living|resides|residing|moved|resident|from|in)\s+(?:alone\s+)?(?:in|of|to)?\s*"
         rf"(?P<v>(?-i:{_NAME}(?:\s+{_NAME})?))(?=,\s*{_STATE_NAMES}|\.\s)")),
@@ -143,7 +147,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("FAMILIARES_SUJETO_ASISTENCIA", re.compile(rf"(?P<v>\b{_NAME}[ \t]+{_FULL_NAME})[ \t]*(?:\([ \t]*|,[ \t]*)(?i:{_RELATIVE})\b")),
     # names: relatives after a kinship word, staff with credentials, Baby Boy/Girl <Surname>
     ("FAMILIARES_SUJETO_ASISTENCIA", re.compile(
-        rf"(?i:\b{_RELATIVE})(?:[ \t]*\(|,?:?[ \t]+)(?P<v>{_FULL_NAME})(?=\)|,|\s|\.)")),
+        rf"(?i:\b{_RELATIVE})(?:[ \t]*\(|,?:?[ \t]+)(?:(?:Officer|Detective|Deputy|Sergeant|Sgt\.?)[ \t]+)?"
+        rf"(?P<v>{_FULL_NAME})(?=\)|,|\s|\.)")),
     ("NOMBRE_PERSONAL_SANITARIO", re.compile(
         rf"(?P<v>\b{_FULL_NAME}),?[ \t]+(?:MD|DO|RN|NP|PA-C|PA|PharmD|PhD|LCSW|DDS|DPT|PT|CNM|CRNA)\b")),
     # a nurse's credential before the name ("by RN Jessica Tran")

@@ -112,6 +112,9 @@ def test_english_set_recall() -> None:
     ("MRN: 00493821   Acct #: 7734120098", "7734120098"),
     ("Seen by NP Karen Liu and PT Marcus Bell.", "Marcus Bell"),
     ("Daughter Siobhan lives in Dublin, Ireland.", "Dublin"),
+    ("Referred by his probation officer, Officer Dana Kim (Cook County Adult Probation).", "Dana Kim"),
+    ("Referred by his probation officer, Officer Dana Kim (Cook County Adult Probation).", "Cook County"),
+    ("Plan: continue CBT; next session 3/10 at 4 pm.", "3/10"),
 ])
 def test_english_rules_catch_safe_harbor_forms(text: str, piece: str) -> None:
     assert any(piece in s.text for s in find_phi(text, language="en"))
