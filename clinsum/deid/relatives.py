@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 
-from clinsum.deid.rules_es import KIN_WORDS, NUMBER_WORDS
+from clinsum.deid.rules_es import CO_OFFICIAL_KIN, KIN_WORDS, NUMBER_WORDS
 from clinsum.deid.spans import Span
 
 # "madre Carmen", "hermano Juan de 2 años", "hija de 50 años de nombre Natalia Ruiz": MEDDOCAN
 # marks the relative, the relative's name and the age as separate spans
 _RELATIVE_NAME = re.compile(r"(?P<head>.*?\S)(?:\s+de\s+nombre)?\s+(?P<name>[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+"
                             r"(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+)*)(?:\s+de\s+(?P<age>\d+\s+\w+))?")
-_RELATIVE = rf"(?:{KIN_WORDS}|pareja|cuñad[oa]s?|suegr[oa]s?|yerno|nuera)"
+_RELATIVE = rf"(?:{KIN_WORDS}|pareja|cuñad[oa]s?|suegr[oa]s?|yerno|nuera|{CO_OFFICIAL_KIN})"
 _RELATIVE_WORD = re.compile(rf"(?i:\b{_RELATIVE}\b|\bfamili)")
 _RELATIVE_ONLY = re.compile(rf"(?i:\b{_RELATIVE}\b)")
 _AT_AGE = re.compile(r"(?i:\ba[ \t]+los)[ \t]+$")

@@ -45,7 +45,7 @@ _MONTHS = ("enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiemb
            "diciembre")
 _DAY_WORDS = rf"(?:primero|{_UNITS}|treinta(?:\s+y\s+uno)?)"
 _YEAR_WORDS = rf"(?:mil\s+novecientos(?:\s+{NUMBER_WORDS})?|dos\s+mil(?:\s+{NUMBER_WORDS})?)"
-_AGE_UNIT = r"(?:años|año|meses|mes|semanas|días)"
+_AGE_UNIT = r"(?:años|año|meses|mes|semanas|días|anys|anos)"  # and Catalan "anys", Galician "anos"
 _NUM = rf"(?:\d{{1,3}}|{NUMBER_WORDS})"
 _TEEN_UP = (r"(?:[1-9]\d|once|doce|trece|catorce|quince|dieci\w+|veinti\w+|"
             r"(?:veinte|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa)(?:[ \t]+y[ \t]+\w+)?)")
@@ -114,7 +114,7 @@ HOSPITAL_TITLE = re.compile(
     rf"(?:[ \t]+(?:{_CONNECT}[ \t]+)*(?:(?!{NOT_IN_NAMES}){_NAME_WORD}|\d+\s+de\s+[A-Z][a-z]+)){{1,6}}")
 
 # ---------------------------------------------------------------- ages, dates, relatives, professions
-_PATIENT_NOUNS = (r"paciente|varón|var[oó]n|mujer|hombre|niñ[oa]|lactante|neonato|recién\s+nacid[oa]|puérpera|"
+_PATIENT_NOUNS = (r"paciente|pacient|varón|var[oó]n|mujer|hombre|niñ[oa]|lactante|neonato|recién\s+nacid[oa]|puérpera|"
                   r"gestante|primigesta|secundigesta|multípara|chic[oa]|joven|adolescente|ancian[oa]|señora?|bebé|"
                   r"preescolar|escolar|sujeto|enferm[oa]")
 _ORDINALS = r"(?:primer|segundo|tercer|cuarto|quinto|sexto|séptimo|octavo|noveno|décimo|undécimo|duodécimo)"
@@ -165,6 +165,8 @@ MONTH_PAIR = re.compile(rf"(?i)\b(?:{_MONTHS})[ \t]+y[ \t]+(?:{_MONTHS})[ \t]+de
 #: the relatives' words (lower case) that say who a relative is wherever they stand
 KIN_WORDS = (r"madre|padre|padres|herman[oa]s?|hij[oa]s?|t[íi][oa]s?|abuel[oa]s?|prim[oa]s?|sobrin[oa]s?|marido|"
              r"espos[oa]|niet[oa]s?")
+#: relatives in Catalan and Galician, where no Spanish word is spelt the same ("la seva filla", "o seu fillo", "A nai")
+CO_OFFICIAL_KIN = r"mare|fill|filla|fills|germà|germana|avi|àvia|marit|nai|fillo|fillos|irmán|irmá|avó|avoa"
 #: relatives by marriage
 IN_LAWS = r"cuñad[oa]|suegr[oa]|yerno|nuera"
 # with the words that need "su"/"el" before them to be a relative ("su mujer", "el tutor legal")
@@ -200,7 +202,10 @@ RELATIVE_BARE = re.compile(rf"\b(?:{KIN_WORDS}|bisabuel[oa]s?|cuñad[oa]s?|suegr
 # and after a relative in lower case that opens a list item ("Contacto: familia (hermano Iñaki, 688 …; cuñada
 # Begoña)")
 RELATIVES_NAME = re.compile(
-    rf"(?:\b(?i:su|sus|el|la|un|una)[ \t]+(?i:otr[oa][ \t]+)?(?i:{KIN_WORDS})|(?:^|(?<=[(,;:])[ \t]*)(?:{KIN_WORDS}|{IN_LAWS}))"
+    rf"(?:\b(?i:su|sus|el|la|un|una)[ \t]+(?i:otr[oa][ \t]+)?(?i:{KIN_WORDS})|(?:^|(?<=[(,;:])[ \t]*)(?:{KIN_WORDS}|{IN_LAWS})"
+    # (and in Catalan and Galician: "la seva filla, Montserrat", "o seu fillo Xoán", "A nai, Carme")
+    rf"|(?:\b(?i:la[ \t]+seva|la[ \t]+seua|el[ \t]+seu|o[ \t]+seu|a[ \t]+súa|a[ \t]+sua)|(?:^|(?<=[.;:][ \t]))[AO])"
+    rf"[ \t]+(?:{CO_OFFICIAL_KIN}))"
     r"(?:[ \t]+(?:mayor|menor|matern[oa]|patern[oa]))?"
     r"(?:,[ \t]*|[ \t]*\([ \t]*|[ \t]+)(?P<v>[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]{2,}|[A-ZÁÉÍÓÚÑÜ]{2,})"
     r"(?:[ \t]+[A-ZÁÉÍÓÚÑ](?:[a-záéíóúñü]+|[A-ZÁÉÍÓÚÑÜ]+)){0,3})\b(?![ \t]*\d)",

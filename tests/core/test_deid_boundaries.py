@@ -788,3 +788,13 @@ def test_where_a_family_lives_their_other_child_and_a_newborns_bracelet() -> Non
 ])
 def test_mexican_ids_licence_and_phone(text: str, piece: str, kind: str) -> None:
     assert {s.text: s.type for s in find_phi(text, language="es")}.get(piece) == kind
+
+
+@pytest.mark.parametrize("text, piece, kind", [
+    ("Pacient de 78 anys. Viu amb la seva filla, Montserrat, a Vic.", "78 anys", "EDAD_SUJETO_ASISTENCIA"),
+    ("Pacient de 78 anys. Viu amb la seva filla, Montserrat, a Vic.", "Montserrat", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("Ingresa por caída. A nai, Carme, acompaña á paciente.", "Carme", "FAMILIARES_SUJETO_ASISTENCIA"),
+    ("O seu fillo Xoán vive en Lugo.", "Xoán", "FAMILIARES_SUJETO_ASISTENCIA"),
+])
+def test_relatives_and_ages_in_catalan_and_galician(text: str, piece: str, kind: str) -> None:
+    assert {s.text: s.type for s in find_phi(text, language="es")}.get(piece) == kind
