@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from clinsum.deid.placeholders import PLACEHOLDER_RE
-from clinsum.privacy.vocabulary import english_names, fold, is_known
+from clinsum.privacy.vocabulary import english_names, fold, is_known, name_words
 from clinsum.text import whole_word_starts
 
 KINDS = ("name", "number", "date", "age", "address", "location", "record_id")
@@ -128,9 +128,17 @@ def _numbers(text: str) -> list[Residue]:
 # a scale's name right before its score ("Apgar 9/10", "Glasgow 14/15", "EVA 7/10")
 _SCORE_BEFORE = re.compile(r"(?i)\b(?:apgar|glasgow|gcs|eva|ena|mmse|barthel|fuerza|score|puntuaci[óo]n)[ \t:]*"
                            r"(?:\d{1,2}[/-]\d{1,2}[ \t,y]*)?$")
+def _common_shape(word: str) -> bool:
+    """A word that ends as Spanish and English nouns and adjectives do, and is no known name (``María``,
+    ``Concepción`` and ``Machado`` end so too)."""
+    folded = fold(word)
+    return folded.endswith(_FOLDED_SUFFIXES) and folded not in name_words()
+
+
 _SUFFIXES = ("ción", "sión", "ía", "ismo", "itis", "osis", "emia", "oma", "algia", "patía", "logía", "scopia",
              "grafía", "mente", "ante", "ente", "able", "ible", "ivo", "iva", "oso", "osa", "ico", "ica", "ado", "ada",
              "ido", "ida", "ce", "be", "tion", "sion", "ness", "ment", "ing", "ed", "ly", "ous", "ive", "ity")
+_FOLDED_SUFFIXES = tuple(fold(s) for s in _SUFFIXES)
 
 
 def _word_known(word: str, lowercase_here: set[str]) -> bool:
@@ -166,12 +174,13 @@ def _names(text: str) -> list[Residue]:
         words = [w for token in run.split() for w in (
             [token] if any(c.isdigit() for c in token) else re.findall(r"[^\W_]+", token))]
         unknown = [w for w in words if not _word_known(w, lowercase_here)]
+        before = text[max(0, m.start() - 6):m.start()].rstrip(" \t-•*")
+        opener = not before or before[-1] in "\n.:;!?(\"«"
+        if opener and unknown and unknown[0] == words[0] and _common_shape(words[0]):
+            unknown = unknown[1:]  # a sentence opening with a common word ("Clasificación de Child-Pugh")
         if len(words) == 1 and unknown:
             after = text[m.start() + len(run):m.start() + len(run) + 1]
-            before = text[max(0, m.start() - 6):m.start()].rstrip(" \t-•*")
-            opener = not before or before[-1] in "\n.:;!?(\"«"
-            if after == ":" or opener and (fold(run).endswith(tuple(fold(s) for s in _SUFFIXES))
-                                           or fold(run) in english_names()):
+            if after == ":" or opener and fold(run) in english_names():
                 unknown = []  # a heading, or a sentence opening with a common word ("Young", "Frank")
         if unknown or len(words) > 1 and _institution(words):
             out.append(Residue(m.start(), m.start() + len(run), "name", run))

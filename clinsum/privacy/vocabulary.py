@@ -44,7 +44,7 @@ def vocabulary() -> frozenset[str]:
             if path.is_file():
                 words |= _words(path.read_text(encoding="utf-8", errors="replace"), lowercase_only=True)
     words |= _wordnet_words()
-    return frozenset(w for w in words if len(w) > 1) - _name_words() - (english_names() - listed)
+    return frozenset(w for w in words if len(w) > 1) - name_words() - (english_names() - listed)
 
 
 def _listed(name: str) -> set[str]:
@@ -85,16 +85,18 @@ def _wordnet_words() -> set[str]:
     return out
 
 
-def _name_words() -> set[str]:
-    """Words of the shipped person and place gazetteers: never trusted, even if common elsewhere."""
+@lru_cache(maxsize=1)
+def name_words() -> frozenset[str]:
+    """Words of names and places: the shipped person and place gazetteers and the Spanish names shaped
+    like common words (``spanish_names.txt``). Never trusted, even if common elsewhere."""
     from clinsum.deid.gazetteer import DATA
 
-    out: set[str] = set()
+    out = _listed("spanish_names.txt")
     for name in ("gaz_person.txt", "gaz_place.txt"):
         path = DATA / name
         if path.exists():
             out |= {fold(w) for w in path.read_text(encoding="utf-8").split()}
-    return out
+    return frozenset(out)
 
 
 def is_known(word: str) -> bool:

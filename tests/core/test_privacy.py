@@ -124,6 +124,14 @@ def test_residual_scan_flags_english_names_that_are_also_common_words() -> None:
     assert flagged == ["Grace Baker", "Mark", "Springfield"]
 
 
+def test_a_name_shaped_like_a_word_opening_a_sentence_is_a_residue() -> None:
+    from clinsum.privacy.residues import scan
+
+    text = ("Paciente estable. García refiere dolor. María acude. Concepción ingresa. Evolución favorable.\n"
+            "Clasificación de Child-Pugh B. Realizada ecografía.")
+    assert [r.text for r in scan(text) if r.kind == "name"] == ["García", "María", "Concepción"]
+
+
 def test_scales_and_roles_are_no_residue_but_a_name_after_them_is() -> None:
     from clinsum.privacy.residues import scan
 
