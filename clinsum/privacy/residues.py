@@ -128,6 +128,21 @@ def _numbers(text: str) -> list[Residue]:
 # a scale's name right before its score ("Apgar 9/10", "Glasgow 14/15", "EVA 7/10")
 _SCORE_BEFORE = re.compile(r"(?i)\b(?:apgar|glasgow|gcs|eva|ena|mmse|barthel|fuerza|score|puntuaci[óo]n)[ \t:]*"
                            r"(?:\d{1,2}[/-]\d{1,2}[ \t,y]*)?$")
+# a scale, sign, test or disease named after someone: the words around a name that make it an eponym
+_EPONYM_AFTER = re.compile(r"[ \t]+(?:score|scale|criteria|sign|test|classification|index|maneuver|manoeuvre|"
+                           r"syndrome|disease|bowel[ \t]+prep)\b", re.I)
+_EPONYM_OF = (r"(?:escala|signo|criterios?|test|síndrome|sindrome|enfermedad|maniobra|índice|indice|clasificación|"
+              r"clasificacion|puntuación|tinción|prueba|reflejo|anemia|score)[ \t]+de[ \t]+")
+_EPONYM_BEFORE = re.compile(rf"\b{_EPONYM_OF}$", re.I)
+_EPONYM_LEAD = re.compile(_EPONYM_OF, re.I)  # the run opens with it: "Test de O'Sullivan"
+
+
+def _eponym(text: str, start: int, end: int) -> bool:
+    """Whether the name at ``text[start:end]`` names a scale, sign, test or disease (``Alvarado score``)."""
+    return bool(_EPONYM_AFTER.match(text, end) or _EPONYM_BEFORE.search(text, max(0, start - 20), start)
+                or _EPONYM_LEAD.match(text, start, end))
+
+
 def _common_shape(word: str) -> bool:
     """A word that ends as Spanish and English nouns and adjectives do, and is no known name (``María``,
     ``Concepción`` and ``Machado`` end so too)."""
@@ -182,6 +197,8 @@ def _names(text: str) -> list[Residue]:
             after = text[m.start() + len(run):m.start() + len(run) + 1]
             if after == ":" or opener and fold(run) in english_names():
                 unknown = []  # a heading, or a sentence opening with a common word ("Young", "Frank")
+        if unknown and _eponym(text, m.start(), m.start() + len(run)):
+            unknown = []  # "Alvarado score 9", "escala de Downton", "Test de O'Sullivan"
         if unknown or len(words) > 1 and _institution(words):
             out.append(Residue(m.start(), m.start() + len(run), "name", run))
     return out

@@ -87,11 +87,11 @@ def _wordnet_words() -> set[str]:
 
 @lru_cache(maxsize=1)
 def name_words() -> frozenset[str]:
-    """Words of names and places: the shipped person and place gazetteers and the Spanish names shaped
-    like common words (``spanish_names.txt``). Never trusted, even if common elsewhere."""
+    """Words of names and places: the shipped person and place gazetteers and the names shaped like common
+    words (``names_shaped_like_words.txt``). Never trusted, even if common elsewhere."""
     from clinsum.deid.gazetteer import DATA
 
-    out = _listed("spanish_names.txt")
+    out = _listed("names_shaped_like_words.txt")
     for name in ("gaz_person.txt", "gaz_place.txt"):
         path = DATA / name
         if path.exists():

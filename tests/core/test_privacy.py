@@ -128,8 +128,17 @@ def test_a_name_shaped_like_a_word_opening_a_sentence_is_a_residue() -> None:
     from clinsum.privacy.residues import scan
 
     text = ("Paciente estable. García refiere dolor. María acude. Concepción ingresa. Evolución favorable.\n"
-            "Clasificación de Child-Pugh B. Realizada ecografía.")
-    assert [r.text for r in scan(text) if r.kind == "name"] == ["García", "María", "Concepción"]
+            "Clasificación de Child-Pugh B. Realizada ecografía.\nPatient stable. Emily reports pain. Irving denies "
+            "fever. Following discharge, she improved.")
+    assert [r.text for r in scan(text) if r.kind == "name"] == ["García", "María", "Concepción", "Emily", "Irving"]
+
+
+def test_an_eponym_of_a_scale_sign_or_disease_is_no_residue() -> None:
+    from clinsum.privacy.residues import scan
+
+    text = ("Alvarado score 9. Boston bowel prep score 8. Escala de Downton 3. Test de O'Sullivan normal. "
+            "Síndrome de Budd-Chiari. Signo de Nikolsky positivo.\nAcude con Juan Pérez al test de esfuerzo.")
+    assert [r.text for r in scan(text) if r.kind == "name"] == ["Juan Pérez"]
 
 
 def test_scales_and_roles_are_no_residue_but_a_name_after_them_is() -> None:
