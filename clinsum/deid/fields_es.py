@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from clinsum.deid.spans import Span
+from clinsum.deid.spans import Span, match_span
 
 #: words that end a name or place before them (a unit, a label): "Centro de Salud Norte Servicio de …"
 NOT_IN_NAMES = (r"(?:Servicio|Unidad|Secci[óo]n|Departamento|E-?mail|Correo|Tel|Tfno|Telf|Fax|Edificio|Planta|"
@@ -127,10 +127,6 @@ LETTERHEAD = re.compile(
     rf"\b{_LETTERHEAD_HEAD}(?:[ \t]+(?:{_CAPS_WORD}|\d+))+")
 
 
-def _value_span(m: re.Match[str], kind: str) -> Span:
-    return Span(m.start("v"), m.end("v"), kind, m.group("v"), "field")
-
-
 def field_spans(text: str) -> list[Span]:
     """The labelled values and letterheads of ``text`` (source ``field``: the label decides the type)."""
     out = []
@@ -143,9 +139,9 @@ def field_spans(text: str) -> list[Span]:
                 out.append(Span(start, start + len(value), kind, value, "field"))
                 given = _GIVEN_AFTER_COMMA.match(text, start + len(value)) if value.isupper() else None
                 if given:  # "Nombre: PÉREZ GARCÍA, MARÍA LUISA": the given names after the surnames
-                    out.append(_value_span(given, kind))
+                    out.append(match_span(given, kind, "field"))
     for kind, pattern in CARD_FIELDS:
-        out += [_value_span(m, kind) for m in pattern.finditer(text)]
+        out += [match_span(m, kind, "field") for m in pattern.finditer(text)]
     for m in LETTERHEAD.finditer(text):
         value = m.group().rstrip(" \t.-")
         lead = len(value) - len(value.lstrip(" \t"))

@@ -346,17 +346,17 @@ def _misread(text: str, span: Span) -> bool:
 
 
 def fix_tagger_spans(text: str, spans: list[Span]) -> list[Span]:
-    """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), four digits
-    that are no year read as one (a number all the same: ``OTROS_SUJETO_ASISTENCIA``), a phone after its label
-    read as a date, a sex
-    word read as part of a description (``niño varón``), ``familia`` of ``médico de familia`` or the
-    newborn patient the report opens with read as a relative, an age in words without its tens, a
-    relative and their name as one, two neighbours in a signature line read as one, a hospital's unit
-    read as an organisation (or an organisation run over a title or department, or cut before the rest
-    of its name), a hospital's acronym read as an institution (``HCD``), a brand read as its maker
-    (``Acuprel®``), a street run into its town, an e-mail address run into the words after it, a
-    country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN train spans that are a country's name are a
-    ``PAIS``) or in two pieces (``República`` | ``Argentina``), loose ends (:mod:`clinsum.deid.boundaries`)."""
+    """Known misreadings of the Spanish tagger: two years read as one date (``1993 y 1994``), four
+    digits that are no year read as one (a number all the same: ``OTROS_SUJETO_ASISTENCIA``), a phone
+    after its label read as a date, a sex word read as part of a description (``niño varón``),
+    ``familia`` of ``médico de familia`` or the newborn patient the report opens with read as a
+    relative, an age in words without its tens, a relative and their name as one, two neighbours in a
+    signature line read as one, a hospital's unit read as an organisation (or an organisation run over a
+    title or department, or cut before the rest of its name), a hospital's acronym read as an
+    institution (``HCD``), a brand read as its maker (``Acuprel®``), a street run into its town, an
+    e-mail address run into the words after it, a country read as a ``TERRITORIO`` (704 of 708 MEDDOCAN
+    train spans that are a country's name are a ``PAIS``) or in two pieces (``República`` |
+    ``Argentina``), loose ends (:mod:`clinsum.deid.boundaries`)."""
     out = []
     pieces = [p for span in spans for part in _at_parens(_lower_lead(_whole_number(text, span))) for p in _sex_apart(part)]
     for s in street_towns(organisation_ends(text, tidy_ends(text, name_tails(cut_at_heads(pieces))))):

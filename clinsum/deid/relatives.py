@@ -68,7 +68,7 @@ def relatives_names(text: str, spans: list[Span]) -> list[Span]:
 _PLURAL_RELATIVES = re.compile(
     r"\b(?:padres|hermanos|hermanas|hijos|hijas|abuelos|tíos|tios|primos|sobrinos|nietos)"
     rf"(?:[ \t]+(?:matern|patern)[oa]s)?,?[ \t]+{_NAME_SHAPE.pattern}")
-_NAMED_TYPES = ("FAMILIARES_SUJETO_ASISTENCIA", *_NAME_LIKE, "HOSPITAL", "INSTITUCION", "CALLE")
+_NAMED_TYPES = ("FAMILIARES_SUJETO_ASISTENCIA", *_NAME_LIKE, "CALLE")
 
 
 def plural_relatives(text: str, spans: list[Span]) -> list[Span]:

@@ -176,6 +176,7 @@ _TOWN_COUNTRY = re.compile(rf"(?P<v>\b{_NAME}(?:[ \t]+{_NAME})?),[ \t]*(?P<c>{_N
 
 
 def _towns_before_countries(text: str) -> list[Span]:
+    """A ``TERRITORIO`` and a ``PAIS`` for each capitalized name followed by a comma and a known country."""
     out = []
     for m in _TOWN_COUNTRY.finditer(text):
         if is_country(m.group("c")) and not is_country(m.group("v")):

@@ -29,7 +29,7 @@ from clinsum.deid.places import (
     postal_codes,
     towns_after_codes,
 )
-from clinsum.deid.spans import Span, names_nothing
+from clinsum.deid.spans import Span, match_span, names_nothing
 
 # ---------------------------------------------------------------- words and numbers
 _UNITS = ("un|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|"
@@ -244,7 +244,7 @@ PROFESSION = re.compile(
     rf"|\b(?P<x>{_WHOLE_PROFESSIONS})\b)")
 
 
-# what an employer or a place the patient lives in never starts with
+# what an employer, a place the patient lives in or a clinician's name never starts with
 _NO_UNIT_OR_HOSPITAL = rf"(?!{NOT_IN_NAMES}|Hospital|Cl[íi]nica|Centro)"
 # "trabaja en Mercadona de cajera": where the patient works
 EMPLOYER = re.compile(r"(?i:\b(?:trabaja(?:ba)?|trabajó|ha[ \t]+trabajado|emplead[oa])[ \t]+en)[ \t]+"
@@ -255,10 +255,11 @@ EMPLOYER = re.compile(r"(?i:\b(?:trabaja(?:ba)?|trabajó|ha[ \t]+trabajado|emple
 _CARE_ROLES = (r"enfermer[oa]|matrona|fisioterapeuta|auxiliar(?:[ \t]+de[ \t]+enfermería)?|trabajador[a]?[ \t]+social|"
                r"psicólog[oa]|médic[oa](?:[ \t]+(?:residente|adjunt[oa]))?|doctor[a]?|cirujan[oa]|pediatra|celador[a]?|"
                r"técnic[oa]|odontólog[oa]|logopeda|terapeuta[ \t]+ocupacional|residente")
+_CARE_ROLE = rf"(?i:\b(?:el|la)[ \t]+(?:{_CARE_ROLES}))[ \t]+"
 #: a care role right before (``la enfermera ``), where a name is a clinician's
-CARE_ROLE_BEFORE = re.compile(rf"(?i:\b(?:el|la)[ \t]+(?:{_CARE_ROLES}))[ \t]+$")
+CARE_ROLE_BEFORE = re.compile(rf"{_CARE_ROLE}$")
 STAFF_BY_ROLE = re.compile(
-    rf"(?i:\b(?:el|la)[ \t]+(?:{_CARE_ROLES}))[ \t]+(?P<v>(?!{NOT_IN_NAMES}|Hospital|Cl[íi]nica|Centro)"
+    rf"{_CARE_ROLE}(?P<v>{_NO_UNIT_OR_HOSPITAL}"
     r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü]+(?:[ \t]+(?:(?:de|del|la|y)[ \t]+)?[A-ZÁÉÍÓÚÑ][a-záéíóúñü'’-]+){1,3})\b")
 # "Vive en Laguna de Duero", "natural de Lugo", "procedente de Marruecos": where the patient lives or comes from
 # (and "vive sola en Torrelavega", "reside actualmente en Vigo", "vive con su hija en Lorca")
@@ -279,13 +280,9 @@ _OF_PLACE = re.compile(r"[ \t]+(?:de|del)[ \t]+[A-ZÁÉÍÓÚÑ][^ \t]*$")
 def _employer(m: re.Match[str]) -> list[Span]:
     """The employer after ``trabaja en``, and also its name without the ``de <Town>`` that ends it: where the
     tagger read the town, the employer is left (both are gap fillers; the longer wins where it found nothing)."""
-    full = _span(m, "INSTITUCION", "fill")
+    full = match_span(m, "INSTITUCION", "fill")
     head = _OF_PLACE.search(full.text)
     return [full] + ([full._replace(end=full.start + head.start(), text=full.text[:head.start()])] if head else [])
-
-
-def _span(m: re.Match[str], kind: str, source: str, group: str | int = "v") -> Span:
-    return Span(m.start(group), m.end(group), kind, m.group(group), source)
 
 
 def _phone_spans(text: str) -> list[Span]:
@@ -339,30 +336,30 @@ def spanish_rule_spans(text: str) -> list[Span]:
     out += [_trimmed(m, "CALLE", "rule") for m in BASQUE_STREET.finditer(text)]
     out += [_trimmed(m, "HOSPITAL", "fill") for m in HOSPITAL_TITLE.finditer(text)]
     for pattern in AGES:
-        out += [_span(m, "EDAD_SUJETO_ASISTENCIA", "fill") for m in pattern.finditer(text)]
+        out += [match_span(m, "EDAD_SUJETO_ASISTENCIA", "fill") for m in pattern.finditer(text)]
     for pattern in DATES:
         out += [Span(m.start(), m.end(), "FECHAS", m.group(), "fill") for m in pattern.finditer(text)]
-    out += [_span(m, "FECHAS", "fill") for m in YEAR_NEAR_EVENT.finditer(text)]
-    out += [_span(m, "FECHAS", "fill") for m in MONTH_NEAR_EVENT.finditer(text)]
-    out += [_span(m, "FECHAS", "form") for m in DAY_MONTH.finditer(text)]
+    out += [match_span(m, "FECHAS", "fill") for m in YEAR_NEAR_EVENT.finditer(text)]
+    out += [match_span(m, "FECHAS", "fill") for m in MONTH_NEAR_EVENT.finditer(text)]
+    out += [match_span(m, "FECHAS", "form") for m in DAY_MONTH.finditer(text)]
     out += [Span(m.start(), m.end(), "FECHAS", m.group(), "rule") for m in MONTH_PAIR.finditer(text)]
-    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
-    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVES_NAME.finditer(text)]
-    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in NAME_WITH_RELATION.finditer(text)]
-    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in CLOSE_ONES_NAME.finditer(text)]
-    out += [_span(m, "PAIS" if is_country(m.group("v")) else "TERRITORIO", "fill") for m in RESIDENCE.finditer(text)]
+    out += [match_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVE.finditer(text)]
+    out += [match_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in RELATIVES_NAME.finditer(text)]
+    out += [match_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in NAME_WITH_RELATION.finditer(text)]
+    out += [match_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "fill") for m in CLOSE_ONES_NAME.finditer(text)]
+    out += [match_span(m, "PAIS" if is_country(m.group("v")) else "TERRITORIO", "fill") for m in RESIDENCE.finditer(text)]
     out += [span for m in EMPLOYER.finditer(text) for span in _employer(m)]
-    out += [_span(m, "NOMBRE_PERSONAL_SANITARIO", "fill") for m in STAFF_BY_ROLE.finditer(text)
+    out += [match_span(m, "NOMBRE_PERSONAL_SANITARIO", "fill") for m in STAFF_BY_ROLE.finditer(text)
             if not names_nothing(m.group("v"))]
     out += [Span(m.start(), m.end(), "FAMILIARES_SUJETO_ASISTENCIA", m.group(), "fill") for m in RELATIVE_BARE.finditer(text)
             if not NOT_RELATIVE_BEFORE.search(text, max(0, m.start() - 30), m.start())]
-    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]
-    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVES_COUNTED.finditer(text)]
-    out += [_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_CHAIN.finditer(text)
+    out += [match_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_WITH_MODIFIER.finditer(text)]
+    out += [match_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVES_COUNTED.finditer(text)]
+    out += [match_span(m, "FAMILIARES_SUJETO_ASISTENCIA", "rule", 0) for m in RELATIVE_CHAIN.finditer(text)
             if not NOT_RELATIVE_BEFORE.search(text, max(0, m.start() - 30), m.start())]
     for m in PROFESSION.finditer(text):
         group = next(g for g in ("v", "w", "x") if m.group(g))
-        out.append(_span(m, "PROFESION", "fill", group))
+        out.append(match_span(m, "PROFESION", "fill", group))
     places = listed_places(text)
     # a listed maker that holds a known one ("Chiesi" of "Chiesi wassermann") is that maker's whole name
     makers = [m._replace(source="form") if COMPANIES.search(m.text) else m for m in listed_makers(text, places)]

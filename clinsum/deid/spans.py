@@ -32,6 +32,11 @@ _NOTHING_WORDS = frozenset({
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|º")
 
 
+def match_span(m: re.Match[str], kind: str, source: str, group: str | int = "v") -> Span:
+    """The span of ``m``'s ``group`` (the value a rule's pattern captures), of ``kind`` and ``source``."""
+    return Span(m.start(group), m.end(group), kind, m.group(group), source)
+
+
 def join_neighbours(spans: list[Span], join: Callable[[Span, Span], Span | None]) -> list[Span]:
     """``spans`` in order, each pair of neighbours that ``join(left, right)`` makes one span replaced by it."""
     out: list[Span] = []
